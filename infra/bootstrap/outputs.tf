@@ -1,0 +1,47 @@
+output "state_bucket_name" {
+  description = "Name of the Terraform state bucket (the literal in every backend.tf)."
+  value       = aws_s3_bucket.state.id
+}
+
+output "state_bucket_arn" {
+  description = "ARN of the Terraform state bucket."
+  value       = aws_s3_bucket.state.arn
+}
+
+output "state_access_log_bucket_name" {
+  description = "Bucket receiving the state bucket's server access logs."
+  value       = aws_s3_bucket.logs.id
+}
+
+output "state_kms_key_arn" {
+  description = "ARN of the KMS key encrypting the state bucket."
+  value       = aws_kms_key.state.arn
+}
+
+output "github_oidc_provider_arn" {
+  description = "ARN of the GitHub Actions OIDC provider trusted by the CI roles."
+  value       = local.github_oidc_provider_arn
+}
+
+output "plan_role_arn" {
+  description = "Role for terraform plan (pull requests and the main branch) - tfpromote.yaml plan_role."
+  value       = aws_iam_role.plan.arn
+}
+
+output "apply_role_arns" {
+  description = "Apply role per environment - tfpromote.yaml apply_role."
+  value       = { for e, r in aws_iam_role.apply : e => r.arn }
+}
+
+output "backend_config" {
+  description = "S3 backend settings per environment (and this root), matching the backend.tf files."
+  value = {
+    for p in local.state_prefixes : p => {
+      bucket       = aws_s3_bucket.state.id
+      key          = "${p}/terraform.tfstate"
+      region       = var.region
+      encrypt      = true
+      use_lockfile = true
+    }
+  }
+}

@@ -1,0 +1,149 @@
+variable "project" {
+  description = "Project name; prefix of every IAM name (\"<project>-gha-plan\", \"<project>-<env>-*\") and the Project tag."
+  type        = string
+  default     = "mlops"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.project))
+    error_message = "project must be 2-16 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the state bucket and the environments."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
+}
+
+variable "account_id" {
+  description = "AWS account ID; the provider refuses to run against any other account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
+variable "github_org" {
+  description = "GitHub organisation or user that owns the repository (the ORG in repo:ORG/REPO)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.github_org))
+    error_message = "github_org must be a GitHub owner name (letters, digits, hyphens; no wildcards)."
+  }
+}
+
+variable "github_repo" {
+  description = "GitHub repository name (the REPO in repo:ORG/REPO)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,100}$", var.github_repo))
+    error_message = "github_repo must be a GitHub repository name (no wildcards)."
+  }
+}
+
+variable "main_branch" {
+  description = "Branch whose push runs may use the plan role (besides pull requests)."
+  type        = string
+  default     = "main"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]+$", var.main_branch))
+    error_message = "main_branch must be a plain branch name (no wildcards)."
+  }
+}
+
+variable "environments" {
+  description = "Environments that get an apply role and a state prefix (\"<env>/terraform.tfstate\"), in promotion order."
+  type        = list(string)
+  default     = ["dev", "stage", "prod"]
+
+  validation {
+    condition     = length(var.environments) > 0 && alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,9}$", e))]) && length(distinct(var.environments)) == length(var.environments)
+    error_message = "environments must be distinct lowercase names (2-10 letters/digits), e.g. dev, stage, prod."
+  }
+
+  validation {
+    condition     = !contains(var.environments, "bootstrap")
+    error_message = "\"bootstrap\" is reserved for this root's own state prefix."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "Name of the Terraform state bucket (must equal the literal in every backend.tf)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,49}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name of at most 51 characters (\"-access-logs\" is appended for the log bucket)."
+  }
+}
+
+variable "state_noncurrent_version_expiration_days" {
+  description = "Days old state versions are kept before they expire."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.state_noncurrent_version_expiration_days >= 30
+    error_message = "Keep old state versions at least 30 days."
+  }
+}
+
+variable "access_log_retention_days" {
+  description = "Days the state bucket's server access logs are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 90
+    error_message = "Keep state access logs at least 90 days."
+  }
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before the state KMS key is deleted after destroy."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_in_days >= 7 && var.kms_deletion_window_in_days <= 30
+    error_message = "kms_deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "create_github_oidc_provider" {
+  description = "Create the GitHub Actions OIDC provider. Set false when the account already has one (IAM allows only one per URL)."
+  type        = bool
+  default     = true
+}
+
+variable "max_session_duration" {
+  description = "Maximum session duration of the CI roles, in seconds."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration >= 900 && var.max_session_duration <= 43200
+    error_message = "max_session_duration must be between 900 and 43200 seconds."
+  }
+}
+
+variable "tags" {
+  description = "Extra default tags (e.g. Owner)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "s3_use_path_style" {
+  description = "Use path-style S3 addressing (only for S3-compatible sandboxes such as moto)."
+  type        = bool
+  default     = false
+}

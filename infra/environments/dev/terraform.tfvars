@@ -1,0 +1,27 @@
+# dev: smallest footprint, one shared NAT gateway, shorter log retention.
+env        = "dev"
+region     = "us-east-1"
+account_id = "111111111111"
+repository = "example-org/mlops-platform"
+
+vpc_cidr           = "10.0.0.0/16"
+azs                = ["us-east-1a", "us-east-1b", "us-east-1c"]
+single_nat_gateway = true
+
+kubernetes_version  = "1.35"
+node_instance_types = ["t3.large"]
+node_min_size       = 1
+node_desired_size   = 2
+node_max_size       = 3
+node_disk_size      = 50
+
+endpoint_public_access = false
+
+log_retention_days          = 90
+kms_deletion_window_in_days = 7
+force_destroy               = true
+
+tags = {
+  Owner      = "platform-team"
+  CostCenter = "mlops-dev"
+}

@@ -1,0 +1,27 @@
+# prod: one NAT gateway per AZ, larger nodes, a year of logs.
+env        = "prod"
+region     = "us-east-1"
+account_id = "111111111111"
+repository = "example-org/mlops-platform"
+
+vpc_cidr           = "10.2.0.0/16"
+azs                = ["us-east-1a", "us-east-1b", "us-east-1c"]
+single_nat_gateway = false
+
+kubernetes_version  = "1.35"
+node_instance_types = ["m6i.xlarge", "m6a.xlarge"]
+node_min_size       = 3
+node_desired_size   = 3
+node_max_size       = 10
+node_disk_size      = 100
+
+endpoint_public_access = false
+
+log_retention_days          = 365
+kms_deletion_window_in_days = 30
+force_destroy               = false
+
+tags = {
+  Owner      = "platform-team"
+  CostCenter = "mlops-prod"
+}

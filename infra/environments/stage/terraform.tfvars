@@ -1,0 +1,27 @@
+# stage: production-like topology at reduced size, one shared NAT gateway.
+env        = "stage"
+region     = "us-east-1"
+account_id = "111111111111"
+repository = "example-org/mlops-platform"
+
+vpc_cidr           = "10.1.0.0/16"
+azs                = ["us-east-1a", "us-east-1b", "us-east-1c"]
+single_nat_gateway = true
+
+kubernetes_version  = "1.35"
+node_instance_types = ["m6i.large"]
+node_min_size       = 2
+node_desired_size   = 2
+node_max_size       = 5
+node_disk_size      = 80
+
+endpoint_public_access = false
+
+log_retention_days          = 90
+kms_deletion_window_in_days = 30
+force_destroy               = false
+
+tags = {
+  Owner      = "platform-team"
+  CostCenter = "mlops-stage"
+}

@@ -1,0 +1,5 @@
+# Sandbox values for infra/bootstrap against a local moto server
+# (used by scripts/infra-test and the tfpromote sandbox; never by real CI).
+account_id        = "123456789012"
+state_bucket_name = "mlops-platform-tfstate-123456789012"
+s3_use_path_style = true

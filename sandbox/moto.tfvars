@@ -1,0 +1,16 @@
+# Sandbox overrides for infra/environments/* against a local moto server
+# (used by scripts/infra-test and the tfpromote sandbox; never by real CI).
+# Loaded on top of each environment's terraform.tfvars with -var-file.
+
+# moto's fixed account ID.
+account_id = "123456789012"
+
+# moto serves S3 on http://127.0.0.1:<port>, which has no virtual-hosted buckets.
+s3_use_path_style = true
+
+# moto 5.2.5 does not implement these EKS APIs (CreateAddon/DescribeAddon,
+# CreateAccessEntry/AssociateAccessPolicy). They stay on in the real
+# environments; `terraform plan` runs with them on before apply.
+enable_eks_addons     = false
+enable_access_entries = false
+

@@ -1,0 +1,206 @@
+//! `tfpromote plan`: plan environments (concurrently, bounded by `terraform.parallelism`),
+//! summarise each plan, and write the Markdown, job summary and step outputs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+
+use crate::actions;
+use crate::cli::PlanArgs;
+use crate::config::{Config, Environment};
+use crate::redact::Redactor;
+use crate::render::markdown::{self, EnvResult};
+use crate::render::{COMMENT_BUDGET, STEP_SUMMARY_BUDGET};
+use crate::summary::Summary;
+use crate::terraform::output::OutputSink;
+use crate::terraform::runner::PlanArgs as TfPlanArgs;
+use crate::terraform::{Terraform, signals};
+use crate::{Error, Result};
+
+/// One environment's plan result.
+struct Planned {
+    name: String,
+    result: Result<Summary, String>,
+}
+
+pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
+    let selected = select(&config, args)?;
+    signals::install();
+    let terraform = Arc::new(super::terraform_for(&config).await?);
+
+    let concurrent = selected.len() > 1 && config.terraform.parallelism.0 > 1;
+    let buffered = concurrent && actions::in_actions();
+    let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
+    let mut tasks = Vec::new();
+    for env in selected {
+        let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
+        let sink = if buffered {
+            OutputSink::buffered()
+        } else if concurrent {
+            OutputSink::streaming(format!("[{}] ", env.name))
+        } else {
+            OutputSink::streaming("")
+        };
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let name = env.name.to_string();
+            let started = Instant::now();
+            let token = (!buffered).then(|| {
+                actions::group_start(&format!("terraform plan: {name}"));
+                actions::pause_commands()
+            });
+            let result = plan_one(&config, &env, &terraform, &sink).await;
+            if buffered {
+                actions::group_start(&format!("terraform plan: {name}"));
+                let token = actions::pause_commands();
+                sink.take().iter().for_each(|line| eprintln!("{line}"));
+                actions::resume_commands(token);
+            } else if let Some(token) = token {
+                actions::resume_commands(token);
+            }
+            actions::group_end();
+            let seconds = started.elapsed().as_secs_f64();
+            match &result {
+                Ok(_) => eprintln!("tfpromote: {name}: planned in {seconds:.1}s"),
+                Err(e) => eprintln!("tfpromote: {name}: plan failed after {seconds:.1}s: {e}"),
+            }
+            (name, result)
+        }));
+    }
+
+    let mut planned = Vec::new();
+    for task in tasks {
+        let (name, result) = task
+            .await
+            .map_err(|e| Error::Usage(format!("internal error: a plan task stopped: {e}")))?;
+        if let Err(Error::Terraform(e)) = &result
+            && e.interrupted
+        {
+            return Err(Error::Interrupted);
+        }
+        planned.push(Planned {
+            name,
+            result: result.map_err(|e| terraform.redactor().redact(&e.to_string()).into_owned()),
+        });
+    }
+    publish(&terraform, &planned, args)
+}
+
+fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
+    if args.all {
+        return Ok(config.environments.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for name in &args.envs {
+        let name = name.trim();
+        let env = config.environment(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown environment {name:?}: {} defines {}",
+                config.path.display(),
+                config.names().join(", ")
+            ))
+        })?;
+        if !chosen.iter().any(|e: &Environment| e.name == env.name) {
+            chosen.push(env.clone());
+        }
+    }
+    Ok(chosen)
+}
+
+async fn plan_one(config: &Config, env: &Environment, terraform: &Terraform, sink: &OutputSink) -> Result<Summary> {
+    let dir = config.env_dir(env);
+    // Plan files and their JSON hold secrets in clear text: private, deleted on drop.
+    let work = tempfile::Builder::new()
+        .prefix("tfpromote-plan-")
+        .tempdir()
+        .map_err(|e| Error::io("cannot create a private temporary directory", e))?;
+    let planfile = work.path().join("plan.tfplan");
+    let json = work.path().join("plan.json");
+    terraform.init(&dir, sink).await?;
+    let args = TfPlanArgs {
+        destroy: false,
+        var_files: env.var_files.iter().map(PathBuf::from).collect(),
+    };
+    terraform.plan(&dir, &planfile, &args, sink).await?;
+    terraform.show_json(&dir, &planfile, &json).await?;
+    let summary = tokio::task::spawn_blocking(move || Summary::from_file(&json))
+        .await
+        .map_err(|e| Error::Usage(format!("internal error: plan reader stopped: {e}")))??;
+    drop(work);
+    Ok(summary)
+}
+
+/// Writes every result: Markdown (comment file or stdout), report file, job summary, outputs.
+fn publish(terraform: &Terraform, planned: &[Planned], args: &PlanArgs) -> Result<()> {
+    let mut redactor: Redactor = terraform.redactor().clone();
+    for p in planned {
+        if let Ok(summary) = &p.result {
+            for literal in &summary.secret_literals {
+                actions::add_mask(literal);
+            }
+            redactor.add_literals(summary.secret_literals.iter().cloned());
+        }
+    }
+    let entries: Vec<EnvResult<'_>> = planned
+        .iter()
+        .map(|p| EnvResult {
+            name: &p.name,
+            result: p.result.as_ref().map_err(String::as_str),
+        })
+        .collect();
+    let render = |budget| redactor.redact(&markdown::plan_document("Terraform plan", &entries, budget)).into_owned();
+
+    let comment = render(COMMENT_BUDGET);
+    match &args.comment_file {
+        Some(path) => std::fs::write(path, &comment)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?,
+        None => println!("{comment}"),
+    }
+    if let Some(path) = &args.report_file {
+        std::fs::write(path, render(usize::MAX)).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    }
+    actions::append_step_summary(&render(STEP_SUMMARY_BUDGET))
+        .map_err(|e| Error::io("cannot write $GITHUB_STEP_SUMMARY", e))?;
+    write_outputs(planned, &redactor).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+
+    let failures: Vec<String> = planned
+        .iter()
+        .filter_map(|p| p.result.as_ref().err().map(|e| format!("{}: {e}", p.name)))
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Multiple(failures))
+    }
+}
+
+fn write_outputs(planned: &[Planned], redactor: &Redactor) -> std::io::Result<()> {
+    let ok: Vec<(&str, &Summary)> = planned
+        .iter()
+        .filter_map(|p| p.result.as_ref().ok().map(|s| (p.name.as_str(), s)))
+        .collect();
+    let sum = |f: fn(&Summary) -> usize| ok.iter().map(|(_, s)| f(s)).sum::<usize>().to_string();
+    actions::set_output("has_changes", &ok.iter().any(|(_, s)| s.has_changes()).to_string())?;
+    actions::set_output("add", &sum(|s| s.counts.create))?;
+    actions::set_output("change", &sum(|s| s.counts.update))?;
+    actions::set_output("destroy", &sum(|s| s.counts.delete))?;
+    actions::set_output("replace", &sum(|s| s.counts.replace))?;
+    if let [(_, only)] = ok.as_slice() {
+        actions::set_output("fingerprint", &only.fingerprint)?;
+    }
+    for (name, s) in &ok {
+        actions::set_output(&format!("{name}_has_changes"), &s.has_changes().to_string())?;
+        actions::set_output(&format!("{name}_add"), &s.counts.create.to_string())?;
+        actions::set_output(&format!("{name}_change"), &s.counts.update.to_string())?;
+        actions::set_output(&format!("{name}_destroy"), &s.counts.delete.to_string())?;
+        actions::set_output(&format!("{name}_replace"), &s.counts.replace.to_string())?;
+        actions::set_output(&format!("{name}_fingerprint"), &s.fingerprint)?;
+        let json = crate::render::json::render(s);
+        actions::set_output(&format!("{name}_summary_json"), &redactor.redact(&json))?;
+    }
+    let failed: Vec<&str> = planned.iter().filter(|p| p.result.is_err()).map(|p| p.name.as_str()).collect();
+    actions::set_output("failed", &failed.join(","))?;
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! `tfpromote.yaml`: schema, defaults and validation.
+//!
+//! Validation happens while deserializing (in the newtypes of [`values`]), so every problem is
+//! reported by the YAML parser at the exact line and column of the offending value.
+
+mod error;
+mod load;
+pub mod values;
+
+pub use error::ConfigError;
+pub use load::{load, parse};
+
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+use values::{Approver, EnvName, HumanDuration, MinVersion, Parallelism, RedactPattern, RoleArn};
+
+/// Where the file is looked for when `--config` is not given.
+pub const DEFAULT_PATH: &str = "tfpromote.yaml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Schema version; only 1 exists. Lets a future schema refuse old binaries loudly.
+    pub version: values::SchemaVersion,
+    #[serde(default)]
+    pub terraform: TerraformSettings,
+    #[serde(default)]
+    pub aws: AwsSettings,
+    #[serde(default)]
+    pub redact: RedactSettings,
+    /// In promotion order: each environment is applied only after the one before it.
+    pub environments: values::Environments,
+    /// Directory the file was read from; `dir` entries are relative to it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TerraformSettings {
+    /// Terraform binary; default `terraform` on PATH (or `$TFPROMOTE_TERRAFORM`).
+    pub binary: Option<String>,
+    pub min_version: MinVersion,
+    pub lock_timeout: HumanDuration,
+    pub parallelism: Parallelism,
+}
+
+impl Default for TerraformSettings {
+    fn default() -> Self {
+        TerraformSettings {
+            binary: None,
+            min_version: MinVersion::default(),
+            lock_timeout: HumanDuration(Duration::from_secs(300)),
+            parallelism: Parallelism::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwsSettings {
+    pub region: String,
+    pub audience: String,
+    pub session_duration: values::SessionDuration,
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            region: "us-east-1".into(),
+            audience: "sts.amazonaws.com".into(),
+            session_duration: values::SessionDuration::default(),
+        }
+    }
+}
+
+/// Values that must never be printed even when Terraform does not mark them sensitive.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedactSettings {
+    /// Regular expressions; every match is replaced before anything is written anywhere.
+    pub patterns: Vec<RedactPattern>,
+    /// Names of environment variables whose values are masked (TF_VAR_* always are).
+    pub env: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub name: EnvName,
+    pub dir: values::EnvDir,
+    /// Assumed for `plan`; absent means ambient credentials (local use, the sandbox).
+    #[serde(default)]
+    pub plan_role: Option<RoleArn>,
+    #[serde(default)]
+    pub apply_role: Option<RoleArn>,
+    #[serde(default)]
+    pub approval: Option<Approval>,
+    #[serde(default)]
+    pub on_plan_change: Option<PlanChangePolicy>,
+    #[serde(default)]
+    pub destroy: Option<DestroyPolicy>,
+    /// Extra `-var-file`s, relative to `dir`.
+    #[serde(default)]
+    pub var_files: Vec<String>,
+}
+
+impl Environment {
+    /// Environments that need a human's approval are also the ones that must not drift
+    /// silently or be destroyed by accident, so they default to the strict policies.
+    pub fn plan_change_policy(&self) -> PlanChangePolicy {
+        self.on_plan_change.unwrap_or(if self.approval.is_some() {
+            PlanChangePolicy::Block
+        } else {
+            PlanChangePolicy::Warn
+        })
+    }
+
+    pub fn destroy_policy(&self) -> DestroyPolicy {
+        self.destroy.unwrap_or(if self.approval.is_some() {
+            DestroyPolicy::Forbid
+        } else {
+            DestroyPolicy::Allow
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    #[serde(default = "one")]
+    pub required: values::RequiredApprovals,
+    pub from: Vec<Approver>,
+}
+
+fn one() -> values::RequiredApprovals {
+    values::RequiredApprovals(1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanChangePolicy {
+    Warn,
+    Block,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DestroyPolicy {
+    Allow,
+    Forbid,
+}
+
+impl Config {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name.as_str() == name)
+    }
+
+    /// Absolute working directory of an environment.
+    pub fn env_dir(&self, env: &Environment) -> PathBuf {
+        self.base_dir.join(env.dir.as_path())
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.environments.iter().map(|e| e.name.as_str()).collect()
+    }
+}

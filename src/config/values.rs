@@ -1,0 +1,337 @@
+//! Validated config values. Each rejects bad input inside `Deserialize`, which is what lets the
+//! YAML parser attach the line and column of the value to the message.
+
+use regex::Regex;
+use serde::{Deserialize, Deserializer, de};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Environment;
+
+/// What validation needs to know beyond the value itself; set by [`super::load::parse`] for the
+/// duration of one parse on this thread.
+#[derive(Default)]
+pub(super) struct ParseContext {
+    pub base_dir: PathBuf,
+    /// Skip the directory-exists check (e.g. `render` never touches environment dirs).
+    pub check_dirs: bool,
+    pub seen_names: HashSet<String>,
+    pub seen_dirs: HashSet<PathBuf>,
+}
+
+thread_local! {
+    pub(super) static CONTEXT: RefCell<Option<ParseContext>> = const { RefCell::new(None) };
+}
+
+fn with_context<T>(f: impl FnOnce(&mut ParseContext) -> T) -> Option<T> {
+    CONTEXT.with(|c| c.borrow_mut().as_mut().map(f))
+}
+
+macro_rules! validated_string {
+    ($(#[$meta:meta])* $name:ident, $check:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(&raw).map_err(de::Error::custom)?;
+                Ok($name(raw))
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// Environment name: used in status contexts, output names and file names, so kept simple.
+    EnvName,
+    |raw| {
+        let ok = !raw.is_empty()
+            && raw.len() <= 32
+            && raw.starts_with(|c: char| c.is_ascii_lowercase())
+            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !ok {
+            return Err(format!(
+                "invalid environment name {raw:?}: use 1-32 lowercase letters, digits, '-' or '_', starting with a letter (e.g. `dev`)"
+            ));
+        }
+        let fresh = with_context(|c| c.seen_names.insert(raw.to_string())).unwrap_or(true);
+        if !fresh {
+            return Err(format!(
+                "duplicate environment name {raw:?}: each environment must have a unique name"
+            ));
+        }
+        Ok(())
+    }
+);
+
+validated_string!(
+    /// IAM role ARN, e.g. `arn:aws:iam::111111111111:role/mlops-gha-plan`.
+    RoleArn,
+    |raw| {
+        static PATTERN: &str = r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$";
+        let re = Regex::new(PATTERN).map_err(|e| e.to_string())?;
+        if re.is_match(raw) {
+            Ok(())
+        } else {
+            Err(format!(
+                "invalid role ARN {raw:?}: expected arn:aws:iam::<12-digit account id>:role/<name>, \
+                 e.g. arn:aws:iam::111111111111:role/mlops-gha-plan (see the bootstrap outputs)"
+            ))
+        }
+    }
+);
+
+/// Environment directory, relative to the config file; must exist and be used once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvDir(PathBuf);
+
+impl EnvDir {
+    pub fn as_path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for EnvDir {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if raw.trim().is_empty() {
+            return Err(de::Error::custom("`dir` is empty: give the environment's Terraform directory, e.g. infra/environments/dev"));
+        }
+        let path = PathBuf::from(&raw);
+        let problem = with_context(|c| {
+            let full = c.base_dir.join(&path);
+            if c.check_dirs && !full.is_dir() {
+                return Some(format!(
+                    "directory {raw:?} does not exist (looked in {}): fix the path, relative to the config file",
+                    full.display()
+                ));
+            }
+            let key = full.canonicalize().unwrap_or(full);
+            if !c.seen_dirs.insert(key) {
+                return Some(format!(
+                    "directory {raw:?} is already used by another environment: each environment needs its own root (and state key)"
+                ));
+            }
+            None
+        })
+        .flatten();
+        match problem {
+            Some(message) => Err(de::Error::custom(message)),
+            None => Ok(EnvDir(path)),
+        }
+    }
+}
+
+/// A duration written like `5m`, `90s` or `1h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        parse_duration(&raw).map(HumanDuration).map_err(de::Error::custom)
+    }
+}
+
+fn parse_duration(raw: &str) -> Result<Duration, String> {
+    humantime::parse_duration(raw.trim()).map_err(|e| {
+        format!("invalid duration {raw:?} ({e}): write a number with a unit, e.g. 30s, 5m or 1h")
+    })
+}
+
+/// STS session length: AWS accepts 15 minutes to 12 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionDuration(pub Duration);
+
+impl Default for SessionDuration {
+    fn default() -> Self {
+        SessionDuration(Duration::from_secs(3600))
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let duration = parse_duration(&raw).map_err(de::Error::custom)?;
+        if !(900..=43_200).contains(&duration.as_secs()) {
+            return Err(de::Error::custom(format!(
+                "session_duration {raw:?} is outside what STS accepts: use 15m to 12h (and no more than the role's maximum session duration)"
+            )));
+        }
+        Ok(SessionDuration(duration))
+    }
+}
+
+/// Lowest Terraform version the environments were written for, e.g. `"1.11"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinVersion(pub Vec<u64>);
+
+impl Default for MinVersion {
+    fn default() -> Self {
+        MinVersion(vec![1, 11])
+    }
+}
+
+impl fmt::Display for MinVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(u64::to_string).collect();
+        f.write_str(&parts.join("."))
+    }
+}
+
+impl<'de> Deserialize<'de> for MinVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // YAML reads `1.11` as a float; insisting on a string avoids `1.10` silently becoming 1.1.
+        let raw = String::deserialize(d).map_err(|_| {
+            de::Error::custom("min_version must be a quoted string such as \"1.11\" (unquoted, 1.10 would read as 1.1)")
+        })?;
+        crate::terraform::parse_version(&raw)
+            .map(MinVersion)
+            .ok_or_else(|| de::Error::custom(format!("invalid min_version {raw:?}: expected a version such as \"1.11\" or \"1.11.2\"")))
+    }
+}
+
+/// How many environments are planned at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parallelism(pub usize);
+
+impl Default for Parallelism {
+    fn default() -> Self {
+        Parallelism(3)
+    }
+}
+
+impl<'de> Deserialize<'de> for Parallelism {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if !(1..=32).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "parallelism {n} is out of range: use 1 to 32 environments at once"
+            )));
+        }
+        Ok(Parallelism(n as usize))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredApprovals(pub u32);
+
+impl<'de> Deserialize<'de> for RequiredApprovals {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if !(1..=10).contains(&n) {
+            return Err(de::Error::custom(format!(
+                "approval.required {n} is out of range: use 1 to 10 (remove `approval` for no approval)"
+            )));
+        }
+        Ok(RequiredApprovals(n as u32))
+    }
+}
+
+/// Who may approve: `user:LOGIN` or `team:SLUG` (`team:ORG/SLUG` for another org).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approver {
+    User(String),
+    Team { org: Option<String>, slug: String },
+}
+
+impl<'de> Deserialize<'de> for Approver {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let valid = |s: &str| {
+            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        };
+        let bad = || {
+            de::Error::custom(format!(
+                "invalid approver {raw:?}: write `user:LOGIN` or `team:SLUG` (or `team:ORG/SLUG`)"
+            ))
+        };
+        if let Some(login) = raw.strip_prefix("user:") {
+            return if valid(login) { Ok(Approver::User(login.into())) } else { Err(bad()) };
+        }
+        if let Some(team) = raw.strip_prefix("team:") {
+            return match team.split_once('/') {
+                Some((org, slug)) if valid(org) && valid(slug) => Ok(Approver::Team {
+                    org: Some(org.into()),
+                    slug: slug.into(),
+                }),
+                None if valid(team) => Ok(Approver::Team { org: None, slug: team.into() }),
+                _ => Err(bad()),
+            };
+        }
+        Err(bad())
+    }
+}
+
+/// A user-supplied regular expression for redaction.
+#[derive(Debug, Clone)]
+pub struct RedactPattern(pub Regex);
+
+impl<'de> Deserialize<'de> for RedactPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if raw.is_empty() {
+            return Err(de::Error::custom("empty redact pattern: it would match everywhere"));
+        }
+        Regex::new(&raw)
+            .map(RedactPattern)
+            .map_err(|e| de::Error::custom(format!("invalid redact pattern {raw:?}: {e}")))
+    }
+}
+
+/// Only schema version 1 exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaVersion(pub u32);
+
+impl<'de> Deserialize<'de> for SchemaVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        if v != 1 {
+            return Err(de::Error::custom(format!(
+                "unsupported config version {v}: this tfpromote reads `version: 1`"
+            )));
+        }
+        Ok(SchemaVersion(1))
+    }
+}
+
+/// The environments, in promotion order; at least one.
+#[derive(Debug, Clone)]
+pub struct Environments(pub Vec<Environment>);
+
+impl std::ops::Deref for Environments {
+    type Target = [Environment];
+    fn deref(&self) -> &[Environment] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Environments {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let list = Vec::<Environment>::deserialize(d)?;
+        if list.is_empty() {
+            return Err(de::Error::custom(
+                "`environments` is empty: list at least one environment, in promotion order",
+            ));
+        }
+        Ok(Environments(list))
+    }
+}

@@ -1,0 +1,66 @@
+//! One error type for the whole binary, so every failure maps to a documented exit code.
+
+use std::path::PathBuf;
+
+/// Exit codes are part of the public contract (README, action.yml): scripts branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    Failure = 1,
+    Usage = 2,
+    Refused = 3,
+    Interrupted = 130,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad command line or config file: the user must change an input.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A config file problem located at a line, with the fix.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
+    /// A plan JSON that cannot be read.
+    #[error("{path}: {message}")]
+    PlanJson { path: PathBuf, message: String },
+
+    #[error(transparent)]
+    Terraform(#[from] crate::terraform::TerraformError),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Stopped by SIGINT/SIGTERM after Terraform was asked to stop cleanly.
+    #[error("interrupted: Terraform was asked to stop and release its state lock")]
+    Interrupted,
+
+    /// Several environments failed; each message already names its environment.
+    #[error("{}", .0.join("\n"))]
+    Multiple(Vec<String>),
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
+            Error::Interrupted => ExitCode::Interrupted,
+            Error::Terraform(e) if e.interrupted => ExitCode::Interrupted,
+            _ => ExitCode::Failure,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

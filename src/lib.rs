@@ -1,0 +1,54 @@
+//! tfpromote: plans Terraform environments on pull requests and promotes them in order.
+//!
+//! Functional core (`plan`, `summary`, `render`, `config` values) and imperative shell
+//! (`terraform`, `actions`, `commands`). See design.md for the whole picture.
+
+pub mod actions;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod plan;
+pub mod redact;
+pub mod render;
+pub mod summary;
+pub mod terraform;
+
+pub use error::{Error, ExitCode, Result};
+
+use cli::{Cli, Command};
+use std::sync::Arc;
+
+/// Runs one command line to completion and reports the exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(()) => ExitCode::Success,
+        Err(error) => {
+            let code = error.exit_code();
+            if actions::in_actions() {
+                actions::annotate(actions::Level::Error, "tfpromote", &error.to_string());
+            } else {
+                eprintln!("error: {error}");
+            }
+            code
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Render(args) => commands::render::run(args),
+        Command::Check => commands::check::run(&config::load(&cli.config)?),
+        Command::Plan(args) => {
+            let config = Arc::new(config::load(&cli.config)?);
+            runtime()?.block_on(commands::plan::run(config, args))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
+}

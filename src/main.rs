@@ -1,0 +1,13 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TFPROMOTE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let code = tfpromote::run(tfpromote::cli::Cli::parse());
+    std::process::ExitCode::from(code as u8)
+}

@@ -1,0 +1,141 @@
+//! Folds the plan reader's events into a [`Summary`].
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::fingerprint::FingerprintBuilder;
+use super::{ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes};
+use crate::plan::{OutputChange, PathStep, PlanVisitor, ResourceChange};
+
+#[derive(Default)]
+pub struct SummaryBuilder {
+    format_version: String,
+    terraform_version: Option<String>,
+    counts: Counts,
+    moved: usize,
+    importing: usize,
+    outputs: Vec<OutputSummary>,
+    resources: Vec<ResourceSummary>,
+    drift: Vec<DriftSummary>,
+    fingerprint: FingerprintBuilder,
+    errored: bool,
+    variables: BTreeMap<String, Value>,
+    sensitive_variables: BTreeSet<String>,
+}
+
+impl PlanVisitor for SummaryBuilder {
+    fn format_version(&mut self, version: &str) {
+        self.format_version = version.to_string();
+    }
+
+    fn terraform_version(&mut self, version: &str) {
+        self.terraform_version = Some(version.to_string());
+    }
+
+    fn variable(&mut self, name: String, value: Value) {
+        self.variables.insert(name, value);
+    }
+
+    fn resource_change(&mut self, rc: ResourceChange) {
+        let kind = ChangeKind::from_actions(&rc.change.actions);
+        self.counts.add(kind);
+        self.fingerprint.resource(&rc);
+        let importing = rc.change.importing.as_ref().is_some_and(|v| !v.is_null());
+        let moved = rc.previous_address.as_deref().is_some_and(|p| p != rc.address);
+        self.importing += usize::from(importing);
+        self.moved += usize::from(moved);
+        if kind == ChangeKind::NoOp && !importing && !moved {
+            return;
+        }
+        let changed_attributes = match kind {
+            ChangeKind::Update | ChangeKind::Replace => attributes::changed(&rc.change),
+            _ => Vec::new(),
+        };
+        self.resources.push(ResourceSummary {
+            replace_paths: rc.change.replace_paths.iter().map(|p| path_string(p)).collect(),
+            changed_attributes,
+            importing,
+            reason: rc.action_reason,
+            deposed: rc.deposed,
+            previous_address: rc.previous_address.filter(|p| *p != rc.address),
+            address: rc.address,
+            kind,
+        });
+    }
+
+    fn resource_drift(&mut self, rc: ResourceChange) {
+        let kind = ChangeKind::from_actions(&rc.change.actions);
+        if kind != ChangeKind::NoOp {
+            self.drift.push(DriftSummary {
+                address: rc.address,
+                kind,
+            });
+        }
+    }
+
+    fn output_change(&mut self, name: String, change: OutputChange) {
+        let kind = ChangeKind::from_actions(&change.actions);
+        self.fingerprint.output(&name, &change.actions);
+        if kind != ChangeKind::NoOp {
+            self.outputs.push(OutputSummary {
+                sensitive: change.sensitive(),
+                name,
+                kind,
+            });
+        }
+    }
+
+    fn sensitive_variable(&mut self, name: String) {
+        self.sensitive_variables.insert(name);
+    }
+
+    fn errored(&mut self, errored: bool) {
+        self.errored = errored;
+    }
+}
+
+impl SummaryBuilder {
+    pub fn finish(self) -> Summary {
+        let mut secret_literals = Vec::new();
+        for (name, value) in &self.variables {
+            if self.sensitive_variables.contains(name) {
+                collect_scalars(value, &mut secret_literals);
+            }
+        }
+        Summary {
+            format_version: self.format_version,
+            terraform_version: self.terraform_version,
+            counts: self.counts,
+            moved: self.moved,
+            importing: self.importing,
+            outputs: self.outputs,
+            resources: self.resources,
+            drift: self.drift,
+            fingerprint: self.fingerprint.finish(),
+            errored: self.errored,
+            secret_literals,
+        }
+    }
+}
+
+fn collect_scalars(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Array(items) => items.iter().for_each(|v| collect_scalars(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_scalars(v, out)),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// `["tags", "Name"]` -> `tags["Name"]`, `["ingress", 0, "cidr"]` -> `ingress[0].cidr`.
+pub(super) fn path_string(steps: &[PathStep]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            PathStep::Key(key) => attributes::push_key(&mut out, key),
+            PathStep::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}

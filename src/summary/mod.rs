@@ -1,0 +1,205 @@
+//! Plan -> summary: counts, the resources a reviewer must look at, and the fingerprint.
+//! Pure: no I/O beyond the plan reader it is fed from.
+
+mod attributes;
+mod builder;
+pub mod fingerprint;
+
+pub use builder::SummaryBuilder;
+
+use crate::plan::Action;
+use serde::Serialize;
+use std::path::Path;
+
+/// What a resource change does, folded from Terraform's action set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Replace,
+    Delete,
+    Update,
+    Create,
+    /// Removed from state without being destroyed (`removed` block).
+    Forget,
+    Read,
+    NoOp,
+}
+
+impl ChangeKind {
+    pub fn from_actions(actions: &[Action]) -> ChangeKind {
+        let has = |a: Action| actions.contains(&a);
+        if has(Action::Delete) && has(Action::Create) {
+            ChangeKind::Replace
+        } else if has(Action::Create) && has(Action::Forget) {
+            // A new object is created and the old one is only dropped from state.
+            ChangeKind::Replace
+        } else if has(Action::Delete) {
+            ChangeKind::Delete
+        } else if has(Action::Forget) {
+            ChangeKind::Forget
+        } else if has(Action::Create) {
+            ChangeKind::Create
+        } else if has(Action::Update) || has(Action::Unknown) {
+            ChangeKind::Update
+        } else if has(Action::Read) {
+            ChangeKind::Read
+        } else {
+            ChangeKind::NoOp
+        }
+    }
+
+    /// The symbol used in counts lines and lists: `+ ~ - ± ...`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ChangeKind::Create => "+",
+            ChangeKind::Update => "~",
+            ChangeKind::Delete => "-",
+            ChangeKind::Replace => "±",
+            ChangeKind::Forget => "⊘",
+            ChangeKind::Read => "<=",
+            ChangeKind::NoOp => "=",
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            ChangeKind::Create => "create",
+            ChangeKind::Update => "update",
+            ChangeKind::Delete => "destroy",
+            ChangeKind::Replace => "replace",
+            ChangeKind::Forget => "forget",
+            ChangeKind::Read => "read",
+            ChangeKind::NoOp => "no-op",
+        }
+    }
+
+    /// Changes that lose something: they get a warning line that is never cut.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, ChangeKind::Delete | ChangeKind::Replace | ChangeKind::Forget)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub replace: usize,
+    pub read: usize,
+    pub no_op: usize,
+    pub forget: usize,
+}
+
+impl Counts {
+    fn add(&mut self, kind: ChangeKind) {
+        let slot = match kind {
+            ChangeKind::Create => &mut self.create,
+            ChangeKind::Update => &mut self.update,
+            ChangeKind::Delete => &mut self.delete,
+            ChangeKind::Replace => &mut self.replace,
+            ChangeKind::Read => &mut self.read,
+            ChangeKind::NoOp => &mut self.no_op,
+            ChangeKind::Forget => &mut self.forget,
+        };
+        *slot += 1;
+    }
+
+    /// Changes that alter real infrastructure or state.
+    pub fn changing(&self) -> usize {
+        self.create + self.update + self.delete + self.replace + self.forget
+    }
+}
+
+/// A resource worth listing: anything but a plain no-op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceSummary {
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<String>,
+    pub kind: ChangeKind,
+    /// Terraform's `action_reason`, e.g. `replace_because_cannot_update`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Attribute paths that force replacement.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<String>,
+    /// Names of changed attributes (never values).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed_attributes: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub importing: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+}
+
+impl ResourceSummary {
+    pub fn moved(&self) -> bool {
+        self.previous_address.as_deref().is_some_and(|p| p != self.address)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutputSummary {
+    pub name: String,
+    pub kind: ChangeKind,
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DriftSummary {
+    pub address: String,
+    pub kind: ChangeKind,
+}
+
+/// Everything a reviewer needs from one environment's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub format_version: String,
+    pub terraform_version: Option<String>,
+    pub counts: Counts,
+    pub moved: usize,
+    pub importing: usize,
+    /// Changed outputs only.
+    pub outputs: Vec<OutputSummary>,
+    /// Non-no-op resources (and no-ops that move or import), in plan order.
+    pub resources: Vec<ResourceSummary>,
+    pub drift: Vec<DriftSummary>,
+    pub fingerprint: String,
+    pub errored: bool,
+    /// Clear-text values of sensitive variables: never rendered, only fed to the redactor.
+    pub secret_literals: Vec<String>,
+}
+
+impl Summary {
+    pub fn has_changes(&self) -> bool {
+        self.counts.changing() > 0 || !self.outputs.is_empty()
+    }
+
+    pub fn outputs_changed(&self) -> usize {
+        self.outputs.len()
+    }
+
+    /// Deletes, replaces and forgets, most severe first: the warning block.
+    pub fn destructive(&self) -> impl Iterator<Item = &ResourceSummary> {
+        let mut list: Vec<&ResourceSummary> =
+            self.resources.iter().filter(|r| r.kind.is_destructive()).collect();
+        list.sort_by_key(|r| r.kind);
+        list.into_iter()
+    }
+
+    /// Reads a plan JSON file into a summary; the error names the file.
+    pub fn from_file(path: &Path) -> crate::Result<Summary> {
+        let mut builder = SummaryBuilder::default();
+        crate::plan::read_plan_file(path, &mut builder).map_err(|message| crate::Error::PlanJson {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(builder.finish())
+    }
+
+    pub fn from_reader<R: std::io::Read>(reader: R) -> Result<Summary, String> {
+        let mut builder = SummaryBuilder::default();
+        crate::plan::read_plan(reader, &mut builder)?;
+        Ok(builder.finish())
+    }
+}

@@ -1,0 +1,323 @@
+//! Runs the Terraform CLI: fixed flags for automation, cleared `TF_CLI_ARGS*`, output
+//! redacted line by line, stop signals forwarded, and failures explained.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+
+use super::lock::parse_lock_info;
+use super::output::OutputSink;
+use super::signals::{self, ChildGuard};
+use super::{TerraformError, parse_version};
+use crate::redact::Redactor;
+
+/// How many trailing lines of Terraform's stderr an error message carries.
+const ERROR_TAIL_LINES: usize = 40;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanOutcome {
+    NoChanges,
+    Changes,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanArgs {
+    pub destroy: bool,
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Terraform {
+    binary: PathBuf,
+    lock_timeout: Duration,
+    child_env: Vec<(String, String)>,
+    redactor: Arc<Redactor>,
+}
+
+impl Terraform {
+    pub fn new(binary: impl Into<PathBuf>, lock_timeout: Duration, redactor: Arc<Redactor>) -> Self {
+        Terraform {
+            binary: binary.into(),
+            lock_timeout,
+            child_env: Vec::new(),
+            redactor,
+        }
+    }
+
+    /// Environment only the Terraform child sees (e.g. assumed-role credentials).
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.child_env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    pub async fn version(&self) -> Result<Vec<u64>, TerraformError> {
+        let sink = OutputSink::buffered();
+        let tmp = tempfile::tempfile().map_err(|e| self.spawn_error("version", &e))?;
+        let out = tmp.try_clone().map_err(|e| self.spawn_error("version", &e))?;
+        self.run(None, &["version", "-json"], &sink, Some(out), "version").await?;
+        let mut text = String::new();
+        use std::io::{Read, Seek};
+        let mut tmp = tmp;
+        tmp.seek(std::io::SeekFrom::Start(0))
+            .and_then(|_| tmp.read_to_string(&mut text))
+            .map_err(|e| self.spawn_error("version", &e))?;
+        #[derive(serde::Deserialize)]
+        struct VersionJson {
+            terraform_version: String,
+        }
+        serde_json::from_str::<VersionJson>(&text)
+            .ok()
+            .and_then(|v| parse_version(&v.terraform_version))
+            .ok_or_else(|| TerraformError {
+                command: "version -json".into(),
+                exit_code: None,
+                detail: format!(
+                    "could not read a version from `{} version -json`; is it Terraform >= 0.13?",
+                    self.binary.display()
+                ),
+                lock: None,
+                interrupted: false,
+            })
+    }
+
+    pub async fn init(&self, dir: &Path, sink: &OutputSink) -> Result<(), TerraformError> {
+        let lock = self.lock_timeout_flag();
+        self.run(Some(dir), &["init", "-input=false", "-no-color", &lock], sink, None, "init")
+            .await
+    }
+
+    /// `plan -detailed-exitcode -out=PLANFILE`: exit 2 means changes, not failure.
+    pub async fn plan(
+        &self,
+        dir: &Path,
+        planfile: &Path,
+        args: &PlanArgs,
+        sink: &OutputSink,
+    ) -> Result<PlanOutcome, TerraformError> {
+        let out = format!("-out={}", planfile.display());
+        let lock = self.lock_timeout_flag();
+        let mut argv: Vec<String> = ["plan", "-input=false", "-no-color", "-detailed-exitcode", &lock, &out]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if args.destroy {
+            argv.push("-destroy".into());
+        }
+        for file in &args.var_files {
+            argv.push(format!("-var-file={}", file.display()));
+        }
+        let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let label = if args.destroy { "plan -destroy" } else { "plan" };
+        let finished = self.run_raw(Some(dir), &refs, sink, None, label).await?;
+        match finished.code {
+            0 => Ok(PlanOutcome::NoChanges),
+            2 => Ok(PlanOutcome::Changes),
+            code => Err(failure(label, Some(dir), code, finished.stderr_tail)),
+        }
+    }
+
+    /// Writes `show -json PLANFILE` to `dest` without holding it in memory.
+    pub async fn show_json(&self, dir: &Path, planfile: &Path, dest: &Path) -> Result<(), TerraformError> {
+        let file = std::fs::File::create(dest).map_err(|e| self.spawn_error("show -json", &e))?;
+        let plan = planfile.display().to_string();
+        let sink = OutputSink::buffered();
+        self.run(Some(dir), &["show", "-json", "-no-color", &plan], &sink, Some(file), "show -json")
+            .await
+    }
+
+    /// Applies a saved plan: exactly what was reviewed, nothing re-planned.
+    pub async fn apply(&self, dir: &Path, planfile: &Path, sink: &OutputSink) -> Result<(), TerraformError> {
+        let lock = self.lock_timeout_flag();
+        let plan = planfile.display().to_string();
+        self.run(
+            Some(dir),
+            &["apply", "-input=false", "-no-color", "-auto-approve", &lock, &plan],
+            sink,
+            None,
+            "apply",
+        )
+        .await
+    }
+
+    fn lock_timeout_flag(&self) -> String {
+        format!("-lock-timeout={}s", self.lock_timeout.as_secs())
+    }
+
+    async fn run(
+        &self,
+        dir: Option<&Path>,
+        args: &[&str],
+        sink: &OutputSink,
+        stdout_to: Option<std::fs::File>,
+        label: &str,
+    ) -> Result<(), TerraformError> {
+        let finished = self.run_raw(dir, args, sink, stdout_to, label).await?;
+        match finished.code {
+            0 => Ok(()),
+            code => Err(failure(label, dir, code, finished.stderr_tail)),
+        }
+    }
+
+    /// Runs one command; returns its exit code and stderr tail, or an error if it could not
+    /// run, was interrupted, or failed on a lock.
+    async fn run_raw(
+        &self,
+        dir: Option<&Path>,
+        args: &[&str],
+        sink: &OutputSink,
+        stdout_to: Option<std::fs::File>,
+        label: &str,
+    ) -> Result<Finished, TerraformError> {
+        let where_ = dir.map(|d| d.display().to_string()).unwrap_or_else(|| ".".into());
+        if signals::cancelled() {
+            return Err(TerraformError {
+                command: format!("{label} in {where_}"),
+                exit_code: None,
+                detail: String::new(),
+                lock: None,
+                interrupted: true,
+            });
+        }
+        let mut command = Command::new(&self.binary);
+        if let Some(dir) = dir {
+            command.arg(format!("-chdir={}", dir.display()));
+        }
+        command.args(args);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("TF_CLI_ARGS") {
+                command.env_remove(&key);
+            }
+        }
+        command
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1")
+            .envs(self.child_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(false);
+        let capture_stdout = stdout_to.is_none();
+        match stdout_to {
+            Some(file) => command.stdout(Stdio::from(file)),
+            None => command.stdout(Stdio::piped()),
+        };
+        let mut child = command.spawn().map_err(|e| self.spawn_error(label, &e))?;
+        let _guard = child.id().map(ChildGuard::register);
+
+        let stderr_lines = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let stdout_task = capture_stdout
+            .then(|| child.stdout.take())
+            .flatten()
+            .map(|out| tokio::spawn(pump(out, sink.clone(), self.redactor.clone(), None)));
+        let stderr_task = child
+            .stderr
+            .take()
+            .map(|err| tokio::spawn(pump(err, sink.clone(), self.redactor.clone(), Some(stderr_lines.clone()))));
+        let status = child.wait().await.map_err(|e| self.spawn_error(label, &e))?;
+        if let Some(task) = stdout_task {
+            let _ = task.await;
+        }
+        if let Some(task) = stderr_task {
+            let _ = task.await;
+        }
+        let tail: Vec<String> = stderr_lines
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default();
+        let tail = tail.join("\n");
+        let code = status.code();
+        if signals::cancelled() && code != Some(0) {
+            return Err(TerraformError {
+                command: format!("{label} in {where_}"),
+                exit_code: code,
+                detail: tail,
+                lock: None,
+                interrupted: true,
+            });
+        }
+        if let Some(lock) = parse_lock_info(&tail) {
+            return Err(TerraformError {
+                command: format!("{label} in {where_}"),
+                exit_code: code,
+                detail: tail,
+                lock: Some(lock),
+                interrupted: false,
+            });
+        }
+        match code {
+            Some(code) => Ok(Finished {
+                code,
+                stderr_tail: tail,
+            }),
+            // Killed by a signal we did not send.
+            None => Err(TerraformError {
+                command: format!("{label} in {where_}"),
+                exit_code: None,
+                detail: tail,
+                lock: None,
+                interrupted: false,
+            }),
+        }
+    }
+
+    fn spawn_error(&self, label: &str, error: &std::io::Error) -> TerraformError {
+        let hint = if error.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "`{}` was not found: install Terraform >= 1.11 (scripts/setup does) or set terraform.binary / TFPROMOTE_TERRAFORM",
+                self.binary.display()
+            )
+        } else {
+            format!("could not run `{}`: {error}", self.binary.display())
+        };
+        TerraformError {
+            command: label.to_string(),
+            exit_code: None,
+            detail: hint,
+            lock: None,
+            interrupted: false,
+        }
+    }
+}
+
+type StderrTail = Arc<std::sync::Mutex<std::collections::VecDeque<String>>>;
+
+struct Finished {
+    code: i32,
+    stderr_tail: String,
+}
+
+fn failure(label: &str, dir: Option<&Path>, code: i32, detail: String) -> TerraformError {
+    let where_ = dir.map(|d| d.display().to_string()).unwrap_or_else(|| ".".into());
+    TerraformError {
+        command: format!("{label} in {where_}"),
+        exit_code: Some(code),
+        detail,
+        lock: None,
+        interrupted: false,
+    }
+}
+
+async fn pump<R: AsyncRead + Unpin>(reader: R, sink: OutputSink, redactor: Arc<Redactor>, tail: Option<StderrTail>) {
+    let mut lines = BufReader::new(reader).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let clean = redactor.redact(&line).into_owned();
+        sink.line(&clean);
+        if let Some(tail) = &tail
+            && let Ok(mut tail) = tail.lock()
+        {
+            tail.push_back(clean);
+            while tail.len() > ERROR_TAIL_LINES {
+                tail.pop_front();
+            }
+        }
+    }
+}
