@@ -11,7 +11,9 @@ pub fn in_actions() -> bool {
 
 /// Escaping for workflow command data (`@actions/core` command.ts rules).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -73,14 +75,20 @@ pub fn annotate(level: Level, title: &str, message: &str) {
         Level::Notice => "notice",
     };
     if in_actions() {
-        eprintln!("::{name} title={}::{}", escape_property(title), escape_data(message));
+        eprintln!(
+            "::{name} title={}::{}",
+            escape_property(title),
+            escape_data(message)
+        );
     } else {
         eprintln!("{name}: {title}: {message}");
     }
 }
 
 fn env_file(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Appends `name=value` to `$GITHUB_OUTPUT`, with a heredoc delimiter for multi-line values.
@@ -91,8 +99,15 @@ pub fn set_output(name: &str, value: &str) -> std::io::Result<()> {
     append_key_value(&path, name, value)
 }
 
-pub(crate) fn append_key_value(path: &std::path::Path, name: &str, value: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+pub(crate) fn append_key_value(
+    path: &std::path::Path,
+    name: &str,
+    value: &str,
+) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     if value.contains('\n') || value.contains('\r') {
         let mut delimiter = format!("ghadelimiter_{}", random_token());
         while value.contains(&delimiter) {
@@ -109,7 +124,10 @@ pub fn append_step_summary(markdown: &str) -> std::io::Result<bool> {
     let Some(path) = env_file("GITHUB_STEP_SUMMARY") else {
         return Ok(false);
     };
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     file.write_all(markdown.as_bytes())?;
     file.write_all(b"\n")?;
     Ok(true)
@@ -127,7 +145,11 @@ fn random_token() -> String {
             .unwrap_or_default(),
     );
     h.write_u32(std::process::id());
-    format!("{:016x}{:016x}", h.finish(), RandomState::new().build_hasher().finish())
+    format!(
+        "{:016x}{:016x}",
+        h.finish(),
+        RandomState::new().build_hasher().finish()
+    )
 }
 
 #[cfg(test)]

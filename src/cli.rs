@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "tfpromote", version, about = "Plan every environment on pull requests; promote dev -> stage -> prod behind gates.")]
+#[command(
+    name = "tfpromote",
+    version,
+    about = "Plan every environment on pull requests; promote dev -> stage -> prod behind gates."
+)]
 pub struct Cli {
     /// Config file.
     #[arg(long, global = true, env = "TFPROMOTE_CONFIG", default_value = crate::config::DEFAULT_PATH)]
@@ -28,7 +32,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Environment to plan (repeat, or separate with commas).
-    #[arg(long = "env", env = "TFPROMOTE_ENV", value_delimiter = ',', required_unless_present = "all")]
+    #[arg(
+        long = "env",
+        env = "TFPROMOTE_ENV",
+        value_delimiter = ',',
+        required_unless_present = "all"
+    )]
     pub envs: Vec<String>,
 
     /// Plan every environment in the config, concurrently.

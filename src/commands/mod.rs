@@ -17,7 +17,11 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
         .terraform
         .binary
         .clone()
-        .or_else(|| std::env::var("TFPROMOTE_TERRAFORM").ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            std::env::var("TFPROMOTE_TERRAFORM")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_else(|| "terraform".to_string());
     let mut redactor = Redactor::new(config.redact.patterns.iter().map(|p| p.0.clone()));
     redactor.add_env_values(&config.redact.env);

@@ -30,41 +30,35 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     signals::install();
     let terraform = Arc::new(super::terraform_for(&config).await?);
 
+    // Output is held until the plan JSON is read: only then are all secret values known,
+    // and Terraform's text has been seen to print prior values whose mark it lost.
     let concurrent = selected.len() > 1 && config.terraform.parallelism.0 > 1;
-    let buffered = concurrent && actions::in_actions();
     let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
     let mut tasks = Vec::new();
     for env in selected {
         let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
-        let sink = if buffered {
-            OutputSink::buffered()
-        } else if concurrent {
-            OutputSink::streaming(format!("[{}] ", env.name))
-        } else {
-            OutputSink::streaming("")
-        };
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
             let name = env.name.to_string();
+            eprintln!(
+                "tfpromote: {name}: planning in {}",
+                config.env_dir(&env).display()
+            );
             let started = Instant::now();
-            let token = (!buffered).then(|| {
-                actions::group_start(&format!("terraform plan: {name}"));
-                actions::pause_commands()
-            });
+            let sink = OutputSink::buffered();
             let result = plan_one(&config, &env, &terraform, &sink).await;
-            if buffered {
-                actions::group_start(&format!("terraform plan: {name}"));
-                let token = actions::pause_commands();
-                sink.take().iter().for_each(|line| eprintln!("{line}"));
-                actions::resume_commands(token);
-            } else if let Some(token) = token {
-                actions::resume_commands(token);
+            let mut redactor = terraform.redactor().clone();
+            if let Ok(summary) = &result {
+                redactor.add_literals(summary.secret_literals.iter().cloned());
             }
-            actions::group_end();
+            print_log(&name, &sink.take(), &redactor, concurrent);
             let seconds = started.elapsed().as_secs_f64();
             match &result {
                 Ok(_) => eprintln!("tfpromote: {name}: planned in {seconds:.1}s"),
-                Err(e) => eprintln!("tfpromote: {name}: plan failed after {seconds:.1}s: {e}"),
+                Err(e) => eprintln!(
+                    "tfpromote: {name}: plan failed after {seconds:.1}s: {}",
+                    redactor.redact(&e.to_string())
+                ),
             }
             (name, result)
         }));
@@ -88,6 +82,23 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     publish(&terraform, &planned, args)
 }
 
+/// Prints one environment's Terraform output as a collapsible group, with workflow commands
+/// disabled inside it (the text may echo strings a pull request controls).
+fn print_log(name: &str, lines: &[String], redactor: &Redactor, prefixed: bool) {
+    let prefix = if prefixed && !actions::in_actions() {
+        format!("[{name}] ")
+    } else {
+        String::new()
+    };
+    actions::group_start(&format!("terraform: {name}"));
+    let token = actions::pause_commands();
+    for line in lines {
+        eprintln!("{prefix}{}", redactor.redact(line));
+    }
+    actions::resume_commands(token);
+    actions::group_end();
+}
+
 fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
     if args.all {
         return Ok(config.environments.to_vec());
@@ -109,7 +120,12 @@ fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
     Ok(chosen)
 }
 
-async fn plan_one(config: &Config, env: &Environment, terraform: &Terraform, sink: &OutputSink) -> Result<Summary> {
+async fn plan_one(
+    config: &Config,
+    env: &Environment,
+    terraform: &Terraform,
+    sink: &OutputSink,
+) -> Result<Summary> {
     let dir = config.env_dir(env);
     // Plan files and their JSON hold secrets in clear text: private, deleted on drop.
     let work = tempfile::Builder::new()
@@ -150,7 +166,11 @@ fn publish(terraform: &Terraform, planned: &[Planned], args: &PlanArgs) -> Resul
             result: p.result.as_ref().map_err(String::as_str),
         })
         .collect();
-    let render = |budget| redactor.redact(&markdown::plan_document("Terraform plan", &entries, budget)).into_owned();
+    let render = |budget| {
+        redactor
+            .redact(&markdown::plan_document("Terraform plan", &entries, budget))
+            .into_owned()
+    };
 
     let comment = render(COMMENT_BUDGET);
     match &args.comment_file {
@@ -159,7 +179,8 @@ fn publish(terraform: &Terraform, planned: &[Planned], args: &PlanArgs) -> Resul
         None => println!("{comment}"),
     }
     if let Some(path) = &args.report_file {
-        std::fs::write(path, render(usize::MAX)).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        std::fs::write(path, render(usize::MAX))
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     }
     actions::append_step_summary(&render(STEP_SUMMARY_BUDGET))
         .map_err(|e| Error::io("cannot write $GITHUB_STEP_SUMMARY", e))?;
@@ -182,7 +203,10 @@ fn write_outputs(planned: &[Planned], redactor: &Redactor) -> std::io::Result<()
         .filter_map(|p| p.result.as_ref().ok().map(|s| (p.name.as_str(), s)))
         .collect();
     let sum = |f: fn(&Summary) -> usize| ok.iter().map(|(_, s)| f(s)).sum::<usize>().to_string();
-    actions::set_output("has_changes", &ok.iter().any(|(_, s)| s.has_changes()).to_string())?;
+    actions::set_output(
+        "has_changes",
+        &ok.iter().any(|(_, s)| s.has_changes()).to_string(),
+    )?;
     actions::set_output("add", &sum(|s| s.counts.create))?;
     actions::set_output("change", &sum(|s| s.counts.update))?;
     actions::set_output("destroy", &sum(|s| s.counts.delete))?;
@@ -200,7 +224,11 @@ fn write_outputs(planned: &[Planned], redactor: &Redactor) -> std::io::Result<()
         let json = crate::render::json::render(s);
         actions::set_output(&format!("{name}_summary_json"), &redactor.redact(&json))?;
     }
-    let failed: Vec<&str> = planned.iter().filter(|p| p.result.is_err()).map(|p| p.name.as_str()).collect();
+    let failed: Vec<&str> = planned
+        .iter()
+        .filter(|p| p.result.is_err())
+        .map(|p| p.name.as_str())
+        .collect();
     actions::set_output("failed", &failed.join(","))?;
     Ok(())
 }

@@ -10,7 +10,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         line: None,
         column: None,
         message: if e.kind() == std::io::ErrorKind::NotFound {
-            "config file not found: create it (see README \"Config file\") or pass --config PATH".into()
+            "config file not found: create it (see README \"Config file\") or pass --config PATH"
+                .into()
         } else {
             format!("cannot read config file: {e}")
         },
@@ -24,7 +25,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Parses config text. `check_dirs` is off for commands that never run Terraform.
-pub fn parse(text: &str, file: &Path, base_dir: &Path, check_dirs: bool) -> Result<Config, ConfigError> {
+pub fn parse(
+    text: &str,
+    file: &Path,
+    base_dir: &Path,
+    check_dirs: bool,
+) -> Result<Config, ConfigError> {
     CONTEXT.with(|c| {
         *c.borrow_mut() = Some(ParseContext {
             base_dir: base_dir.to_path_buf(),
@@ -45,13 +51,19 @@ fn located(error: serde_yaml::Error, file: &Path) -> ConfigError {
         Some(loc) => (Some(loc.line()), Some(loc.column())),
         None => (None, None),
     };
-    let mut message = error.to_string();
+    let text = error.to_string();
     // The parser appends " at line L column C"; the location is already in front.
-    if let Some(idx) = message.rfind(" at line ") {
-        message.truncate(idx);
-    }
+    let mut message = match regex::Regex::new(r" at line \d+ column \d+") {
+        Ok(re) => re.replace(&text, "").into_owned(),
+        Err(_) => text,
+    };
     if message.contains("unknown field") {
         message.push_str(" (check the spelling; see README \"Config file\" for every key)");
+    }
+    if message.contains("missing field `version`") {
+        message.push_str(": add `version: 1` as the first line");
+    } else if message.contains("missing field") {
+        message.push_str(": add it (see README \"Config file\")");
     }
     ConfigError {
         file: file.to_path_buf(),

@@ -30,6 +30,25 @@ fn with_context<T>(f: impl FnOnce(&mut ParseContext) -> T) -> Option<T> {
     CONTEXT.with(|c| c.borrow_mut().as_mut().map(f))
 }
 
+/// Deserializes a string and validates it inside the parser's `visit_str`, which is where
+/// the YAML parser still knows the value's own line and column.
+fn validated<'de, D, T>(d: D, check: impl FnOnce(&str) -> Result<T, String>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct StrVisitor<F>(F);
+    impl<'de, T, F: FnOnce(&str) -> Result<T, String>> de::Visitor<'de> for StrVisitor<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(StrVisitor(check))
+}
+
 macro_rules! validated_string {
     ($(#[$meta:meta])* $name:ident, $check:expr) => {
         $(#[$meta])*
@@ -50,10 +69,8 @@ macro_rules! validated_string {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let raw = String::deserialize(d)?;
                 let check: fn(&str) -> Result<(), String> = $check;
-                check(&raw).map_err(de::Error::custom)?;
-                Ok($name(raw))
+                validated(d, |raw| check(raw).map(|()| $name(raw.to_string())))
             }
         }
     };
@@ -111,32 +128,33 @@ impl EnvDir {
 
 impl<'de> Deserialize<'de> for EnvDir {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        if raw.trim().is_empty() {
-            return Err(de::Error::custom("`dir` is empty: give the environment's Terraform directory, e.g. infra/environments/dev"));
-        }
-        let path = PathBuf::from(&raw);
-        let problem = with_context(|c| {
-            let full = c.base_dir.join(&path);
-            if c.check_dirs && !full.is_dir() {
-                return Some(format!(
-                    "directory {raw:?} does not exist (looked in {}): fix the path, relative to the config file",
-                    full.display()
-                ));
+        validated(d, |raw| {
+            if raw.trim().is_empty() {
+                return Err("`dir` is empty: give the environment's Terraform directory, e.g. infra/environments/dev".into());
             }
-            let key = full.canonicalize().unwrap_or(full);
-            if !c.seen_dirs.insert(key) {
-                return Some(format!(
-                    "directory {raw:?} is already used by another environment: each environment needs its own root (and state key)"
-                ));
+            let path = PathBuf::from(raw);
+            let problem = with_context(|c| {
+                let full = c.base_dir.join(&path);
+                if c.check_dirs && !full.is_dir() {
+                    return Some(format!(
+                        "directory {raw:?} does not exist (looked in {}): fix the path, relative to the config file",
+                        full.display()
+                    ));
+                }
+                let key = full.canonicalize().unwrap_or(full);
+                if !c.seen_dirs.insert(key) {
+                    return Some(format!(
+                        "directory {raw:?} is already used by another environment: each environment needs its own root (and state key)"
+                    ));
+                }
+                None
+            })
+            .flatten();
+            match problem {
+                Some(message) => Err(message),
+                None => Ok(EnvDir(path)),
             }
-            None
         })
-        .flatten();
-        match problem {
-            Some(message) => Err(de::Error::custom(message)),
-            None => Ok(EnvDir(path)),
-        }
     }
 }
 
@@ -146,8 +164,7 @@ pub struct HumanDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        parse_duration(&raw).map(HumanDuration).map_err(de::Error::custom)
+        validated(d, |raw| parse_duration(raw).map(HumanDuration))
     }
 }
 
@@ -169,14 +186,15 @@ impl Default for SessionDuration {
 
 impl<'de> Deserialize<'de> for SessionDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        let duration = parse_duration(&raw).map_err(de::Error::custom)?;
-        if !(900..=43_200).contains(&duration.as_secs()) {
-            return Err(de::Error::custom(format!(
-                "session_duration {raw:?} is outside what STS accepts: use 15m to 12h (and no more than the role's maximum session duration)"
-            )));
-        }
-        Ok(SessionDuration(duration))
+        validated(d, |raw| {
+            let duration = parse_duration(raw)?;
+            if !(900..=43_200).contains(&duration.as_secs()) {
+                return Err(format!(
+                    "session_duration {raw:?} is outside what STS accepts: use 15m to 12h (and no more than the role's maximum session duration)"
+                ));
+            }
+            Ok(SessionDuration(duration))
+        })
     }
 }
 
@@ -199,13 +217,12 @@ impl fmt::Display for MinVersion {
 
 impl<'de> Deserialize<'de> for MinVersion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // YAML reads `1.11` as a float; insisting on a string avoids `1.10` silently becoming 1.1.
-        let raw = String::deserialize(d).map_err(|_| {
-            de::Error::custom("min_version must be a quoted string such as \"1.11\" (unquoted, 1.10 would read as 1.1)")
-        })?;
-        crate::terraform::parse_version(&raw)
-            .map(MinVersion)
-            .ok_or_else(|| de::Error::custom(format!("invalid min_version {raw:?}: expected a version such as \"1.11\" or \"1.11.2\"")))
+        // Read as text: the parser keeps `1.10` as written rather than as the float 1.1.
+        validated(d, |raw| {
+            crate::terraform::parse_version(raw)
+                .map(MinVersion)
+                .ok_or_else(|| format!("invalid min_version {raw:?}: expected a version such as \"1.11\" or \"1.11.2\""))
+        })
     }
 }
 
@@ -255,29 +272,39 @@ pub enum Approver {
 
 impl<'de> Deserialize<'de> for Approver {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        let valid = |s: &str| {
-            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-        };
-        let bad = || {
-            de::Error::custom(format!(
-                "invalid approver {raw:?}: write `user:LOGIN` or `team:SLUG` (or `team:ORG/SLUG`)"
-            ))
-        };
-        if let Some(login) = raw.strip_prefix("user:") {
-            return if valid(login) { Ok(Approver::User(login.into())) } else { Err(bad()) };
-        }
-        if let Some(team) = raw.strip_prefix("team:") {
-            return match team.split_once('/') {
-                Some((org, slug)) if valid(org) && valid(slug) => Ok(Approver::Team {
-                    org: Some(org.into()),
-                    slug: slug.into(),
-                }),
-                None if valid(team) => Ok(Approver::Team { org: None, slug: team.into() }),
-                _ => Err(bad()),
+        validated(d, |raw| {
+            let valid = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
             };
-        }
-        Err(bad())
+            let bad = || {
+                format!(
+                    "invalid approver {raw:?}: write `user:LOGIN` or `team:SLUG` (or `team:ORG/SLUG`)"
+                )
+            };
+            if let Some(login) = raw.strip_prefix("user:") {
+                return if valid(login) {
+                    Ok(Approver::User(login.into()))
+                } else {
+                    Err(bad())
+                };
+            }
+            if let Some(team) = raw.strip_prefix("team:") {
+                return match team.split_once('/') {
+                    Some((org, slug)) if valid(org) && valid(slug) => Ok(Approver::Team {
+                        org: Some(org.into()),
+                        slug: slug.into(),
+                    }),
+                    None if valid(team) => Ok(Approver::Team {
+                        org: None,
+                        slug: team.into(),
+                    }),
+                    _ => Err(bad()),
+                };
+            }
+            Err(bad())
+        })
     }
 }
 
@@ -287,13 +314,14 @@ pub struct RedactPattern(pub Regex);
 
 impl<'de> Deserialize<'de> for RedactPattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        if raw.is_empty() {
-            return Err(de::Error::custom("empty redact pattern: it would match everywhere"));
-        }
-        Regex::new(&raw)
-            .map(RedactPattern)
-            .map_err(|e| de::Error::custom(format!("invalid redact pattern {raw:?}: {e}")))
+        validated(d, |raw| {
+            if raw.is_empty() {
+                return Err("empty redact pattern: it would match everywhere".into());
+            }
+            Regex::new(raw)
+                .map(RedactPattern)
+                .map_err(|e| format!("invalid redact pattern {raw:?}: {e}"))
+        })
     }
 }
 

@@ -90,6 +90,11 @@ pub enum Action {
 #[derive(Debug, Clone, Deserialize)]
 pub struct OutputChange {
     pub actions: Vec<Action>,
+    /// Read only to learn which values are secret; never rendered.
+    #[serde(default)]
+    pub before: Value,
+    #[serde(default)]
+    pub after: Value,
     /// For outputs these are plain booleans (per the JSON format docs), but tolerate shapes.
     #[serde(default)]
     pub before_sensitive: Value,

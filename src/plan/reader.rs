@@ -34,7 +34,9 @@ pub(crate) fn is_marked(mark: &Value) -> bool {
 /// Reads a plan from any reader (buffer it: this reads byte by byte).
 pub fn read_plan<R: Read, V: PlanVisitor>(reader: R, visitor: &mut V) -> Result<(), String> {
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let seen = PlanSeed { visitor }.deserialize(&mut de).map_err(|e| describe(&e))?;
+    let seen = PlanSeed { visitor }
+        .deserialize(&mut de)
+        .map_err(|e| describe(&e))?;
     de.end().map_err(|e| describe(&e))?;
     check_format(seen.format_version.as_deref())
 }
@@ -94,7 +96,9 @@ impl<'de, V: PlanVisitor> Visitor<'de> for PlanSeed<'_, V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
-        let mut seen = Seen { format_version: None };
+        let mut seen = Seen {
+            format_version: None,
+        };
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "format_version" => {

@@ -4,8 +4,8 @@
 //! are always kept; output changes come next; the resource list is cut last-first (least
 //! important kinds first) and ends with an "N more" line.
 
-use super::text::{code, fenced, plural, thousands};
 use super::reason_text;
+use super::text::{code, fenced, plural, thousands};
 use crate::summary::{ChangeKind, ResourceSummary, Summary};
 
 /// At most this many attribute names per resource row.
@@ -81,14 +81,21 @@ pub fn counts_badge(summary: &Summary) -> String {
     let c = &summary.counts;
     format!(
         "`+{} ~{} -{} ±{}`",
-        c.create, c.update, c.delete, c.replace
+        thousands(c.create),
+        thousands(c.update),
+        thousands(c.delete),
+        thousands(c.replace)
     )
 }
 
 fn counts_line(summary: &Summary) -> String {
     let mut parts = vec![counts_badge(summary)];
     if !summary.outputs.is_empty() {
-        parts.push(plural(summary.outputs.len(), "output changes", "outputs change"));
+        parts.push(plural(
+            summary.outputs.len(),
+            "output changes",
+            "outputs change",
+        ));
     }
     if summary.moved > 0 {
         parts.push(format!("{} moved", thousands(summary.moved)));
@@ -108,7 +115,10 @@ fn counts_line(summary: &Summary) -> String {
     if summary.errored {
         parts.push("⚠️ Terraform reported errors while planning".into());
     }
-    let short = summary.fingerprint.get(..19).unwrap_or(&summary.fingerprint);
+    let short = summary
+        .fingerprint
+        .get(..19)
+        .unwrap_or(&summary.fingerprint);
     parts.push(format!("plan `{short}`"));
     format!("{}\n\n", parts.join(" · "))
 }
@@ -117,13 +127,25 @@ fn destructive_title(env: &str, summary: &Summary) -> Option<String> {
     let c = &summary.counts;
     let mut parts = Vec::new();
     if c.delete > 0 {
-        parts.push(plural(c.delete, "resource will be destroyed", "resources will be destroyed"));
+        parts.push(plural(
+            c.delete,
+            "resource will be destroyed",
+            "resources will be destroyed",
+        ));
     }
     if c.replace > 0 {
-        parts.push(plural(c.replace, "resource will be replaced", "resources will be replaced"));
+        parts.push(plural(
+            c.replace,
+            "resource will be replaced",
+            "resources will be replaced",
+        ));
     }
     if c.forget > 0 {
-        parts.push(plural(c.forget, "resource will be forgotten (kept, removed from state)", "resources will be forgotten (kept, removed from state)"));
+        parts.push(plural(
+            c.forget,
+            "resource will be forgotten (kept, removed from state)",
+            "resources will be forgotten (kept, removed from state)",
+        ));
     }
     (!parts.is_empty()).then(|| format!("> [!CAUTION]\n> **{env}: {}**\n", parts.join(", ")))
 }
@@ -164,10 +186,17 @@ fn warnings_grouped(env: &str, summary: &Summary) -> String {
     };
     let mut groups: std::collections::BTreeMap<(ChangeKind, String), usize> = Default::default();
     for r in summary.destructive() {
-        *groups.entry((r.kind, resource_type(&r.address))).or_default() += 1;
+        *groups
+            .entry((r.kind, resource_type(&r.address)))
+            .or_default() += 1;
     }
     for ((kind, rtype), n) in groups {
-        out.push_str(&format!("> - **{}** {} × {}\n", kind.verb(), thousands(n), code(&rtype, false)));
+        out.push_str(&format!(
+            "> - **{}** {} × {}\n",
+            kind.verb(),
+            thousands(n),
+            code(&rtype, false)
+        ));
     }
     out.push_str("> \n> Too many to list one by one here; every address is in the job summary and the plan artifact.\n\n");
     out
@@ -184,7 +213,10 @@ fn resource_type(address: &str) -> String {
     if parts.get(i) == Some(&"data") {
         i += 1;
     }
-    parts.get(i).map(|s| s.to_string()).unwrap_or_else(|| address.to_string())
+    parts
+        .get(i)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| address.to_string())
 }
 
 fn outputs_section(summary: &Summary) -> String {
@@ -196,14 +228,21 @@ fn outputs_section(summary: &Summary) -> String {
         thousands(summary.outputs.len())
     );
     for o in summary.outputs.iter().take(OUTPUT_ROWS) {
-        out.push_str(&format!("- {} {}", code(o.kind.symbol(), false), code(&o.name, false)));
+        out.push_str(&format!(
+            "- {} {}",
+            code(o.kind.symbol(), false),
+            code(&o.name, false)
+        ));
         if o.sensitive {
             out.push_str(" (sensitive)");
         }
         out.push('\n');
     }
     if summary.outputs.len() > OUTPUT_ROWS {
-        out.push_str(&format!("- … and {} more\n", thousands(summary.outputs.len() - OUTPUT_ROWS)));
+        out.push_str(&format!(
+            "- … and {} more\n",
+            thousands(summary.outputs.len() - OUTPUT_ROWS)
+        ));
     }
     out.push_str("\n</details>\n\n");
     out
@@ -262,7 +301,10 @@ fn resource_row(r: &ResourceSummary) -> String {
         .map(|a| code(a, true))
         .collect();
     if r.changed_attributes.len() > ATTRIBUTES_PER_ROW {
-        attrs.push(format!("+{} more", r.changed_attributes.len() - ATTRIBUTES_PER_ROW));
+        attrs.push(format!(
+            "+{} more",
+            r.changed_attributes.len() - ATTRIBUTES_PER_ROW
+        ));
     }
     attrs.extend(notes);
     format!(
@@ -271,18 +313,6 @@ fn resource_row(r: &ResourceSummary) -> String {
         code(&r.address, true),
         attrs.join(", ")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resource_type_skips_modules_and_keys() {
-        assert_eq!(resource_type("module.a.module.b.aws_instance.web[\"x.y\"]"), "aws_instance");
-        assert_eq!(resource_type("data.aws_ami.al2023"), "aws_ami");
-        assert_eq!(resource_type("aws_s3_bucket.b[0]"), "aws_s3_bucket");
-    }
 }
 
 /// One environment's result for [`plan_document`]: a summary, or the (redacted) error.
@@ -294,7 +324,8 @@ pub struct EnvResult<'a> {
 /// The whole plan report: an overview table, then one block per environment, within
 /// `budget` bytes. Space left over by small environments goes to the ones after them.
 pub fn plan_document(title: &str, envs: &[EnvResult<'_>], budget: usize) -> String {
-    let mut out = format!("## {title}\n\n| Environment | Plan | Needs attention |\n|---|---|---|\n");
+    let mut out =
+        format!("## {title}\n\n| Environment | Plan | Needs attention |\n|---|---|---|\n");
     for env in envs {
         let (plan, attention) = match env.result {
             Ok(s) if !s.has_changes() => ("no changes".to_string(), String::new()),
@@ -327,4 +358,19 @@ fn attention(summary: &Summary) -> String {
         parts.push(format!("{} drifted", thousands(summary.drift.len())));
     }
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_type_skips_modules_and_keys() {
+        assert_eq!(
+            resource_type("module.a.module.b.aws_instance.web[\"x.y\"]"),
+            "aws_instance"
+        );
+        assert_eq!(resource_type("data.aws_ami.al2023"), "aws_ami");
+        assert_eq!(resource_type("aws_s3_bucket.b[0]"), "aws_s3_bucket");
+    }
 }

@@ -18,7 +18,9 @@ pub fn reason_text(reason: &str) -> String {
         "replace_because_cannot_update" => "a changed attribute cannot be updated in place".into(),
         "replace_by_request" => "replacement was requested (-replace)".into(),
         "replace_by_triggers" => "`replace_triggered_by` fired".into(),
-        "delete_because_no_resource_config" => "its resource block was removed from the configuration".into(),
+        "delete_because_no_resource_config" => {
+            "its resource block was removed from the configuration".into()
+        }
         "delete_because_no_module" => "its module was removed from the configuration".into(),
         "delete_because_wrong_repetition" => "it switched between count and for_each".into(),
         "delete_because_count_index" => "its count index is no longer in range".into(),

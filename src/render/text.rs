@@ -3,13 +3,16 @@
 
 /// An inline code span that cannot be broken out of; `in_table` also escapes `|`.
 pub fn code(text: &str, in_table: bool) -> String {
-    let flat: String = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
-    let flat = if in_table { flat.replace('|', "\\|") } else { flat };
-    let longest_run = flat
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let flat: String = text
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let flat = if in_table {
+        flat.replace('|', "\\|")
+    } else {
+        flat
+    };
+    let longest_run = flat.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
     if longest_run > 0 || flat.starts_with(' ') || flat.ends_with(' ') {
         format!("{fence} {flat} {fence}")
@@ -30,7 +33,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -12,7 +12,11 @@ pub fn changed(change: &Change) -> Vec<String> {
     let before = change.before.as_object().unwrap_or(&empty);
     let after = change.after.as_object().unwrap_or(&empty);
     let unknown = change.after_unknown.as_object().unwrap_or(&empty);
-    let mut keys: Vec<&String> = before.keys().chain(after.keys()).chain(unknown.keys()).collect();
+    let mut keys: Vec<&String> = before
+        .keys()
+        .chain(after.keys())
+        .chain(unknown.keys())
+        .collect();
     keys.sort();
     keys.dedup();
 
@@ -103,7 +107,9 @@ fn any_marked(mark: &Value) -> bool {
 /// `["key"]`, so odd map keys cannot break the rendered path.
 pub(crate) fn push_key(out: &mut String, key: &str) {
     let ident = !key.is_empty()
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !key.starts_with(|c: char| c.is_ascii_digit());
     if ident {
         if !out.is_empty() {
@@ -140,7 +146,10 @@ mod tests {
             json!({"arn": true}),
             json!({}),
         );
-        assert_eq!(changed(&c), vec!["ami", "arn (known after apply)", "tags.Name"]);
+        assert_eq!(
+            changed(&c),
+            vec!["ami", "arn (known after apply)", "tags.Name"]
+        );
     }
 
     #[test]
@@ -151,7 +160,10 @@ mod tests {
             json!({}),
             json!({"password": true, "cfg": {"token": true}}),
         );
-        assert_eq!(changed(&c), vec!["cfg.token (sensitive)", "password (sensitive)"]);
+        assert_eq!(
+            changed(&c),
+            vec!["cfg.token (sensitive)", "password (sensitive)"]
+        );
     }
 
     #[test]

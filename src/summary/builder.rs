@@ -4,7 +4,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::fingerprint::FingerprintBuilder;
-use super::{ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes};
+use super::{
+    ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes,
+};
 use crate::plan::{OutputChange, PathStep, PlanVisitor, ResourceChange};
 
 #[derive(Default)]
@@ -21,6 +23,8 @@ pub struct SummaryBuilder {
     errored: bool,
     variables: BTreeMap<String, Value>,
     sensitive_variables: BTreeSet<String>,
+    /// Every value Terraform marks sensitive anywhere in the plan.
+    marked_values: BTreeSet<String>,
 }
 
 impl PlanVisitor for SummaryBuilder {
@@ -40,8 +44,24 @@ impl PlanVisitor for SummaryBuilder {
         let kind = ChangeKind::from_actions(&rc.change.actions);
         self.counts.add(kind);
         self.fingerprint.resource(&rc);
+        // Terraform's own text output has been seen to print a prior value whose mark was
+        // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
+        // redactor mask it wherever it turns up.
+        collect_marked(
+            &rc.change.before,
+            &rc.change.before_sensitive,
+            &mut self.marked_values,
+        );
+        collect_marked(
+            &rc.change.after,
+            &rc.change.after_sensitive,
+            &mut self.marked_values,
+        );
         let importing = rc.change.importing.as_ref().is_some_and(|v| !v.is_null());
-        let moved = rc.previous_address.as_deref().is_some_and(|p| p != rc.address);
+        let moved = rc
+            .previous_address
+            .as_deref()
+            .is_some_and(|p| p != rc.address);
         self.importing += usize::from(importing);
         self.moved += usize::from(moved);
         if kind == ChangeKind::NoOp && !importing && !moved {
@@ -52,7 +72,12 @@ impl PlanVisitor for SummaryBuilder {
             _ => Vec::new(),
         };
         self.resources.push(ResourceSummary {
-            replace_paths: rc.change.replace_paths.iter().map(|p| path_string(p)).collect(),
+            replace_paths: rc
+                .change
+                .replace_paths
+                .iter()
+                .map(|p| path_string(p))
+                .collect(),
             changed_attributes,
             importing,
             reason: rc.action_reason,
@@ -76,6 +101,16 @@ impl PlanVisitor for SummaryBuilder {
     fn output_change(&mut self, name: String, change: OutputChange) {
         let kind = ChangeKind::from_actions(&change.actions);
         self.fingerprint.output(&name, &change.actions);
+        collect_marked(
+            &change.before,
+            &change.before_sensitive,
+            &mut self.marked_values,
+        );
+        collect_marked(
+            &change.after,
+            &change.after_sensitive,
+            &mut self.marked_values,
+        );
         if kind != ChangeKind::NoOp {
             self.outputs.push(OutputSummary {
                 sensitive: change.sensitive(),
@@ -96,12 +131,13 @@ impl PlanVisitor for SummaryBuilder {
 
 impl SummaryBuilder {
     pub fn finish(self) -> Summary {
-        let mut secret_literals = Vec::new();
+        let mut secrets = self.marked_values;
         for (name, value) in &self.variables {
             if self.sensitive_variables.contains(name) {
-                collect_scalars(value, &mut secret_literals);
+                collect_scalars(value, &mut secrets);
             }
         }
+        let secret_literals = secrets.into_iter().collect();
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
@@ -118,10 +154,36 @@ impl SummaryBuilder {
     }
 }
 
-fn collect_scalars(value: &Value, out: &mut Vec<String>) {
+/// Scalars under a `true` mark; `mark` mirrors `value`'s shape.
+fn collect_marked(value: &Value, mark: &Value, out: &mut BTreeSet<String>) {
+    if crate::plan::reader::is_marked(mark) {
+        return collect_scalars(value, out);
+    }
+    match (value, mark) {
+        (Value::Object(values), Value::Object(marks)) => {
+            for (key, m) in marks {
+                if let Some(v) = values.get(key) {
+                    collect_marked(v, m, out);
+                }
+            }
+        }
+        (Value::Array(values), Value::Array(marks)) => {
+            for (v, m) in values.iter().zip(marks) {
+                collect_marked(v, m, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_scalars(value: &Value, out: &mut BTreeSet<String>) {
     match value {
-        Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
+        Value::String(s) => {
+            out.insert(s.clone());
+        }
+        Value::Number(n) => {
+            out.insert(n.to_string());
+        }
         Value::Array(items) => items.iter().for_each(|v| collect_scalars(v, out)),
         Value::Object(map) => map.values().for_each(|v| collect_scalars(v, out)),
         Value::Bool(_) | Value::Null => {}

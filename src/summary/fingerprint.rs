@@ -26,7 +26,12 @@ impl FingerprintBuilder {
         feed_str(&mut h, &rc.address);
         feed_str(&mut h, rc.deposed.as_deref().unwrap_or(""));
         feed_actions(&mut h, &rc.change.actions);
-        fold(&mut h, &rc.change.after, &rc.change.after_sensitive, &rc.change.after_unknown);
+        fold(
+            &mut h,
+            &rc.change.after,
+            &rc.change.after_sensitive,
+            &rc.change.after_unknown,
+        );
         let key = match &rc.deposed {
             Some(d) => format!("{} (deposed {d})", rc.address),
             None => rc.address.clone(),
@@ -101,7 +106,12 @@ fn fold(h: &mut Sha256, value: &Value, sensitive: &Value, unknown: &Value) {
             h.update(b"[");
             h.update((items.len() as u64).to_be_bytes());
             for (i, item) in items.iter().enumerate() {
-                fold(h, item, sensitive.get(i).unwrap_or(&null), unknown.get(i).unwrap_or(&null));
+                fold(
+                    h,
+                    item,
+                    sensitive.get(i).unwrap_or(&null),
+                    unknown.get(i).unwrap_or(&null),
+                );
             }
         }
         Value::Object(map) => {
@@ -167,8 +177,18 @@ mod tests {
 
     #[test]
     fn sensitive_values_do_not_influence_it() {
-        let one = fingerprint(&[rc("a.x", &["create"], json!({"p": "secret-1"}), json!({"p": true}))]);
-        let two = fingerprint(&[rc("a.x", &["create"], json!({"p": "secret-2"}), json!({"p": true}))]);
+        let one = fingerprint(&[rc(
+            "a.x",
+            &["create"],
+            json!({"p": "secret-1"}),
+            json!({"p": true}),
+        )]);
+        let two = fingerprint(&[rc(
+            "a.x",
+            &["create"],
+            json!({"p": "secret-2"}),
+            json!({"p": true}),
+        )]);
         assert_eq!(one, two);
     }
 }

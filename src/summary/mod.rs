@@ -75,7 +75,10 @@ impl ChangeKind {
 
     /// Changes that lose something: they get a warning line that is never cut.
     pub fn is_destructive(self) -> bool {
-        matches!(self, ChangeKind::Delete | ChangeKind::Replace | ChangeKind::Forget)
+        matches!(
+            self,
+            ChangeKind::Delete | ChangeKind::Replace | ChangeKind::Forget
+        )
     }
 }
 
@@ -134,7 +137,9 @@ pub struct ResourceSummary {
 
 impl ResourceSummary {
     pub fn moved(&self) -> bool {
-        self.previous_address.as_deref().is_some_and(|p| p != self.address)
+        self.previous_address
+            .as_deref()
+            .is_some_and(|p| p != self.address)
     }
 }
 
@@ -181,8 +186,11 @@ impl Summary {
 
     /// Deletes, replaces and forgets, most severe first: the warning block.
     pub fn destructive(&self) -> impl Iterator<Item = &ResourceSummary> {
-        let mut list: Vec<&ResourceSummary> =
-            self.resources.iter().filter(|r| r.kind.is_destructive()).collect();
+        let mut list: Vec<&ResourceSummary> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind.is_destructive())
+            .collect();
         list.sort_by_key(|r| r.kind);
         list.into_iter()
     }
@@ -190,9 +198,11 @@ impl Summary {
     /// Reads a plan JSON file into a summary; the error names the file.
     pub fn from_file(path: &Path) -> crate::Result<Summary> {
         let mut builder = SummaryBuilder::default();
-        crate::plan::read_plan_file(path, &mut builder).map_err(|message| crate::Error::PlanJson {
-            path: path.to_path_buf(),
-            message,
+        crate::plan::read_plan_file(path, &mut builder).map_err(|message| {
+            crate::Error::PlanJson {
+                path: path.to_path_buf(),
+                message,
+            }
         })?;
         Ok(builder.finish())
     }

@@ -39,7 +39,10 @@ impl fmt::Display for TerraformError {
                  `terraform force-unlock {}` in that directory",
                 self.command,
                 lock.id,
-                lock.who.as_deref().map(|w| format!(", held by {w}")).unwrap_or_default(),
+                lock.who
+                    .as_deref()
+                    .map(|w| format!(", held by {w}"))
+                    .unwrap_or_default(),
                 lock.id
             );
         }
@@ -67,7 +70,11 @@ pub fn parse_version(raw: &str) -> Option<Vec<u64>> {
 /// True when `have` is at least `want`, comparing missing parts as zero.
 pub fn version_at_least(have: &[u64], want: &[u64]) -> bool {
     let len = have.len().max(want.len());
-    let pad = |v: &[u64]| (0..len).map(|i| v.get(i).copied().unwrap_or(0)).collect::<Vec<_>>();
+    let pad = |v: &[u64]| {
+        (0..len)
+            .map(|i| v.get(i).copied().unwrap_or(0))
+            .collect::<Vec<_>>()
+    };
     pad(have) >= pad(want)
 }
 

@@ -39,7 +39,11 @@ pub struct Terraform {
 }
 
 impl Terraform {
-    pub fn new(binary: impl Into<PathBuf>, lock_timeout: Duration, redactor: Arc<Redactor>) -> Self {
+    pub fn new(
+        binary: impl Into<PathBuf>,
+        lock_timeout: Duration,
+        redactor: Arc<Redactor>,
+    ) -> Self {
         Terraform {
             binary: binary.into(),
             lock_timeout,
@@ -61,8 +65,11 @@ impl Terraform {
     pub async fn version(&self) -> Result<Vec<u64>, TerraformError> {
         let sink = OutputSink::buffered();
         let tmp = tempfile::tempfile().map_err(|e| self.spawn_error("version", &e))?;
-        let out = tmp.try_clone().map_err(|e| self.spawn_error("version", &e))?;
-        self.run(None, &["version", "-json"], &sink, Some(out), "version").await?;
+        let out = tmp
+            .try_clone()
+            .map_err(|e| self.spawn_error("version", &e))?;
+        self.run(None, &["version", "-json"], &sink, Some(out), "version")
+            .await?;
         let mut text = String::new();
         use std::io::{Read, Seek};
         let mut tmp = tmp;
@@ -90,8 +97,14 @@ impl Terraform {
 
     pub async fn init(&self, dir: &Path, sink: &OutputSink) -> Result<(), TerraformError> {
         let lock = self.lock_timeout_flag();
-        self.run(Some(dir), &["init", "-input=false", "-no-color", &lock], sink, None, "init")
-            .await
+        self.run(
+            Some(dir),
+            &["init", "-input=false", "-no-color", &lock],
+            sink,
+            None,
+            "init",
+        )
+        .await
     }
 
     /// `plan -detailed-exitcode -out=PLANFILE`: exit 2 means changes, not failure.
@@ -104,10 +117,17 @@ impl Terraform {
     ) -> Result<PlanOutcome, TerraformError> {
         let out = format!("-out={}", planfile.display());
         let lock = self.lock_timeout_flag();
-        let mut argv: Vec<String> = ["plan", "-input=false", "-no-color", "-detailed-exitcode", &lock, &out]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut argv: Vec<String> = [
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            &lock,
+            &out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         if args.destroy {
             argv.push("-destroy".into());
         }
@@ -115,7 +135,11 @@ impl Terraform {
             argv.push(format!("-var-file={}", file.display()));
         }
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let label = if args.destroy { "plan -destroy" } else { "plan" };
+        let label = if args.destroy {
+            "plan -destroy"
+        } else {
+            "plan"
+        };
         let finished = self.run_raw(Some(dir), &refs, sink, None, label).await?;
         match finished.code {
             0 => Ok(PlanOutcome::NoChanges),
@@ -125,21 +149,44 @@ impl Terraform {
     }
 
     /// Writes `show -json PLANFILE` to `dest` without holding it in memory.
-    pub async fn show_json(&self, dir: &Path, planfile: &Path, dest: &Path) -> Result<(), TerraformError> {
+    pub async fn show_json(
+        &self,
+        dir: &Path,
+        planfile: &Path,
+        dest: &Path,
+    ) -> Result<(), TerraformError> {
         let file = std::fs::File::create(dest).map_err(|e| self.spawn_error("show -json", &e))?;
         let plan = planfile.display().to_string();
         let sink = OutputSink::buffered();
-        self.run(Some(dir), &["show", "-json", "-no-color", &plan], &sink, Some(file), "show -json")
-            .await
+        self.run(
+            Some(dir),
+            &["show", "-json", "-no-color", &plan],
+            &sink,
+            Some(file),
+            "show -json",
+        )
+        .await
     }
 
     /// Applies a saved plan: exactly what was reviewed, nothing re-planned.
-    pub async fn apply(&self, dir: &Path, planfile: &Path, sink: &OutputSink) -> Result<(), TerraformError> {
+    pub async fn apply(
+        &self,
+        dir: &Path,
+        planfile: &Path,
+        sink: &OutputSink,
+    ) -> Result<(), TerraformError> {
         let lock = self.lock_timeout_flag();
         let plan = planfile.display().to_string();
         self.run(
             Some(dir),
-            &["apply", "-input=false", "-no-color", "-auto-approve", &lock, &plan],
+            &[
+                "apply",
+                "-input=false",
+                "-no-color",
+                "-auto-approve",
+                &lock,
+                &plan,
+            ],
             sink,
             None,
             "apply",
@@ -176,7 +223,9 @@ impl Terraform {
         stdout_to: Option<std::fs::File>,
         label: &str,
     ) -> Result<Finished, TerraformError> {
-        let where_ = dir.map(|d| d.display().to_string()).unwrap_or_else(|| ".".into());
+        let where_ = dir
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| ".".into());
         if signals::cancelled() {
             return Err(TerraformError {
                 command: format!("{label} in {where_}"),
@@ -218,11 +267,18 @@ impl Terraform {
             .then(|| child.stdout.take())
             .flatten()
             .map(|out| tokio::spawn(pump(out, sink.clone(), self.redactor.clone(), None)));
-        let stderr_task = child
-            .stderr
-            .take()
-            .map(|err| tokio::spawn(pump(err, sink.clone(), self.redactor.clone(), Some(stderr_lines.clone()))));
-        let status = child.wait().await.map_err(|e| self.spawn_error(label, &e))?;
+        let stderr_task = child.stderr.take().map(|err| {
+            tokio::spawn(pump(
+                err,
+                sink.clone(),
+                self.redactor.clone(),
+                Some(stderr_lines.clone()),
+            ))
+        });
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| self.spawn_error(label, &e))?;
         if let Some(task) = stdout_task {
             let _ = task.await;
         }
@@ -296,7 +352,9 @@ struct Finished {
 }
 
 fn failure(label: &str, dir: Option<&Path>, code: i32, detail: String) -> TerraformError {
-    let where_ = dir.map(|d| d.display().to_string()).unwrap_or_else(|| ".".into());
+    let where_ = dir
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| ".".into());
     TerraformError {
         command: format!("{label} in {where_}"),
         exit_code: Some(code),
@@ -306,7 +364,12 @@ fn failure(label: &str, dir: Option<&Path>, code: i32, detail: String) -> Terraf
     }
 }
 
-async fn pump<R: AsyncRead + Unpin>(reader: R, sink: OutputSink, redactor: Arc<Redactor>, tail: Option<StderrTail>) {
+async fn pump<R: AsyncRead + Unpin>(
+    reader: R,
+    sink: OutputSink,
+    redactor: Arc<Redactor>,
+    tail: Option<StderrTail>,
+) {
     let mut lines = BufReader::new(reader).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let clean = redactor.redact(&line).into_owned();

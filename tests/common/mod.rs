@@ -1,0 +1,88 @@
+//! Shared test helpers: paths, the binary under test, and the real peers from scripts/setup.
+#![allow(dead_code)]
+
+pub mod moto;
+pub mod slow_http;
+
+use std::path::{Path, PathBuf};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `shared/` sits beside the repository checkout (developers and CI alike).
+pub fn shared_dir() -> PathBuf {
+    let candidates = [
+        std::env::var_os("TFPROMOTE_SHARED_DIR").map(PathBuf::from),
+        Some(repo_root().join("../shared")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("conformance").is_dir())
+        .unwrap_or_else(|| {
+            panic!(
+                "shared/ with conformance/ not found beside {}",
+                repo_root().display()
+            )
+        })
+}
+
+pub fn conformance_dir() -> PathBuf {
+    shared_dir().join("conformance/terraform-json")
+}
+
+/// A tool installed by scripts/setup: from the environment (scripts/test sources .tools/env)
+/// or from .tools/ directly. Panics with the fix when missing: a real peer is never skipped.
+pub fn tool(var: &str, fallback: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let p = repo_root().join(".tools").join(fallback);
+    assert!(
+        p.exists(),
+        "{var} not set and {} missing: run scripts/setup first",
+        p.display()
+    );
+    p
+}
+
+/// The Terraform binary the tests run (real Terraform, >= 1.11).
+pub fn terraform() -> PathBuf {
+    std::env::var_os("TFPROMOTE_TERRAFORM")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("terraform"))
+}
+
+/// `tfpromote` with a clean, predictable environment.
+pub fn tfpromote() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tfpromote"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().to_string();
+        if key.starts_with("GITHUB_") || key.starts_with("TF_VAR_") || key.starts_with("TFPROMOTE_")
+        {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("TFPROMOTE_TERRAFORM", terraform());
+    cmd
+}
+
+/// Copies a fixture directory tree (Terraform roots are mutated by init/apply).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read fixture dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+pub fn fixtures() -> PathBuf {
+    repo_root().join("tests/fixtures")
+}
