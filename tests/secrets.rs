@@ -184,7 +184,7 @@ fn real_plan_leaks_nothing_anywhere() {
     );
     std::fs::write(
         tmp.path().join("tfpromote.yaml"),
-        "version: 1\nredact:\n  patterns: ['CANARYPAT-[0-9]+']\nenvironments:\n  - name: dev\n    dir: envs/dev\n    var_files: [secrets.tfvars]\n",
+        "version: 1\nredact:\n  patterns: ['CANARYPAT-[0-9]+']\nenvironments:\n  - name: dev\n    dir: envs/dev\n    var_files: [envs/dev/secrets.tfvars]\n",
     )
     .expect("config");
     let files = ["comment.md", "report.md", "summary.md", "output.txt"].map(|f| tmp.path().join(f));

@@ -134,10 +134,11 @@ async fn plan_one(
         .map_err(|e| Error::io("cannot create a private temporary directory", e))?;
     let planfile = work.path().join("plan.tfplan");
     let json = work.path().join("plan.json");
-    terraform.init(&dir, sink).await?;
+    let backend_config: Vec<PathBuf> = env.backend_config.iter().map(|p| config.resolve(p)).collect();
+    terraform.init(&dir, &backend_config, sink).await?;
     let args = TfPlanArgs {
         destroy: false,
-        var_files: env.var_files.iter().map(PathBuf::from).collect(),
+        var_files: env.var_files.iter().map(|p| config.resolve(p)).collect(),
     };
     terraform.plan(&dir, &planfile, &args, sink).await?;
     terraform.show_json(&dir, &planfile, &json).await?;

@@ -103,9 +103,12 @@ pub struct Environment {
     pub on_plan_change: Option<PlanChangePolicy>,
     #[serde(default)]
     pub destroy: Option<DestroyPolicy>,
-    /// Extra `-var-file`s, relative to `dir`.
+    /// Extra `-var-file`s, relative to the config file.
     #[serde(default)]
-    pub var_files: Vec<String>,
+    pub var_files: Vec<PathBuf>,
+    /// `-backend-config` files for `init`, relative to the config file (e.g. the sandbox's).
+    #[serde(default)]
+    pub backend_config: Vec<PathBuf>,
 }
 
 impl Environment {
@@ -162,6 +165,13 @@ impl Config {
     /// Absolute working directory of an environment.
     pub fn env_dir(&self, env: &Environment) -> PathBuf {
         self.base_dir.join(env.dir.as_path())
+    }
+
+    /// A path from the config (var file, backend config) made absolute, because Terraform
+    /// runs with `-chdir` and would otherwise resolve it against the environment directory.
+    pub fn resolve(&self, path: &std::path::Path) -> PathBuf {
+        let joined = self.base_dir.join(path);
+        std::path::absolute(&joined).unwrap_or(joined)
     }
 
     pub fn names(&self) -> Vec<&str> {

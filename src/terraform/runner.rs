@@ -95,16 +95,24 @@ impl Terraform {
             })
     }
 
-    pub async fn init(&self, dir: &Path, sink: &OutputSink) -> Result<(), TerraformError> {
-        let lock = self.lock_timeout_flag();
-        self.run(
-            Some(dir),
-            &["init", "-input=false", "-no-color", &lock],
-            sink,
-            None,
-            "init",
-        )
-        .await
+    /// `init -reconfigure`: automation never migrates state; a changed backend config (say,
+    /// the sandbox's) must simply be used.
+    pub async fn init(
+        &self,
+        dir: &Path,
+        backend_config: &[PathBuf],
+        sink: &OutputSink,
+    ) -> Result<(), TerraformError> {
+        let mut argv = vec![
+            "init".to_string(),
+            "-input=false".into(),
+            "-no-color".into(),
+            "-reconfigure".into(),
+            self.lock_timeout_flag(),
+        ];
+        argv.extend(backend_config.iter().map(|f| format!("-backend-config={}", f.display())));
+        let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
+        self.run(Some(dir), &refs, sink, None, "init").await
     }
 
     /// `plan -detailed-exitcode -out=PLANFILE`: exit 2 means changes, not failure.
