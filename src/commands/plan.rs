@@ -64,20 +64,37 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
         }));
     }
 
+    // Wait for every task before reporting an interrupt: returning early would drop the
+    // runtime while other environments' Terraform is still stopping (and releasing its lock).
     let mut planned = Vec::new();
+    let mut interrupted = false;
+    let mut lost = None;
     for task in tasks {
-        let (name, result) = task
-            .await
-            .map_err(|e| Error::Usage(format!("internal error: a plan task stopped: {e}")))?;
+        let (name, result) = match task.await {
+            Ok(done) => done,
+            Err(e) => {
+                lost.get_or_insert_with(|| {
+                    Error::Usage(format!("internal error: a plan task stopped: {e}"))
+                });
+                continue;
+            }
+        };
         if let Err(Error::Terraform(e)) = &result
             && e.interrupted
         {
-            return Err(Error::Interrupted);
+            interrupted = true;
+            continue;
         }
         planned.push(Planned {
             name,
             result: result.map_err(|e| terraform.redactor().redact(&e.to_string()).into_owned()),
         });
+    }
+    if interrupted || signals::cancelled() {
+        return Err(Error::Interrupted);
+    }
+    if let Some(error) = lost {
+        return Err(error);
     }
     publish(&terraform, &planned, args)
 }
@@ -134,7 +151,11 @@ async fn plan_one(
         .map_err(|e| Error::io("cannot create a private temporary directory", e))?;
     let planfile = work.path().join("plan.tfplan");
     let json = work.path().join("plan.json");
-    let backend_config: Vec<PathBuf> = env.backend_config.iter().map(|p| config.resolve(p)).collect();
+    let backend_config: Vec<PathBuf> = env
+        .backend_config
+        .iter()
+        .map(|p| config.resolve(p))
+        .collect();
     terraform.init(&dir, &backend_config, sink).await?;
     let args = TfPlanArgs {
         destroy: false,

@@ -110,7 +110,11 @@ impl Terraform {
             "-reconfigure".into(),
             self.lock_timeout_flag(),
         ];
-        argv.extend(backend_config.iter().map(|f| format!("-backend-config={}", f.display())));
+        argv.extend(
+            backend_config
+                .iter()
+                .map(|f| format!("-backend-config={}", f.display())),
+        );
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
         self.run(Some(dir), &refs, sink, None, "init").await
     }

@@ -31,13 +31,18 @@ pub fn install() {
                 _ = interrupt.recv() => Signal::SIGINT,
                 _ = terminate.recv() => Signal::SIGTERM,
             };
+            // Set the flag and take the snapshot under the CHILDREN lock, so a child that
+            // registers concurrently is signalled either here or in register(), never both
+            // (a second SIGINT makes Terraform exit without releasing its state lock).
+            let guard = CHILDREN.lock();
             if CANCELLED.swap(true, Ordering::SeqCst) {
+                drop(guard);
                 eprintln!(
                     "tfpromote: {received} received again; still waiting for Terraform to stop and release its lock"
                 );
                 continue;
             }
-            let children = CHILDREN.lock().map(|c| c.clone()).unwrap_or_default();
+            let children = guard.map(|c| c.clone()).unwrap_or_default();
             eprintln!(
                 "tfpromote: {received} received; asking {} Terraform process(es) to stop cleanly",
                 children.len()
@@ -61,11 +66,17 @@ pub struct ChildGuard(i32);
 impl ChildGuard {
     pub fn register(pid: u32) -> Self {
         let pid = pid as i32;
-        if let Ok(mut children) = CHILDREN.lock() {
-            children.push(pid);
-        }
+        // Checked under the same lock install()'s handler holds while it sets CANCELLED and
+        // snapshots CHILDREN: exactly one of the two signals this child.
+        let late = match CHILDREN.lock() {
+            Ok(mut children) => {
+                children.push(pid);
+                cancelled()
+            }
+            Err(_) => cancelled(),
+        };
         // A signal that raced with the spawn must still reach this child.
-        if cancelled() {
+        if late {
             let _ = kill(Pid::from_raw(pid), Signal::SIGINT);
         }
         ChildGuard(pid)
