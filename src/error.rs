@@ -40,6 +40,10 @@ pub enum Error {
     #[error("interrupted: Terraform was asked to stop and release its state lock")]
     Interrupted,
 
+    /// A bug in tfpromote (a task panicked); never the user's fault.
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
+
     /// Several environments failed; each message already names its environment.
     #[error("{}", .0.join("\n"))]
     Multiple(Vec<String>),

@@ -73,9 +73,7 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
         let (name, result) = match task.await {
             Ok(done) => done,
             Err(e) => {
-                lost.get_or_insert_with(|| {
-                    Error::Usage(format!("internal error: a plan task stopped: {e}"))
-                });
+                lost.get_or_insert_with(|| Error::Internal(format!("a plan task stopped: {e}")));
                 continue;
             }
         };
@@ -165,7 +163,7 @@ async fn plan_one(
     terraform.show_json(&dir, &planfile, &json).await?;
     let summary = tokio::task::spawn_blocking(move || Summary::from_file(&json))
         .await
-        .map_err(|e| Error::Usage(format!("internal error: plan reader stopped: {e}")))??;
+        .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
     drop(work);
     Ok(summary)
 }
