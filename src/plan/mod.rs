@@ -5,15 +5,17 @@
 //! one `serde_json::Value`, because large plans reach hundreds of megabytes.
 
 pub mod reader;
+mod scan;
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub use reader::{PlanVisitor, read_plan, read_plan_file};
 
-/// One entry of `resource_changes` or `resource_drift`.
+/// One entry of `resource_changes` or `resource_drift`; borrows the reader's buffer.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ResourceChange {
+pub struct ResourceChange<'a> {
     pub address: String,
     #[serde(default)]
     pub previous_address: Option<String>,
@@ -30,7 +32,8 @@ pub struct ResourceChange {
     pub deposed: Option<String>,
     #[serde(default)]
     pub action_reason: Option<String>,
-    pub change: Change,
+    #[serde(borrow)]
+    pub change: Change<'a>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -42,25 +45,53 @@ pub enum Mode {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Change {
+pub struct Change<'a> {
     pub actions: Vec<Action>,
-    #[serde(default)]
-    pub before: Value,
-    #[serde(default)]
-    pub after: Value,
+    /// Kept as raw JSON: most resources never need these opened, and building a tree for
+    /// every object of a large plan is what makes reading slow (see scripts/bench-render).
+    #[serde(default, borrow)]
+    pub before: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub after: Option<&'a RawValue>,
     /// Mirrors `after` with `true` where the value is known only after apply.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "marks")]
     pub after_unknown: Value,
     /// Mirror the values with `true` at sensitive leaves; may be a bare `true`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "marks")]
     pub before_sensitive: Value,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "marks")]
     pub after_sensitive: Value,
     #[serde(default)]
     pub replace_paths: Vec<Vec<PathStep>>,
     /// Present (any value but null) when the resource is being imported.
     #[serde(default)]
     pub importing: Option<Value>,
+}
+
+impl Change<'_> {
+    pub fn before_value(&self) -> Value {
+        parse_raw(self.before)
+    }
+
+    pub fn after_value(&self) -> Value {
+        parse_raw(self.after)
+    }
+}
+
+/// A mark tree with no `true` leaf means "nothing marked", the same as null; most are like
+/// that, so they are not built into a tree at all.
+fn marks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    let raw = <&'de RawValue>::deserialize(d)?;
+    if !raw.get().contains("true") {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)
+}
+
+/// A raw value the reader already validated as JSON; absent means null.
+fn parse_raw(raw: Option<&RawValue>) -> Value {
+    raw.and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// An element of an attribute path: an attribute name or map key, or a list index.
@@ -84,6 +115,21 @@ pub enum Action {
     /// An action this reader does not know yet; counted as a change, never dropped.
     #[serde(other)]
     Unknown,
+}
+
+impl Action {
+    /// Terraform's own spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Forget => "forget",
+            Action::Unknown => "unknown",
+        }
+    }
 }
 
 /// One entry of `output_changes`.

@@ -3,13 +3,12 @@
 //! (plus what the visitor keeps) however large the plan is.
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
+use super::scan::Scanner;
 use super::{OutputChange, ResourceChange};
 
 /// Receives the parts of a plan in document order.
@@ -18,8 +17,8 @@ pub trait PlanVisitor {
     fn terraform_version(&mut self, _version: &str) {}
     /// A root input variable and its value, in clear text even when sensitive.
     fn variable(&mut self, _name: String, _value: Value) {}
-    fn resource_change(&mut self, _change: ResourceChange) {}
-    fn resource_drift(&mut self, _change: ResourceChange) {}
+    fn resource_change(&mut self, _change: ResourceChange<'_>) {}
+    fn resource_drift(&mut self, _change: ResourceChange<'_>) {}
     fn output_change(&mut self, _name: String, _change: OutputChange) {}
     /// A root variable declared `sensitive = true` (from `configuration`).
     fn sensitive_variable(&mut self, _name: String) {}
@@ -31,38 +30,144 @@ pub(crate) fn is_marked(mark: &Value) -> bool {
     matches!(mark, Value::Bool(true))
 }
 
-/// Reads a plan from any reader (buffer it: this reads byte by byte).
+/// True when any leaf of a mark tree is `true`.
+pub(crate) fn any_marked(mark: &Value) -> bool {
+    match mark {
+        Value::Bool(b) => *b,
+        Value::Array(items) => items.iter().any(any_marked),
+        Value::Object(map) => map.values().any(any_marked),
+        _ => false,
+    }
+}
+
+/// Reads a plan from any reader. Each top-level value, and each element of
+/// `resource_changes` and `resource_drift`, is cut out by [`Scanner`] and parsed on its own.
 pub fn read_plan<R: Read, V: PlanVisitor>(reader: R, visitor: &mut V) -> Result<(), String> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let seen = PlanSeed { visitor }
-        .deserialize(&mut de)
-        .map_err(|e| describe(&e))?;
-    de.end().map_err(|e| describe(&e))?;
-    check_format(seen.format_version.as_deref())
+    let mut scan = Scanner::new(reader);
+    if scan.peek()? != Some(b'{') {
+        return Err(not_a_plan("the document is not a JSON object"));
+    }
+    scan.expect(b'{', "{")?;
+    let mut format_version = None;
+    if !scan.eat(b'}')? {
+        loop {
+            let key: String = parse(scan.value()?, "an object key")?;
+            scan.expect(b':', "':' after a key")?;
+            read_member(&mut scan, &key, visitor, &mut format_version)?;
+            if scan.eat(b',')? {
+                continue;
+            }
+            scan.expect(b'}', "',' or '}'")?;
+            break;
+        }
+    }
+    if scan.peek()?.is_some() {
+        return Err(format!(
+            "is not valid JSON (trailing characters at byte {})",
+            scan.offset()
+        ));
+    }
+    check_format(format_version.as_deref())
+}
+
+fn read_member<R: Read, V: PlanVisitor>(
+    scan: &mut Scanner<R>,
+    key: &str,
+    visitor: &mut V,
+    format_version: &mut Option<String>,
+) -> Result<(), String> {
+    match key {
+        "format_version" => {
+            let v: String = parse(scan.value()?, key)?;
+            visitor.format_version(&v);
+            *format_version = Some(v);
+        }
+        "terraform_version" => {
+            if let Some(v) = parse::<Option<String>>(scan.value()?, key)? {
+                visitor.terraform_version(&v);
+            }
+        }
+        "variables" => {
+            let vars: Option<BTreeMap<String, VariableValue>> = parse(scan.value()?, key)?;
+            for (name, var) in vars.unwrap_or_default() {
+                visitor.variable(name, var.value);
+            }
+        }
+        "resource_changes" | "resource_drift" => {
+            if scan.peek()? == Some(b'n') {
+                return parse::<()>(scan.value()?, key);
+            }
+            scan.expect(b'[', "'[' to start a list of resource changes")?;
+            if scan.eat(b']')? {
+                return Ok(());
+            }
+            for index in 0.. {
+                let change: ResourceChange = parse(scan.value()?, &format!("{key}[{index}]"))?;
+                if key == "resource_drift" {
+                    visitor.resource_drift(change);
+                } else {
+                    visitor.resource_change(change);
+                }
+                if !scan.eat(b',')? {
+                    break;
+                }
+            }
+            scan.expect(b']', "',' or ']' in a list of resource changes")?;
+        }
+        "output_changes" => {
+            let outputs: Option<BTreeMap<String, OutputChange>> = parse(scan.value()?, key)?;
+            for (name, change) in outputs.unwrap_or_default() {
+                visitor.output_change(name, change);
+            }
+        }
+        "configuration" => {
+            let config: Option<Configuration> = parse(scan.value()?, key)?;
+            let vars = config.and_then(|c| c.root_module).and_then(|m| m.variables);
+            for (name, decl) in vars.unwrap_or_default() {
+                if decl.sensitive {
+                    visitor.sensitive_variable(name);
+                }
+            }
+        }
+        "errored" => {
+            let errored: Option<bool> = parse(scan.value()?, key)?;
+            visitor.errored(errored.unwrap_or(false));
+        }
+        // planned_values, prior_state, ...: often as large as the changes, never needed.
+        _ => scan.skip()?,
+    }
+    Ok(())
+}
+
+/// Parses one piece; errors say where in the plan it was.
+fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                format!("is not valid JSON ({what}: {e})")
+            }
+            Category::Data => not_a_plan(&format!("{what}: {e}")),
+        }
+    })
+}
+
+fn not_a_plan(detail: &str) -> String {
+    format!(
+        "is not a Terraform plan in JSON form ({detail}); pass the output of `terraform show -json PLANFILE`, not the plan file itself or `plan -json` logs"
+    )
 }
 
 /// Reads a plan file; errors name the file.
 pub fn read_plan_file<V: PlanVisitor>(path: &Path, visitor: &mut V) -> Result<(), String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open plan JSON: {e}"))?;
-    read_plan(std::io::BufReader::with_capacity(256 * 1024, file), visitor)
-}
-
-fn describe(error: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match error.classify() {
-        Category::Io => "could not be read",
-        Category::Syntax | Category::Eof => "is not valid JSON",
-        Category::Data => "is not a Terraform plan in JSON form",
-    };
-    format!(
-        "{what} ({error}); pass the output of `terraform show -json PLANFILE`, not the plan file itself or `plan -json` logs"
-    )
+    read_plan(file, visitor)
 }
 
 fn check_format(version: Option<&str>) -> Result<(), String> {
     let Some(version) = version else {
         return Err(
-            "has no `format_version`, so it is not `terraform show -json` output of a plan".into(),
+            "has no `format_version`, so it is not `terraform show -json` output of a plan; pass the output of `terraform show -json PLANFILE`".into(),
         );
     };
     match version.split('.').next() {
@@ -70,122 +175,6 @@ fn check_format(version: Option<&str>) -> Result<(), String> {
         _ => Err(format!(
             "has format_version {version:?}, which this tfpromote does not understand (it reads 0.x and 1.x); upgrade tfpromote"
         )),
-    }
-}
-
-struct Seen {
-    format_version: Option<String>,
-}
-
-struct PlanSeed<'v, V> {
-    visitor: &'v mut V,
-}
-
-impl<'de, V: PlanVisitor> DeserializeSeed<'de> for PlanSeed<'_, V> {
-    type Value = Seen;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Seen, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, V: PlanVisitor> Visitor<'de> for PlanSeed<'_, V> {
-    type Value = Seen;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object with format_version and resource_changes")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
-        let mut seen = Seen {
-            format_version: None,
-        };
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "format_version" => {
-                    let v: String = map.next_value()?;
-                    self.visitor.format_version(&v);
-                    seen.format_version = Some(v);
-                }
-                "terraform_version" => {
-                    if let Some(v) = map.next_value::<Option<String>>()? {
-                        self.visitor.terraform_version(&v);
-                    }
-                }
-                "variables" => {
-                    let vars: Option<BTreeMap<String, VariableValue>> = map.next_value()?;
-                    for (name, var) in vars.unwrap_or_default() {
-                        self.visitor.variable(name, var.value);
-                    }
-                }
-                "resource_changes" => map.next_value_seed(Changes {
-                    visitor: &mut *self.visitor,
-                    drift: false,
-                })?,
-                "resource_drift" => map.next_value_seed(Changes {
-                    visitor: &mut *self.visitor,
-                    drift: true,
-                })?,
-                "output_changes" => {
-                    let outputs: Option<BTreeMap<String, OutputChange>> = map.next_value()?;
-                    for (name, change) in outputs.unwrap_or_default() {
-                        self.visitor.output_change(name, change);
-                    }
-                }
-                "configuration" => {
-                    let config: Option<Configuration> = map.next_value()?;
-                    let vars = config.and_then(|c| c.root_module).and_then(|m| m.variables);
-                    for (name, decl) in vars.unwrap_or_default() {
-                        if decl.sensitive {
-                            self.visitor.sensitive_variable(name);
-                        }
-                    }
-                }
-                "errored" => {
-                    let errored: Option<bool> = map.next_value()?;
-                    self.visitor.errored(errored.unwrap_or(false));
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(seen)
-    }
-}
-
-/// Streams the elements of `resource_changes` / `resource_drift`.
-struct Changes<'v, V> {
-    visitor: &'v mut V,
-    drift: bool,
-}
-
-impl<'de, V: PlanVisitor> DeserializeSeed<'de> for Changes<'_, V> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de, V: PlanVisitor> Visitor<'de> for Changes<'_, V> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of resource changes")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(change) = seq.next_element::<ResourceChange>()? {
-            if self.drift {
-                self.visitor.resource_drift(change);
-            } else {
-                self.visitor.resource_change(change);
-            }
-        }
-        Ok(())
     }
 }
 

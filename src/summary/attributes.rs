@@ -1,17 +1,33 @@
 //! Names of the attributes an update changes. Only names leave this module, never values,
 //! and a sensitive attribute is named as such without looking inside it.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 
 use crate::plan::Change;
-use crate::plan::reader::is_marked;
+use crate::plan::reader::{any_marked, is_marked};
+
+/// One level of an object, values left as raw JSON: comparing raw text is enough to tell
+/// what changed (Terraform writes equal values identically) and builds no trees.
+type RawObject<'a> = BTreeMap<String, &'a RawValue>;
+
+fn raw_object(raw: Option<&RawValue>) -> RawObject<'_> {
+    raw.filter(|r| r.get().starts_with('{'))
+        .and_then(|r| serde_json::from_str(r.get()).ok())
+        .unwrap_or_default()
+}
+
+fn raw_text<'a>(raw: Option<&&'a RawValue>) -> &'a str {
+    raw.map(|r| r.get()).unwrap_or("null")
+}
 
 /// Changed attribute paths, top level and one level into objects (e.g. `tags["Owner"]`).
-pub fn changed(change: &Change) -> Vec<String> {
-    let empty = Map::new();
-    let before = change.before.as_object().unwrap_or(&empty);
-    let after = change.after.as_object().unwrap_or(&empty);
-    let unknown = change.after_unknown.as_object().unwrap_or(&empty);
+pub fn changed(change: &Change<'_>) -> Vec<String> {
+    let before = raw_object(change.before);
+    let after = raw_object(change.after);
+    let no_unknowns = serde_json::Map::new();
+    let unknown = change.after_unknown.as_object().unwrap_or(&no_unknowns);
     let mut keys: Vec<&String> = before
         .keys()
         .chain(after.keys())
@@ -20,40 +36,41 @@ pub fn changed(change: &Change) -> Vec<String> {
     keys.sort();
     keys.dedup();
 
+    let whole_sensitive = is_marked(&change.before_sensitive) || is_marked(&change.after_sensitive);
     let mut out = Vec::new();
     for key in keys {
-        let b = before.get(key).unwrap_or(&Value::Null);
-        let a = after.get(key).unwrap_or(&Value::Null);
+        let (b, a) = (before.get(key), after.get(key));
         let u = unknown.get(key).unwrap_or(&Value::Null);
-        let sensitive = is_marked(child(&change.before_sensitive, key))
-            || is_marked(child(&change.after_sensitive, key))
-            || is_marked(&change.before_sensitive)
-            || is_marked(&change.after_sensitive);
-        if a == b && !any_marked(u) {
+        if raw_text(b) == raw_text(a) && !any_marked(u) {
             continue;
         }
+        let before_sensitive = child(&change.before_sensitive, key);
+        let after_sensitive = child(&change.after_sensitive, key);
         let mut name = String::new();
         push_key(&mut name, key);
-        if sensitive {
+        if whole_sensitive || is_marked(before_sensitive) || is_marked(after_sensitive) {
             out.push(format!("{name} (sensitive)"));
         } else if is_marked(u) {
             out.push(format!("{name} (known after apply)"));
-        } else if let (Some(bo), Some(ao)) = (b.as_object(), a.as_object()) {
-            let nested = nested_changes(
-                &name,
-                bo,
-                ao,
-                u,
-                child(&change.before_sensitive, key),
-                child(&change.after_sensitive, key),
-            );
+        } else {
+            let nested = match (b, a) {
+                (Some(b), Some(a)) if b.get().starts_with('{') && a.get().starts_with('{') => {
+                    nested_changes(
+                        &name,
+                        &raw_object(Some(b)),
+                        &raw_object(Some(a)),
+                        u,
+                        before_sensitive,
+                        after_sensitive,
+                    )
+                }
+                _ => Vec::new(),
+            };
             if nested.is_empty() {
                 out.push(name);
             } else {
                 out.extend(nested);
             }
-        } else {
-            out.push(name);
         }
     }
     out
@@ -61,8 +78,8 @@ pub fn changed(change: &Change) -> Vec<String> {
 
 fn nested_changes(
     prefix: &str,
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
+    before: &RawObject<'_>,
+    after: &RawObject<'_>,
     unknown: &Value,
     before_sensitive: &Value,
     after_sensitive: &Value,
@@ -72,10 +89,8 @@ fn nested_changes(
     keys.dedup();
     let mut out = Vec::new();
     for key in keys {
-        let b = before.get(key).unwrap_or(&Value::Null);
-        let a = after.get(key).unwrap_or(&Value::Null);
         let u = child(unknown, key);
-        if a == b && !any_marked(u) {
+        if raw_text(before.get(key)) == raw_text(after.get(key)) && !any_marked(u) {
             continue;
         }
         let mut name = prefix.to_string();
@@ -92,15 +107,6 @@ fn nested_changes(
 
 fn child<'a>(mark: &'a Value, key: &str) -> &'a Value {
     mark.get(key).unwrap_or(&Value::Null)
-}
-
-fn any_marked(mark: &Value) -> bool {
-    match mark {
-        Value::Bool(b) => *b,
-        Value::Array(items) => items.iter().any(any_marked),
-        Value::Object(map) => map.values().any(any_marked),
-        _ => false,
-    }
 }
 
 /// Appends `key` as `.key` (or the first segment bare) when it is an identifier, else as
@@ -126,16 +132,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn change(before: Value, after: Value, after_unknown: Value, after_sensitive: Value) -> Change {
-        serde_json::from_value(json!({
-            "actions": ["update"],
-            "before": before,
-            "after": after,
-            "after_unknown": after_unknown,
-            "before_sensitive": after_sensitive.clone(),
-            "after_sensitive": after_sensitive,
-        }))
-        .expect("change")
+    fn change(
+        before: Value,
+        after: Value,
+        after_unknown: Value,
+        after_sensitive: Value,
+    ) -> Change<'static> {
+        let text: &'static str = Box::leak(
+            json!({
+                "actions": ["update"],
+                "before": before,
+                "after": after,
+                "after_unknown": after_unknown,
+                "before_sensitive": after_sensitive.clone(),
+                "after_sensitive": after_sensitive,
+            })
+            .to_string()
+            .into_boxed_str(),
+        );
+        serde_json::from_str(text).expect("change")
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::fingerprint::FingerprintBuilder;
 use super::{
     ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes,
 };
+use crate::plan::reader::any_marked;
 use crate::plan::{OutputChange, PathStep, PlanVisitor, ResourceChange};
 
 #[derive(Default)]
@@ -40,23 +41,25 @@ impl PlanVisitor for SummaryBuilder {
         self.variables.insert(name, value);
     }
 
-    fn resource_change(&mut self, rc: ResourceChange) {
+    fn resource_change(&mut self, rc: ResourceChange<'_>) {
         let kind = ChangeKind::from_actions(&rc.change.actions);
         self.counts.add(kind);
         self.fingerprint.resource(&rc);
         // Terraform's own text output has been seen to print a prior value whose mark was
         // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
         // redactor mask it wherever it turns up.
-        collect_marked(
-            &rc.change.before,
-            &rc.change.before_sensitive,
-            &mut self.marked_values,
-        );
-        collect_marked(
-            &rc.change.after,
-            &rc.change.after_sensitive,
-            &mut self.marked_values,
-        );
+        if any_marked(&rc.change.before_sensitive) {
+            let before = rc.change.before_value();
+            collect_marked(
+                &before,
+                &rc.change.before_sensitive,
+                &mut self.marked_values,
+            );
+        }
+        if any_marked(&rc.change.after_sensitive) {
+            let after = rc.change.after_value();
+            collect_marked(&after, &rc.change.after_sensitive, &mut self.marked_values);
+        }
         let importing = rc.change.importing.as_ref().is_some_and(|v| !v.is_null());
         let moved = rc
             .previous_address
@@ -88,7 +91,7 @@ impl PlanVisitor for SummaryBuilder {
         });
     }
 
-    fn resource_drift(&mut self, rc: ResourceChange) {
+    fn resource_drift(&mut self, rc: ResourceChange<'_>) {
         let kind = ChangeKind::from_actions(&rc.change.actions);
         if kind != ChangeKind::NoOp {
             self.drift.push(DriftSummary {

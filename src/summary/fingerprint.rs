@@ -1,17 +1,20 @@
 //! The plan fingerprint (design.md section 7): a SHA-256 over a canonical form of the
 //! changes, so "the plan that was reviewed" can be compared with "the plan about to apply".
 //!
-//! Canonical: resources sorted by address, object keys sorted, every string and number
-//! length-prefixed. Sensitive leaves contribute only a marker, so the digest does not depend
-//! on (and cannot be used to confirm a guess of) a secret value.
+//! Canonical: resources sorted by address, object keys sorted, strings and numbers
+//! length-prefixed, containers delimited. Sensitive leaves contribute only a marker, so the
+//! digest does not depend on (and cannot be used to confirm a guess of) a secret value.
+//!
+//! Planned values are folded straight from their raw JSON text ([`stream`]); only an object
+//! whose keys are not already sorted falls back to building a tree ([`tree`]). Both write
+//! the same bytes, which a test checks.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::plan::reader::is_marked;
 use crate::plan::{Action, ResourceChange};
 
-const DOMAIN: &[u8] = b"tfpromote-fingerprint-v1";
+const DOMAIN: &[u8] = b"tfpromote-fingerprint-v2";
 
 #[derive(Default)]
 pub struct FingerprintBuilder {
@@ -21,17 +24,19 @@ pub struct FingerprintBuilder {
 }
 
 impl FingerprintBuilder {
-    pub fn resource(&mut self, rc: &ResourceChange) {
+    pub fn resource(&mut self, rc: &ResourceChange<'_>) {
         let mut h = Sha256::new();
         feed_str(&mut h, &rc.address);
         feed_str(&mut h, rc.deposed.as_deref().unwrap_or(""));
         feed_actions(&mut h, &rc.change.actions);
-        fold(
-            &mut h,
-            &rc.change.after,
-            &rc.change.after_sensitive,
-            &rc.change.after_unknown,
-        );
+        let (sensitive, unknown) = (&rc.change.after_sensitive, &rc.change.after_unknown);
+        let raw = rc.change.after.map(|r| r.get()).unwrap_or("null");
+        let mut streamed = h.clone();
+        if stream::fold(&mut streamed, raw, sensitive, unknown) {
+            h = streamed;
+        } else {
+            tree::fold(&mut h, &rc.change.after_value(), sensitive, unknown);
+        }
         let key = match &rc.deposed {
             Some(d) => format!("{} (deposed {d})", rc.address),
             None => rc.address.clone(),
@@ -58,10 +63,9 @@ impl FingerprintBuilder {
             feed_str(&mut h, name);
             feed_actions(&mut h, actions);
         }
-        let digest = h.finalize();
         let mut out = String::with_capacity(7 + 64);
         out.push_str("sha256:");
-        for byte in digest {
+        for byte in h.finalize() {
             out.push_str(&format!("{byte:02x}"));
         }
         out
@@ -76,64 +80,234 @@ fn feed_str(h: &mut Sha256, s: &str) {
 fn feed_actions(h: &mut Sha256, actions: &[Action]) {
     h.update((actions.len() as u64).to_be_bytes());
     for action in actions {
-        feed_str(h, &format!("{action:?}"));
+        feed_str(h, action.name());
     }
 }
 
-/// Feeds `value` with its sensitivity and unknown marks applied.
-fn fold(h: &mut Sha256, value: &Value, sensitive: &Value, unknown: &Value) {
-    if is_marked(sensitive) {
-        h.update(b"S");
-        return;
-    }
-    if is_marked(unknown) {
-        h.update(b"U");
-        return;
-    }
-    let null = Value::Null;
-    match value {
-        Value::Null => h.update(b"n"),
-        Value::Bool(b) => h.update(if *b { b"t" } else { b"f" }),
-        Value::Number(n) => {
-            h.update(b"#");
-            feed_str(h, &n.to_string());
+fn feed_number(h: &mut Sha256, n: &serde_json::Number) {
+    h.update(b"#");
+    feed_str(h, &n.to_string());
+}
+
+fn feed_key(h: &mut Sha256, key: &str) {
+    h.update(b":");
+    feed_str(h, key);
+}
+
+/// Keys present only in the unknown marks (Terraform omits unknown attributes from
+/// `after`), sorted: they are folded as null with their marks.
+fn unknown_keys(unknown: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = unknown
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    keys
+}
+
+static NULL: Value = Value::Null;
+
+fn child<'a>(mark: &'a Value, key: &str) -> &'a Value {
+    mark.get(key).unwrap_or(&NULL)
+}
+
+/// The reference form, over a parsed value.
+mod tree {
+    use super::*;
+    use crate::plan::reader::is_marked;
+
+    pub fn fold(h: &mut Sha256, value: &Value, sensitive: &Value, unknown: &Value) {
+        if is_marked(sensitive) {
+            return h.update(b"S");
         }
-        Value::String(s) => {
-            h.update(b"s");
-            feed_str(h, s);
+        if is_marked(unknown) {
+            return h.update(b"U");
         }
-        Value::Array(items) => {
-            h.update(b"[");
-            h.update((items.len() as u64).to_be_bytes());
-            for (i, item) in items.iter().enumerate() {
-                fold(
-                    h,
-                    item,
-                    sensitive.get(i).unwrap_or(&null),
-                    unknown.get(i).unwrap_or(&null),
+        match value {
+            Value::Null => h.update(b"n"),
+            Value::Bool(b) => h.update(if *b { b"t" } else { b"f" }),
+            Value::Number(n) => feed_number(h, n),
+            Value::String(s) => {
+                h.update(b"s");
+                feed_str(h, s);
+            }
+            Value::Array(items) => {
+                h.update(b"[");
+                for (i, item) in items.iter().enumerate() {
+                    fold(
+                        h,
+                        item,
+                        sensitive.get(i).unwrap_or(&NULL),
+                        unknown.get(i).unwrap_or(&NULL),
+                    );
+                }
+                h.update(b"]");
+            }
+            Value::Object(map) => {
+                let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                keys.extend(unknown_keys(unknown));
+                keys.sort_unstable();
+                keys.dedup();
+                h.update(b"{");
+                for key in keys {
+                    feed_key(h, key);
+                    fold(
+                        h,
+                        map.get(key).unwrap_or(&NULL),
+                        child(sensitive, key),
+                        child(unknown, key),
+                    );
+                }
+                h.update(b"}");
+            }
+        }
+    }
+}
+
+/// The fast form, straight from JSON text. Returns false (and the caller uses [`tree`])
+/// when an object's keys are not in ascending order.
+mod stream {
+    use super::*;
+    use crate::plan::reader::is_marked;
+    use serde::Deserialize;
+    use serde::de::{
+        DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use std::borrow::Cow;
+    use std::fmt;
+
+    const UNSORTED: &str = "object keys out of order";
+
+    pub fn fold(h: &mut Sha256, raw: &str, sensitive: &Value, unknown: &Value) -> bool {
+        let mut de = serde_json::Deserializer::from_str(raw);
+        Fold {
+            h,
+            sensitive,
+            unknown,
+        }
+        .deserialize(&mut de)
+        .is_ok()
+            && de.end().is_ok()
+    }
+
+    struct Fold<'a> {
+        h: &'a mut Sha256,
+        sensitive: &'a Value,
+        unknown: &'a Value,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Fold<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            if is_marked(self.sensitive) {
+                self.h.update(b"S");
+                return IgnoredAny::deserialize(d).map(|_| ());
+            }
+            if is_marked(self.unknown) {
+                self.h.update(b"U");
+                return IgnoredAny::deserialize(d).map(|_| ());
+            }
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Fold<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+
+        fn visit_unit<E>(self) -> Result<(), E> {
+            self.h.update(b"n");
+            Ok(())
+        }
+
+        fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+            self.h.update(if v { b"t" } else { b"f" });
+            Ok(())
+        }
+
+        fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+            feed_number(self.h, &v.into());
+            Ok(())
+        }
+
+        fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+            feed_number(self.h, &v.into());
+            Ok(())
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+            let n =
+                serde_json::Number::from_f64(v).ok_or_else(|| E::custom("non-finite number"))?;
+            feed_number(self.h, &n);
+            Ok(())
+        }
+
+        fn visit_str<E>(self, v: &str) -> Result<(), E> {
+            self.h.update(b"s");
+            feed_str(self.h, v);
+            Ok(())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.h.update(b"[");
+            let mut i = 0;
+            loop {
+                let seed = Fold {
+                    h: &mut *self.h,
+                    sensitive: self.sensitive.get(i).unwrap_or(&NULL),
+                    unknown: self.unknown.get(i).unwrap_or(&NULL),
+                };
+                if seq.next_element_seed(seed)?.is_none() {
+                    break;
+                }
+                i += 1;
+            }
+            self.h.update(b"]");
+            Ok(())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let pending = unknown_keys(self.unknown);
+            let mut pending = pending.iter().peekable();
+            let mut previous: Option<Cow<'de, str>> = None;
+            self.h.update(b"{");
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if previous.as_deref().is_some_and(|p| p >= key.as_ref()) {
+                    return Err(A::Error::custom(UNSORTED));
+                }
+                // Unknown-only keys that sort before this one.
+                while let Some(u) = pending.next_if(|u| **u < key.as_ref()) {
+                    feed_key(self.h, u);
+                    tree::fold(
+                        self.h,
+                        &NULL,
+                        child(self.sensitive, u),
+                        child(self.unknown, u),
+                    );
+                }
+                pending.next_if(|u| **u == key.as_ref());
+                feed_key(self.h, &key);
+                map.next_value_seed(Fold {
+                    h: &mut *self.h,
+                    sensitive: child(self.sensitive, &key),
+                    unknown: child(self.unknown, &key),
+                })?;
+                previous = Some(key);
+            }
+            for u in pending {
+                feed_key(self.h, u);
+                tree::fold(
+                    self.h,
+                    &NULL,
+                    child(self.sensitive, u),
+                    child(self.unknown, u),
                 );
             }
-        }
-        Value::Object(map) => {
-            // Unknown attributes are absent from `after`; include them so "known after
-            // apply" differs from "removed".
-            let mut keys: Vec<&String> = map.keys().collect();
-            if let Some(u) = unknown.as_object() {
-                keys.extend(u.keys());
-            }
-            keys.sort();
-            keys.dedup();
-            h.update(b"{");
-            h.update((keys.len() as u64).to_be_bytes());
-            for key in keys {
-                feed_str(h, key);
-                fold(
-                    h,
-                    map.get(key).unwrap_or(&null),
-                    sensitive.get(key).unwrap_or(&null),
-                    unknown.get(key).unwrap_or(&null),
-                );
-            }
+            self.h.update(b"}");
+            Ok(())
         }
     }
 }
@@ -143,16 +317,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rc(address: &str, actions: &[&str], after: Value, after_sensitive: Value) -> ResourceChange {
-        serde_json::from_value(json!({
-            "address": address,
-            "change": {"actions": actions, "before": null, "after": after,
-                       "after_unknown": {}, "after_sensitive": after_sensitive}
-        }))
-        .expect("resource change")
+    /// Leaks the JSON text so the change can borrow it for the whole test.
+    fn rc(
+        address: &str,
+        actions: &[&str],
+        after: Value,
+        after_sensitive: Value,
+    ) -> ResourceChange<'static> {
+        let text: &'static str = Box::leak(
+            json!({
+                "address": address,
+                "change": {"actions": actions, "before": null, "after": after,
+                           "after_unknown": {}, "after_sensitive": after_sensitive}
+            })
+            .to_string()
+            .into_boxed_str(),
+        );
+        serde_json::from_str(text).expect("resource change")
     }
 
-    fn fingerprint(changes: &[ResourceChange]) -> String {
+    fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
         let mut b = FingerprintBuilder::default();
         changes.iter().for_each(|c| b.resource(c));
         b.finish()
@@ -190,5 +374,58 @@ mod tests {
             json!({"p": true}),
         )]);
         assert_eq!(one, two);
+    }
+
+    /// The streamed fold and the tree fold must write the same bytes, including unknown-only
+    /// keys before, between and after present ones, nested marks and escaped keys.
+    #[test]
+    fn stream_and_tree_agree() {
+        let cases = [
+            (
+                json!({"b": 1, "d": [1, 2.5, -3], "f": {"x": null}}),
+                json!({"a": true, "c": {"q": true}, "e": true, "g": true}),
+                json!({"d": [false, true]}),
+            ),
+            (
+                json!({"k\"ey": "v", "z": [{"a": 1}, {"b": "s"}]}),
+                json!({"z": [{}, {"b": true}]}),
+                json!({"z": [{"a": true}]}),
+            ),
+            (
+                json!([1, "two", {"three": 3}]),
+                json!([false, false, {"four": true}]),
+                json!({}),
+            ),
+            (json!("scalar"), json!(false), json!(false)),
+            (json!(null), json!(true), json!(false)),
+            (
+                json!({"big": 18446744073709551615u64, "neg": -9007199254740993i64, "f": 1e300}),
+                json!({}),
+                json!({}),
+            ),
+        ];
+        for (value, unknown, sensitive) in cases {
+            let raw = value.to_string();
+            let mut streamed = Sha256::new();
+            assert!(
+                stream::fold(&mut streamed, &raw, &sensitive, &unknown),
+                "{raw}"
+            );
+            let mut reference = Sha256::new();
+            tree::fold(&mut reference, &value, &sensitive, &unknown);
+            assert_eq!(streamed.finalize(), reference.finalize(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn unsorted_keys_fall_back_to_the_tree_and_agree() {
+        let sorted = rc("a.x", &["create"], json!({"a": 1, "b": 2}), json!({}));
+        let unsorted: ResourceChange = serde_json::from_str(
+            r#"{"address":"a.x","change":{"actions":["create"],"after":{"b":2,"a":1},"after_unknown":{},"after_sensitive":{}}}"#,
+        )
+        .expect("parse");
+        let mut probe = Sha256::new();
+        assert!(!stream::fold(&mut probe, r#"{"b":2,"a":1}"#, &NULL, &NULL));
+        assert_eq!(fingerprint(&[sorted]), fingerprint(&[unsorted]));
     }
 }
