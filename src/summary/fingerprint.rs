@@ -1,7 +1,8 @@
 //! The plan fingerprint (design.md section 7): a SHA-256 over a canonical form of the
 //! changes, so "the plan that was reviewed" can be compared with "the plan about to apply".
 //!
-//! Canonical: resources sorted by address, object keys sorted, strings and numbers
+//! Canonical: resources sorted by the digest of their address (which needs 32 bytes per
+//! resource in memory, not the address itself), object keys sorted, strings and numbers
 //! length-prefixed, containers delimited. Sensitive leaves contribute only a marker, so the
 //! digest does not depend on (and cannot be used to confirm a guess of) a secret value.
 //!
@@ -18,8 +19,8 @@ const DOMAIN: &[u8] = b"tfpromote-fingerprint-v2";
 
 #[derive(Default)]
 pub struct FingerprintBuilder {
-    /// (address incl. deposed key, digest of that resource's change)
-    resources: Vec<(String, [u8; 32])>,
+    /// (digest of the address incl. deposed key, digest of that resource's change)
+    resources: Vec<([u8; 32], [u8; 32])>,
     outputs: Vec<(String, Vec<Action>)>,
 }
 
@@ -37,11 +38,10 @@ impl FingerprintBuilder {
         } else {
             tree::fold(&mut h, &rc.change.after_value(), sensitive, unknown);
         }
-        let key = match &rc.deposed {
-            Some(d) => format!("{} (deposed {d})", rc.address),
-            None => rc.address.clone(),
-        };
-        self.resources.push((key, h.finalize().into()));
+        let mut key = Sha256::new();
+        feed_str(&mut key, &rc.address);
+        feed_str(&mut key, rc.deposed.as_deref().unwrap_or(""));
+        self.resources.push((key.finalize().into(), h.finalize().into()));
     }
 
     pub fn output(&mut self, name: &str, actions: &[Action]) {
@@ -49,13 +49,13 @@ impl FingerprintBuilder {
     }
 
     pub fn finish(mut self) -> String {
-        self.resources.sort();
+        self.resources.sort_unstable();
         self.outputs.sort_by(|a, b| a.0.cmp(&b.0));
         let mut h = Sha256::new();
         h.update(DOMAIN);
         h.update((self.resources.len() as u64).to_be_bytes());
         for (address, digest) in &self.resources {
-            feed_str(&mut h, address);
+            h.update(address);
             h.update(digest);
         }
         h.update((self.outputs.len() as u64).to_be_bytes());
