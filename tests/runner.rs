@@ -482,3 +482,40 @@ async fn s3_lock_held_by_another_run_fails_after_timeout_with_its_lock_id() {
         std::fs::read_to_string(&holder_log).unwrap_or_default()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_plan_previews_every_delete_and_its_apply_empties_the_state() {
+    let (tmp, dir) = fixture("data");
+    let tf = terraform(Duration::from_secs(5));
+    init(&tf, &dir).await;
+    let first = tmp.path().join("create.tfplan");
+    plan_ok(&tf, &dir, &first, &[]).await;
+    tf.apply(&dir, &first, &OutputSink::buffered())
+        .await
+        .expect("create");
+
+    let preview = tmp.path().join("destroy.tfplan");
+    let args = PlanArgs {
+        destroy: true,
+        var_files: Vec::new(),
+    };
+    let outcome = tf
+        .plan(&dir, &preview, &args, &OutputSink::buffered())
+        .await
+        .expect("plan -destroy");
+    assert_eq!(outcome, PlanOutcome::Changes);
+    let json = tmp.path().join("destroy.json");
+    tf.show_json(&dir, &preview, &json).await.expect("show");
+    let summary = Summary::from_file(&json).expect("summary");
+    assert_eq!(summary.counts.delete, 1, "{:?}", summary.counts);
+    assert_eq!(summary.counts.create, 0);
+    let warned: Vec<_> = summary.destructive().map(|r| r.address.as_str()).collect();
+    assert_eq!(warned, ["terraform_data.this"]);
+
+    tf.apply(&dir, &preview, &OutputSink::buffered())
+        .await
+        .expect("apply the destroy plan");
+    let state = std::fs::read_to_string(dir.join("terraform.tfstate")).expect("state");
+    let state: serde_json::Value = serde_json::from_str(&state).expect("state JSON");
+    assert_eq!(state["resources"], serde_json::json!([]), "{state}");
+}
