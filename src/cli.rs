@@ -21,12 +21,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate the config file without calling Terraform, AWS or GitHub.
-    Check,
+    /// Validate the config and the environments' isolation contract; no Terraform, AWS or GitHub.
+    Check(CheckArgs),
     /// Plan environments and write the summary (comment, job summary, outputs).
     Plan(PlanArgs),
     /// Summarise a `terraform show -json` file offline.
     Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check only the config file, not the environment directories.
+    #[arg(long)]
+    pub config_only: bool,
 }
 
 #[derive(Debug, Args)]

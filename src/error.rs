@@ -22,6 +22,10 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
 
+    /// The environment directories break the isolation contract; one line per problem.
+    #[error("the environments are not isolated:\n{}", .0.join("\n"))]
+    Contract(Vec<String>),
+
     /// A plan JSON that cannot be read.
     #[error("{path}: {message}")]
     PlanJson { path: PathBuf, message: String },
@@ -59,7 +63,7 @@ impl Error {
 
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage(_) | Error::Config(_) => ExitCode::Usage,
+            Error::Usage(_) | Error::Config(_) | Error::Contract(_) => ExitCode::Usage,
             Error::Interrupted => ExitCode::Interrupted,
             Error::Terraform(e) if e.interrupted => ExitCode::Interrupted,
             _ => ExitCode::Failure,

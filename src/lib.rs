@@ -7,6 +7,7 @@ pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod contract;
 pub mod error;
 pub mod plan;
 pub mod redact;
@@ -38,7 +39,7 @@ pub fn run(cli: Cli) -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Render(args) => commands::render::run(args),
-        Command::Check => commands::check::run(&config::load(&cli.config)?),
+        Command::Check(args) => commands::check::run(&config::load(&cli.config)?, args),
         Command::Plan(args) => {
             let config = Arc::new(config::load(&cli.config)?);
             runtime()?.block_on(commands::plan::run(config, args))

@@ -26,7 +26,7 @@ fn check(config: &str) -> (Option<i32>, String, String) {
     let out = common::tfpromote()
         .arg("--config")
         .arg(&path)
-        .arg("check")
+        .args(["check", "--config-only"])
         .output()
         .expect("run");
     (
@@ -152,7 +152,7 @@ fn missing_and_empty_files_explain_the_fix() {
     let out = common::tfpromote()
         .arg("--config")
         .arg(tmp.path().join("absent.yaml"))
-        .arg("check")
+        .args(["check", "--config-only"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));

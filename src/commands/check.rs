@@ -1,8 +1,12 @@
-//! `tfpromote check`: the config is valid and every environment directory exists.
+//! `tfpromote check`: the config is valid, and the environment directories keep the
+//! isolation contract (own state, lock files, encryption, disjoint CIDRs, unique clusters,
+//! same versions).
 
+use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::contract;
 
-pub fn run(config: &Config) -> crate::Result<()> {
+pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
     println!("{}: ok", config.path.display());
     for (i, env) in config.environments.iter().enumerate() {
         let gate = match (&env.approval, i) {
@@ -23,6 +27,33 @@ pub fn run(config: &Config) -> crate::Result<()> {
             env.destroy_policy()
         );
     }
+    if args.config_only {
+        return Ok(());
+    }
+    let facts: Vec<contract::EnvFacts> = config
+        .environments
+        .iter()
+        .map(|env| contract::facts::read(env.name.as_str(), &config.env_dir(env)))
+        .collect();
+    let violations = contract::check(&facts);
+    if !violations.is_empty() {
+        return Err(crate::Error::Contract(
+            violations.iter().map(ToString::to_string).collect(),
+        ));
+    }
+    for env in &facts {
+        println!(
+            "  {}: state {:?}, VPC {}, cluster {}",
+            env.name,
+            env.backend
+                .as_ref()
+                .and_then(|b| b.key.as_deref())
+                .unwrap_or("?"),
+            env.vpc_cidr.as_deref().unwrap_or("?"),
+            env.cluster_name.as_deref().unwrap_or("?")
+        );
+    }
+    println!("isolation contract: ok ({} environments)", facts.len());
     Ok(())
 }
 

@@ -41,7 +41,8 @@ impl FingerprintBuilder {
         let mut key = Sha256::new();
         feed_str(&mut key, &rc.address);
         feed_str(&mut key, rc.deposed.as_deref().unwrap_or(""));
-        self.resources.push((key.finalize().into(), h.finalize().into()));
+        self.resources
+            .push((key.finalize().into(), h.finalize().into()));
     }
 
     pub fn output(&mut self, name: &str, actions: &[Action]) {
