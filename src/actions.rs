@@ -99,6 +99,17 @@ pub fn set_output(name: &str, value: &str) -> std::io::Result<()> {
     append_key_value(&path, name, value)
 }
 
+/// Appends `name=value` to `$GITHUB_ENV` (heredoc form for multi-line values), so later
+/// steps of the job see the variable. Returns false when not in a job. Mask secret values
+/// with [`add_mask`] first: the runner does not mask what it reads from this file.
+pub fn set_env(name: &str, value: &str) -> std::io::Result<bool> {
+    let Some(path) = env_file("GITHUB_ENV") else {
+        return Ok(false);
+    };
+    append_key_value(&path, name, value)?;
+    Ok(true)
+}
+
 pub(crate) fn append_key_value(
     path: &std::path::Path,
     name: &str,

@@ -27,6 +27,29 @@ pub enum Command {
     Plan(PlanArgs),
     /// Summarise a `terraform show -json` file offline.
     Render(RenderArgs),
+    /// Assume an environment's role through GitHub OIDC and STS; optionally export it to
+    /// later steps of the job.
+    Credentials(CredentialsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    /// Environment whose role to assume.
+    #[arg(long = "env", env = "TFPROMOTE_ENV")]
+    pub env: String,
+
+    /// Which of the environment's roles: `plan` (read-only, pull requests) or `apply`.
+    #[arg(long, value_enum, env = "TFPROMOTE_ROLE", default_value_t = crate::aws::RoleKind::Plan)]
+    pub role: crate::aws::RoleKind,
+
+    /// Also hand the credentials to later steps: `github-env` appends them to `$GITHUB_ENV`.
+    #[arg(long, value_enum, env = "TFPROMOTE_EXPORT")]
+    pub export: Option<Export>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Export {
+    GithubEnv,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,10 @@ pub enum Error {
     #[error("{path}: {message}")]
     PlanJson { path: PathBuf, message: String },
 
+    /// OIDC token or STS failure; says what to grant or what the trust policy must match.
+    #[error(transparent)]
+    Aws(Box<crate::aws::AwsError>),
+
     #[error(transparent)]
     Terraform(#[from] crate::terraform::TerraformError),
 
@@ -53,6 +57,12 @@ pub enum Error {
     Multiple(Vec<String>),
 }
 
+impl From<crate::aws::AwsError> for Error {
+    fn from(e: crate::aws::AwsError) -> Self {
+        Error::Aws(Box::new(e))
+    }
+}
+
 impl Error {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -64,6 +74,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) | Error::Config(_) | Error::Contract(_) => ExitCode::Usage,
+            Error::Aws(e) if e.is_usage() => ExitCode::Usage,
             Error::Interrupted => ExitCode::Interrupted,
             Error::Terraform(e) if e.interrupted => ExitCode::Interrupted,
             _ => ExitCode::Failure,

@@ -4,6 +4,7 @@
 //! (`terraform`, `actions`, `commands`). See design.md for the whole picture.
 
 pub mod actions;
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -40,6 +41,10 @@ fn dispatch(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Render(args) => commands::render::run(args),
         Command::Check(args) => commands::check::run(&config::load(&cli.config)?, args),
+        Command::Credentials(args) => {
+            let config = config::load(&cli.config)?;
+            runtime()?.block_on(commands::credentials::run(&config, args))
+        }
         Command::Plan(args) => {
             let config = Arc::new(config::load(&cli.config)?);
             runtime()?.block_on(commands::plan::run(config, args))

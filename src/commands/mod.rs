@@ -1,6 +1,7 @@
 //! One file per subcommand: each wires the pure core to the edges.
 
 pub mod check;
+pub mod credentials;
 pub mod plan;
 pub mod render;
 

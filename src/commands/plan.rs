@@ -8,6 +8,7 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 
 use crate::actions;
+use crate::aws::{self, RoleKind};
 use crate::cli::PlanArgs;
 use crate::config::{Config, Environment};
 use crate::redact::Redactor;
@@ -27,6 +28,12 @@ struct Planned {
 
 pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     let selected = select(&config, args)?;
+    // A job without an ID token fails every environment that has a role the same way, and
+    // the fix is in the workflow: say so once, before any Terraform runs.
+    let mut requests = Vec::new();
+    for env in &selected {
+        requests.push(aws::request_for(&config, env, RoleKind::Plan)?);
+    }
     signals::install();
     let terraform = Arc::new(super::terraform_for(&config).await?);
 
@@ -35,7 +42,7 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     let concurrent = selected.len() > 1 && config.terraform.parallelism.0 > 1;
     let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
     let mut tasks = Vec::new();
-    for env in selected {
+    for (env, request) in selected.into_iter().zip(requests) {
         let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
@@ -46,8 +53,11 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             );
             let started = Instant::now();
             let sink = OutputSink::buffered();
-            let result = plan_one(&config, &env, &terraform, &sink).await;
             let mut redactor = terraform.redactor().clone();
+            let result = match assume(&config, request, &terraform, &mut redactor).await {
+                Ok(terraform) => plan_one(&config, &env, &terraform, &sink).await,
+                Err(e) => Err(e),
+            };
             if let Ok(summary) = &result {
                 redactor.add_literals(summary.secret_literals.iter().cloned());
             }
@@ -95,6 +105,31 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
         return Err(error);
     }
     publish(&terraform, &planned, args)
+}
+
+/// The Terraform runner for one environment: with the plan role's credentials in the child's
+/// environment when the environment has a plan role, else the ambient one. The secret parts
+/// join the redactor, so nothing that echoes them reaches the log.
+async fn assume(
+    config: &Config,
+    request: Option<aws::AssumeRequest>,
+    terraform: &Terraform,
+    redactor: &mut Redactor,
+) -> Result<Terraform> {
+    let Some(request) = request else {
+        return Ok(terraform.clone());
+    };
+    let creds = aws::assume(&request).await?;
+    redactor.add_literals(aws::secrets(&creds).map(str::to_string));
+    eprintln!(
+        "tfpromote: {}: assumed {}, expires {}",
+        request.env, creds.assumed_role_arn, creds.expiration
+    );
+    Ok(aws::with_credentials(
+        terraform.clone(),
+        &creds,
+        &config.aws.region,
+    ))
 }
 
 /// Prints one environment's Terraform output as a collapsible group, with workflow commands

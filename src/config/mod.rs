@@ -65,6 +65,9 @@ pub struct AwsSettings {
     pub region: String,
     pub audience: String,
     pub session_duration: values::SessionDuration,
+    /// Total time for fetching an ID token and assuming the role, retries included. Bounded
+    /// so that a broken token service or STS fails the job instead of hanging it.
+    pub retry_timeout: HumanDuration,
 }
 
 impl Default for AwsSettings {
@@ -73,6 +76,7 @@ impl Default for AwsSettings {
             region: "us-east-1".into(),
             audience: "sts.amazonaws.com".into(),
             session_duration: values::SessionDuration::default(),
+            retry_timeout: HumanDuration(Duration::from_secs(120)),
         }
     }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod moto;
+pub mod oidc;
 pub mod slow_http;
 
 use std::path::{Path, PathBuf};

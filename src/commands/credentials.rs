@@ -1,0 +1,60 @@
+//! `tfpromote credentials --env NAME [--role plan|apply] [--export github-env]`: assume an
+//! environment's role through GitHub OIDC and STS, show who we became, and optionally hand
+//! the credentials to later steps of the job.
+
+use crate::actions;
+use crate::aws::{self, RoleKind};
+use crate::cli::{CredentialsArgs, Export};
+use crate::config::Config;
+use crate::{Error, Result};
+
+pub async fn run(config: &Config, args: &CredentialsArgs) -> Result<()> {
+    let env = config.environment(args.env.trim()).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown environment {:?}: {} defines {}",
+            args.env,
+            config.path.display(),
+            config.names().join(", ")
+        ))
+    })?;
+    let export = args.export == Some(Export::GithubEnv);
+    // Refuse before any network call: exporting is the point of the step.
+    if export && std::env::var_os("GITHUB_ENV").is_none_or(|v| v.is_empty()) {
+        return Err(Error::Usage(
+            "--export github-env needs $GITHUB_ENV, which only GitHub Actions sets: \
+             run this inside a workflow step, or drop --export"
+                .into(),
+        ));
+    }
+    let role_name = role_key(args.role);
+    let Some(creds) = aws::credentials_for(config, env, args.role).await? else {
+        println!(
+            "environment {} has no {role_name}: Terraform uses the ambient AWS credentials; nothing to assume",
+            env.name
+        );
+        return Ok(());
+    };
+    let role = args.role.role_of(env).unwrap_or_default();
+    println!(
+        "assumed {} ({role_name} {role}) for environment {}, expires {}",
+        creds.assumed_role_arn, env.name, creds.expiration
+    );
+    if export {
+        // `aws::assume` has already masked the secret parts in the job log.
+        let region = &config.aws.region;
+        for (key, value) in aws::terraform_env(&creds, region) {
+            actions::set_env(key, &value).map_err(|e| Error::io("cannot write $GITHUB_ENV", e))?;
+        }
+        println!(
+            "exported AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION ({region}) to later steps"
+        );
+    }
+    Ok(())
+}
+
+fn role_key(kind: RoleKind) -> &'static str {
+    match kind {
+        RoleKind::Plan => "plan_role",
+        RoleKind::Apply => "apply_role",
+    }
+}
