@@ -11,3 +11,6 @@ skip_credentials_validation = true
 skip_requesting_account_id  = true
 skip_metadata_api_check     = true
 skip_region_validation      = true
+
+# The state key alias created by infra/bootstrap, in moto's account.
+kms_key_id = "arn:aws:kms:us-east-1:123456789012:alias/mlops-tfstate"

@@ -14,3 +14,8 @@ s3_use_path_style = true
 enable_eks_addons     = false
 enable_access_entries = false
 
+
+# moto delivers S3 server access logs, so the access-log buckets are never empty
+# at destroy time. Real stage/prod keep force_destroy = false on purpose (a
+# destroy must not silently delete logs or artifacts); the sandbox is throwaway.
+force_destroy = true

@@ -94,7 +94,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
     id     = "expire-old-state-versions"
     status = "Enabled"
 
-    filter {}
+    # An explicit empty prefix (whole bucket) reads back identically from the API.
+    filter {
+      prefix = ""
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.state_noncurrent_version_expiration_days
@@ -115,7 +118,7 @@ resource "aws_s3_bucket_policy" "state" {
     Statement = [{
       Sid       = "DenyInsecureTransport"
       Effect    = "Deny"
-      Principal = "*"
+      Principal = { AWS = "*" }
       Action    = "s3:*"
       Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
@@ -189,7 +192,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
     id     = "expire-access-logs"
     status = "Enabled"
 
-    filter {}
+    # An explicit empty prefix (whole bucket) reads back identically from the API.
+    filter {
+      prefix = ""
+    }
 
     expiration {
       days = var.access_log_retention_days
@@ -215,7 +221,7 @@ resource "aws_s3_bucket_policy" "logs" {
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
-        Principal = "*"
+        Principal = { AWS = "*" }
         Action    = "s3:*"
         Resource  = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
         Condition = { Bool = { "aws:SecureTransport" = "false" } }

@@ -8,5 +8,8 @@ terraform {
     region       = "us-east-1"
     encrypt      = true
     use_lockfile = true
+    # State objects are encrypted with the bootstrap's customer managed key
+    # (without kms_key_id, encrypt = true would mean SSE-S3).
+    kms_key_id = "arn:aws:kms:us-east-1:111111111111:alias/mlops-tfstate"
   }
 }

@@ -10,7 +10,7 @@ locals {
   tls_only_statement = {
     Sid       = "DenyInsecureTransport"
     Effect    = "Deny"
-    Principal = "*"
+    Principal = { AWS = "*" }
     Action    = "s3:*"
     Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
     Condition = { Bool = { "aws:SecureTransport" = "false" } }
@@ -79,7 +79,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     id     = "noncurrent-versions-and-incomplete-uploads"
     status = "Enabled"
 
-    filter {}
+    # An explicit empty prefix (whole bucket) reads back identically from the API.
+    filter {
+      prefix = ""
+    }
 
     abort_incomplete_multipart_upload {
       days_after_initiation = var.abort_incomplete_multipart_upload_days
@@ -192,7 +195,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
     id     = "expire-access-logs"
     status = "Enabled"
 
-    filter {}
+    # An explicit empty prefix (whole bucket) reads back identically from the API.
+    filter {
+      prefix = ""
+    }
 
     expiration {
       days = var.access_log_retention_days
@@ -220,7 +226,7 @@ resource "aws_s3_bucket_policy" "logs" {
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
-        Principal = "*"
+        Principal = { AWS = "*" }
         Action    = "s3:*"
         Resource  = [aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
