@@ -41,6 +41,7 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     // and Terraform's text has been seen to print prior values whose mark it lost.
     let concurrent = selected.len() > 1 && config.terraform.parallelism.0 > 1;
     let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
+    let all_started = Instant::now();
     let mut tasks = Vec::new();
     for (env, request) in selected.into_iter().zip(requests) {
         let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
@@ -70,7 +71,7 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
                     redactor.redact(&e.to_string())
                 ),
             }
-            (name, result)
+            (name, result, redactor, seconds)
         }));
     }
 
@@ -79,8 +80,9 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     let mut planned = Vec::new();
     let mut interrupted = false;
     let mut lost = None;
+    let mut slowest: f64 = 0.0;
     for task in tasks {
-        let (name, result) = match task.await {
+        let (name, result, redactor, seconds) = match task.await {
             Ok(done) => done,
             Err(e) => {
                 lost.get_or_insert_with(|| Error::Internal(format!("a plan task stopped: {e}")));
@@ -93,10 +95,19 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             interrupted = true;
             continue;
         }
+        slowest = slowest.max(seconds);
         planned.push(Planned {
             name,
-            result: result.map_err(|e| terraform.redactor().redact(&e.to_string()).into_owned()),
+            result: result.map_err(|e| redactor.redact(&e.to_string()).into_owned()),
         });
+    }
+    if planned.len() > 1 {
+        // design.md section 12: concurrent plans should take about as long as the slowest one.
+        eprintln!(
+            "tfpromote: {} environments in {:.1}s (slowest alone {slowest:.1}s)",
+            planned.len(),
+            all_started.elapsed().as_secs_f64()
+        );
     }
     if interrupted || signals::cancelled() {
         return Err(Error::Interrupted);

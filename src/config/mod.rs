@@ -161,6 +161,29 @@ pub enum DestroyPolicy {
     Forbid,
 }
 
+/// Removes `.` and `name/..` pairs without touching the filesystem, so messages show
+/// `infra/environments/dev` rather than `sandbox/../infra/environments/dev`.
+fn normalize(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
 impl Config {
     pub fn environment(&self, name: &str) -> Option<&Environment> {
         self.environments.iter().find(|e| e.name.as_str() == name)
@@ -168,7 +191,7 @@ impl Config {
 
     /// Absolute working directory of an environment.
     pub fn env_dir(&self, env: &Environment) -> PathBuf {
-        self.base_dir.join(env.dir.as_path())
+        normalize(&self.base_dir.join(env.dir.as_path()))
     }
 
     /// A path from the config (var file, backend config) made absolute, because Terraform
@@ -180,5 +203,22 @@ impl Config {
 
     pub fn names(&self) -> Vec<&str> {
         self.environments.iter().map(|e| e.name.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn paths_are_normalized_lexically() {
+        assert_eq!(
+            normalize(Path::new("sandbox/../infra/./envs/dev")),
+            PathBuf::from("infra/envs/dev")
+        );
+        assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
+        assert_eq!(normalize(Path::new("./")), PathBuf::from("."));
+        assert_eq!(normalize(Path::new("/a/b/../c")), PathBuf::from("/a/c"));
     }
 }
