@@ -197,6 +197,19 @@ mod stream {
         unknown: &'a Value,
     }
 
+    impl Fold<'_> {
+        /// A key present only in the unknown marks: folded as null with its marks.
+        fn unknown_only(&mut self, key: &str) {
+            feed_key(self.h, key);
+            tree::fold(
+                self.h,
+                &NULL,
+                child(self.sensitive, key),
+                child(self.unknown, key),
+            );
+        }
+    }
+
     impl<'de> DeserializeSeed<'de> for Fold<'_> {
         type Value = ();
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -270,7 +283,7 @@ mod stream {
             Ok(())
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
             let pending = unknown_keys(self.unknown);
             let mut pending = pending.iter().peekable();
             let mut previous: Option<Cow<'de, str>> = None;
@@ -281,13 +294,7 @@ mod stream {
                 }
                 // Unknown-only keys that sort before this one.
                 while let Some(u) = pending.next_if(|u| **u < key.as_ref()) {
-                    feed_key(self.h, u);
-                    tree::fold(
-                        self.h,
-                        &NULL,
-                        child(self.sensitive, u),
-                        child(self.unknown, u),
-                    );
+                    self.unknown_only(u);
                 }
                 pending.next_if(|u| **u == key.as_ref());
                 feed_key(self.h, &key);
@@ -299,13 +306,7 @@ mod stream {
                 previous = Some(key);
             }
             for u in pending {
-                feed_key(self.h, u);
-                tree::fold(
-                    self.h,
-                    &NULL,
-                    child(self.sensitive, u),
-                    child(self.unknown, u),
-                );
+                self.unknown_only(u);
             }
             self.h.update(b"}");
             Ok(())
