@@ -85,6 +85,92 @@ pub fn annotate(level: Level, title: &str, message: &str) {
     }
 }
 
+/// An annotation pinned to a file and line (shown on the pull request's diff).
+pub fn annotate_at(level: Level, title: &str, message: &str, file: &str, line: u32) {
+    let name = match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Notice => "notice",
+    };
+    if in_actions() {
+        eprintln!(
+            "::{name} file={},line={line},title={}::{}",
+            escape_property(file),
+            escape_property(title),
+            escape_data(message)
+        );
+    } else {
+        eprintln!("{name}: {file}:{line}: {title}: {message}");
+    }
+}
+
+/// One Terraform diagnostic read back from its human output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub error: bool,
+    pub summary: String,
+    pub detail: String,
+    /// File (relative to the root Terraform ran in) and line, when Terraform named them.
+    pub location: Option<(String, u32)>,
+}
+
+/// Terraform's `Error:`/`Warning:` blocks from its `-no-color` output (box-drawn or
+/// plain), with `on FILE line N` when present. Pure; the text is untrusted, so the caller
+/// redacts and the annotation escapes it.
+pub fn diagnostics(lines: &[String]) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let mut open = false;
+    for raw in lines {
+        let line = raw.trim_start_matches(['│', '╷', '╵']).trim_end();
+        let text = line.trim_start();
+        let header = text
+            .strip_prefix("Error: ")
+            .map(|s| (true, s))
+            .or_else(|| text.strip_prefix("Warning: ").map(|s| (false, s)));
+        if let Some((error, summary)) = header.filter(|_| line.len() - text.len() <= 1) {
+            found.push(Diagnostic {
+                error,
+                summary: summary.trim().to_string(),
+                detail: String::new(),
+                location: None,
+            });
+            open = true;
+            continue;
+        }
+        if raw.starts_with('╵') {
+            open = false;
+            continue;
+        }
+        let Some(current) = found.last_mut().filter(|_| open) else {
+            continue;
+        };
+        if let Some(rest) = text.strip_prefix("on ") {
+            if current.location.is_none()
+                && let Some((file, after)) = rest.split_once(" line ")
+            {
+                let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(n) = digits.parse() {
+                    current.location = Some((file.to_string(), n));
+                }
+            }
+            continue;
+        }
+        let is_source = text
+            .split_once(':')
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if text.is_empty() || is_source || text.starts_with('├') || text.starts_with("(and ") {
+            continue;
+        }
+        if current.detail.len() < 1000 {
+            if !current.detail.is_empty() {
+                current.detail.push(' ');
+            }
+            current.detail.push_str(text);
+        }
+    }
+    found
+}
+
 fn env_file(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
         .filter(|v| !v.is_empty())
@@ -181,6 +267,27 @@ mod tests {
         assert_eq!(lines.next(), Some("a"));
         assert_eq!(lines.next(), Some("b"));
         assert_eq!(lines.next(), Some(delimiter));
+    }
+
+    #[test]
+    fn terraform_diagnostics_are_read_with_their_location() {
+        let text = "There are some problems with the CLI configuration:\n\
+╷\n│ Warning: Unable to open CLI configuration file\n│\n│ The file does not exist.\n╵\n\n\
+Error: Unsupported argument\n\n  on main.tf line 2, in resource \"terraform_data\" \"x\":\n   2:   foo = 1\n\n\
+An argument named \"foo\" is not expected here.\n";
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let found = diagnostics(&lines);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(!found[0].error);
+        assert_eq!(found[0].location, None);
+        assert_eq!(found[0].detail, "The file does not exist.");
+        assert!(found[1].error);
+        assert_eq!(found[1].summary, "Unsupported argument");
+        assert_eq!(found[1].location, Some(("main.tf".to_string(), 2)));
+        assert_eq!(
+            found[1].detail,
+            "An argument named \"foo\" is not expected here."
+        );
     }
 
     #[test]

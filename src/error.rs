@@ -34,6 +34,10 @@ pub enum Error {
     #[error(transparent)]
     Aws(Box<crate::aws::AwsError>),
 
+    /// A GitHub call failed; says which permission or input to fix.
+    #[error(transparent)]
+    GitHub(Box<crate::github::GitHubError>),
+
     #[error(transparent)]
     Terraform(#[from] crate::terraform::TerraformError),
 
@@ -60,6 +64,12 @@ pub enum Error {
 impl From<crate::aws::AwsError> for Error {
     fn from(e: crate::aws::AwsError) -> Self {
         Error::Aws(Box::new(e))
+    }
+}
+
+impl From<crate::github::GitHubError> for Error {
+    fn from(e: crate::github::GitHubError) -> Self {
+        Error::GitHub(Box::new(e))
     }
 }
 

@@ -8,13 +8,16 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod contract;
 pub mod error;
+pub mod github;
 pub mod plan;
 pub mod redact;
 pub mod render;
 pub mod summary;
 pub mod terraform;
+pub mod tracker;
 
 pub use error::{Error, ExitCode, Result};
 

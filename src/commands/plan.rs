@@ -11,6 +11,7 @@ use crate::actions;
 use crate::aws::{self, RoleKind};
 use crate::cli::PlanArgs;
 use crate::config::{Config, Environment};
+use crate::github::publish as tracker;
 use crate::redact::Redactor;
 use crate::render::markdown::{self, EnvResult};
 use crate::render::{COMMENT_BUDGET, STEP_SUMMARY_BUDGET};
@@ -62,7 +63,9 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             if let Ok(summary) = &result {
                 redactor.add_literals(summary.secret_literals.iter().cloned());
             }
-            print_log(&name, &sink.take(), &redactor, concurrent);
+            let lines = sink.take();
+            print_log(&name, &lines, &redactor, concurrent);
+            annotate_diagnostics(&config.env_dir(&env), &lines, &redactor);
             let seconds = started.elapsed().as_secs_f64();
             match &result {
                 Ok(_) => eprintln!("tfpromote: {name}: planned in {seconds:.1}s"),
@@ -115,7 +118,7 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     if let Some(error) = lost {
         return Err(error);
     }
-    publish(&terraform, &planned, args)
+    publish(&config, &terraform, &planned, args).await
 }
 
 /// The Terraform runner for one environment: with the plan role's credentials in the child's
@@ -158,6 +161,30 @@ fn print_log(name: &str, lines: &[String], redactor: &Redactor, prefixed: bool) 
     }
     actions::resume_commands(token);
     actions::group_end();
+}
+
+/// Terraform's errors and warnings as annotations on the file and line they name, so they
+/// show on the pull request's diff. Paths are made relative to the working directory (the
+/// workspace in Actions). At most ten per environment: GitHub shows no more per step.
+fn annotate_diagnostics(dir: &std::path::Path, lines: &[String], redactor: &Redactor) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let base = dir.strip_prefix(&cwd).unwrap_or(dir);
+    for d in actions::diagnostics(lines).into_iter().take(10) {
+        let level = if d.error {
+            actions::Level::Error
+        } else {
+            actions::Level::Warning
+        };
+        let title = format!("Terraform: {}", redactor.redact(&d.summary));
+        let detail = redactor.redact(&d.detail);
+        match &d.location {
+            Some((file, line)) => {
+                let path = base.join(file);
+                actions::annotate_at(level, &title, &detail, &path.to_string_lossy(), *line)
+            }
+            None => actions::annotate(level, &title, &detail),
+        }
+    }
 }
 
 fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
@@ -214,8 +241,14 @@ async fn plan_one(
     Ok(summary)
 }
 
-/// Writes every result: Markdown (comment file or stdout), report file, job summary, outputs.
-fn publish(terraform: &Terraform, planned: &[Planned], args: &PlanArgs) -> Result<()> {
+/// Writes every result: Markdown (comment file or stdout), report file, job summary, outputs;
+/// then, in a pull request's context, the tracker comment.
+async fn publish(
+    config: &Config,
+    terraform: &Terraform,
+    planned: &[Planned],
+    args: &PlanArgs,
+) -> Result<()> {
     let mut redactor: Redactor = terraform.redactor().clone();
     for p in planned {
         if let Ok(summary) = &p.result {
@@ -251,6 +284,10 @@ fn publish(terraform: &Terraform, planned: &[Planned], args: &PlanArgs) -> Resul
     actions::append_step_summary(&render(STEP_SUMMARY_BUDGET))
         .map_err(|e| Error::io("cannot write $GITHUB_STEP_SUMMARY", e))?;
     write_outputs(planned, &redactor).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+    if let Some(url) = tracker::update(config, planned_views(planned), &redactor).await {
+        actions::set_output("comment_url", &url)
+            .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+    }
 
     let failures: Vec<String> = planned
         .iter()
@@ -261,6 +298,13 @@ fn publish(terraform: &Terraform, planned: &[Planned], args: &PlanArgs) -> Resul
     } else {
         Err(Error::Multiple(failures))
     }
+}
+
+fn planned_views(planned: &[Planned]) -> Vec<(&str, Result<&Summary, &str>)> {
+    planned
+        .iter()
+        .map(|p| (p.name.as_str(), p.result.as_ref().map_err(String::as_str)))
+        .collect()
 }
 
 fn write_outputs(planned: &[Planned], redactor: &Redactor) -> std::io::Result<()> {

@@ -1,6 +1,7 @@
 //! Shared test helpers: paths, the binary under test, and the real peers from scripts/setup.
 #![allow(dead_code)]
 
+pub mod github_fake;
 pub mod moto;
 pub mod oidc;
 pub mod slow_http;
@@ -70,11 +71,19 @@ pub fn tfpromote() -> std::process::Command {
     cmd
 }
 
-/// Copies a fixture directory tree (Terraform roots are mutated by init/apply).
+/// Copies a fixture directory tree (Terraform roots are mutated by init/apply), leaving out
+/// Terraform's working data (`.terraform/`, lock and state files) a developer's runs left.
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");
     for entry in std::fs::read_dir(from).expect("read fixture dir") {
         let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == ".terraform"
+            || name == ".terraform.lock.hcl"
+            || name.starts_with("terraform.tfstate")
+        {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().expect("type").is_dir() {
             copy_tree(&entry.path(), &target);

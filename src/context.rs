@@ -1,0 +1,200 @@
+//! What GitHub Actions tells us about the run (design.md section 3): repository, commit,
+//! event, run link, API root, token, and the pull request the run is about.
+//!
+//! Reading is split from deciding: [`Context::from_lookup`] takes any variable lookup and the
+//! event payload as text, so every rule is tested without touching the process environment.
+
+use serde::Deserialize;
+
+use crate::github::Repo;
+
+/// A run's view of GitHub. Outside Actions most fields are absent and nothing is posted.
+#[derive(Clone, Default)]
+pub struct Context {
+    pub event_name: Option<String>,
+    pub repo: Option<Repo>,
+    pub sha: Option<String>,
+    /// `GITHUB_SERVER_URL` (`https://github.com` or the GHES host).
+    pub server_url: String,
+    /// `GITHUB_API_URL` (`https://api.github.com` or `https://HOST/api/v3`).
+    pub api_url: String,
+    pub run_id: Option<String>,
+    /// Never printed; see the manual `Debug`.
+    pub token: Option<String>,
+    /// The pull request of a `pull_request`/`pull_request_target` event; `None` on `push`,
+    /// where it is looked up from the commit.
+    pub pr: Option<u64>,
+    /// The pull request head commit, which is what a PR plan is "planned at".
+    pub head_sha: Option<String>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("event_name", &self.event_name)
+            .field("repo", &self.repo)
+            .field("sha", &self.sha)
+            .field("api_url", &self.api_url)
+            .field("pr", &self.pr)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct Event {
+    #[serde(default)]
+    pull_request: Option<EventPr>,
+    #[serde(default)]
+    number: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct EventPr {
+    number: u64,
+    #[serde(default)]
+    head: Option<EventHead>,
+}
+
+#[derive(Deserialize)]
+struct EventHead {
+    sha: String,
+}
+
+/// Variables that may carry the token, in order: the action input, our own, the default.
+const TOKEN_VARS: [&str; 3] = [
+    "INPUT_GITHUB_TOKEN",
+    "TFPROMOTE_GITHUB_TOKEN",
+    "GITHUB_TOKEN",
+];
+
+impl Context {
+    /// The context of this process: its environment and `GITHUB_EVENT_PATH`'s payload.
+    pub fn from_env() -> Context {
+        let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let event = lookup("GITHUB_EVENT_PATH").and_then(|p| std::fs::read_to_string(p).ok());
+        Context::from_lookup(lookup, event.as_deref())
+    }
+
+    /// Pure: the context from a variable lookup and the event payload text. A payload that
+    /// does not parse yields no PR (then nothing is posted), never a crash.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>, event: Option<&str>) -> Context {
+        let event_name = lookup("GITHUB_EVENT_NAME");
+        let payload = event.and_then(|text| serde_json::from_str::<Event>(text).ok());
+        let is_pr_event = matches!(
+            event_name.as_deref(),
+            Some("pull_request" | "pull_request_target" | "pull_request_review")
+        );
+        let (pr, head_sha) = match payload {
+            Some(Event {
+                pull_request: Some(p),
+                ..
+            }) if is_pr_event => (Some(p.number), p.head.map(|h| h.sha)),
+            Some(Event {
+                number: Some(n), ..
+            }) if is_pr_event => (Some(n), None),
+            _ => (None, None),
+        };
+        Context {
+            repo: lookup("GITHUB_REPOSITORY").and_then(|r| Repo::parse(&r)),
+            sha: lookup("GITHUB_SHA"),
+            server_url: lookup("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into()),
+            api_url: lookup("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+            run_id: lookup("GITHUB_RUN_ID"),
+            token: TOKEN_VARS.iter().find_map(|v| lookup(v)),
+            event_name,
+            pr,
+            head_sha,
+        }
+    }
+
+    /// The link to this run, for table rows and commit statuses.
+    pub fn run_url(&self) -> Option<String> {
+        let repo = self.repo.as_ref()?;
+        let run = self.run_id.as_ref()?;
+        Some(format!(
+            "{}/{}/{}/actions/runs/{run}",
+            self.server_url.trim_end_matches('/'),
+            repo.owner,
+            repo.name
+        ))
+    }
+
+    /// The commit a plan is made at: the PR head for PR events (`GITHUB_SHA` is then a
+    /// merge commit nobody sees), else `GITHUB_SHA`.
+    pub fn commit(&self) -> Option<&str> {
+        self.head_sha.as_deref().or(self.sha.as_deref())
+    }
+
+    pub fn is_push(&self) -> bool {
+        self.event_name.as_deref() == Some("push")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn ctx(vars: &[(&str, &str)], event: Option<&str>) -> Context {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Context::from_lookup(|k| map.get(k).cloned(), event)
+    }
+
+    #[test]
+    fn pull_request_event_gives_number_and_head() {
+        let c = ctx(
+            &[
+                ("GITHUB_EVENT_NAME", "pull_request"),
+                ("GITHUB_REPOSITORY", "acme/infra"),
+                ("GITHUB_SHA", "merge"),
+                ("GITHUB_RUN_ID", "42"),
+                ("GITHUB_TOKEN", "t"),
+            ],
+            Some(r#"{"number": 7, "pull_request": {"number": 7, "head": {"sha": "head"}}}"#),
+        );
+        assert_eq!(c.pr, Some(7));
+        assert_eq!(c.commit(), Some("head"));
+        assert_eq!(
+            c.run_url().as_deref(),
+            Some("https://github.com/acme/infra/actions/runs/42")
+        );
+        assert_eq!(c.api_url, "https://api.github.com");
+        assert!(!format!("{c:?}").contains("\"t\""), "token never printed");
+    }
+
+    #[test]
+    fn push_has_no_pr_and_uses_the_sha() {
+        let c = ctx(
+            &[("GITHUB_EVENT_NAME", "push"), ("GITHUB_SHA", "abc")],
+            Some(r#"{"ref": "refs/heads/main"}"#),
+        );
+        assert_eq!(c.pr, None);
+        assert!(c.is_push());
+        assert_eq!(c.commit(), Some("abc"));
+    }
+
+    #[test]
+    fn garbage_event_is_no_pr() {
+        let c = ctx(&[("GITHUB_EVENT_NAME", "pull_request")], Some("{oops"));
+        assert_eq!(c.pr, None);
+    }
+
+    #[test]
+    fn input_token_wins_and_ghes_urls_are_kept() {
+        let c = ctx(
+            &[
+                ("GITHUB_TOKEN", "default"),
+                ("INPUT_GITHUB_TOKEN", "input"),
+                ("GITHUB_API_URL", "https://ghe.example/api/v3"),
+                ("GITHUB_SERVER_URL", "https://ghe.example"),
+            ],
+            None,
+        );
+        assert_eq!(c.token.as_deref(), Some("input"));
+        assert_eq!(c.api_url, "https://ghe.example/api/v3");
+    }
+}

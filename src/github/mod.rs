@@ -1,0 +1,18 @@
+//! The GitHub edge (design.md section 9): comments, PR lookup, commit statuses, reviews.
+//!
+//! Thin: each file issues a few documented REST calls through [`client::GitHub`], which owns
+//! retries. The decisions (which comment is the tracker, whose review counts, when to retry)
+//! are pure functions next to the calls, unit-tested without a server.
+
+pub mod client;
+pub mod comments;
+pub mod error;
+pub mod publish;
+pub mod pulls;
+pub mod retry;
+pub mod reviews;
+pub mod statuses;
+pub mod tracker;
+
+pub use client::{GitHub, Repo};
+pub use error::GitHubError;
