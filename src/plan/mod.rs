@@ -4,6 +4,7 @@
 //! versions keep working. Documents are read element by element (see [`reader`]), never as
 //! one `serde_json::Value`, because large plans reach hundreds of megabytes.
 
+mod chunks;
 pub mod reader;
 mod scan;
 
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-pub use reader::{PlanVisitor, read_plan, read_plan_file};
+pub use reader::{ChangeVisitor, PlanVisitor, read_plan, read_plan_file};
 
 /// One entry of `resource_changes` or `resource_drift`; borrows the reader's buffer.
 #[derive(Debug, Clone, Deserialize)]

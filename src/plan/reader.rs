@@ -8,21 +8,32 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
+use super::chunks;
 use super::scan::Scanner;
 use super::{OutputChange, ResourceChange};
 
 /// Receives the parts of a plan in document order.
 pub trait PlanVisitor {
+    /// Where `resource_changes` go; large plans fill several on worker threads.
+    type Changes: ChangeVisitor;
+    /// The visitor's own tally, which every chunk is merged into in document order.
+    fn changes(&mut self) -> &mut Self::Changes;
     fn format_version(&mut self, _version: &str) {}
     fn terraform_version(&mut self, _version: &str) {}
     /// A root input variable and its value, in clear text even when sensitive.
     fn variable(&mut self, _name: String, _value: Value) {}
-    fn resource_change(&mut self, _change: ResourceChange<'_>) {}
     fn resource_drift(&mut self, _change: ResourceChange<'_>) {}
     fn output_change(&mut self, _name: String, _change: OutputChange) {}
     /// A root variable declared `sensitive = true` (from `configuration`).
     fn sensitive_variable(&mut self, _name: String) {}
     fn errored(&mut self, _errored: bool) {}
+}
+
+/// Receives the elements of `resource_changes`. A fresh one (`Default`) tallies each chunk,
+/// possibly on another thread; `merge` appends a later chunk's tally.
+pub trait ChangeVisitor: Default + Send {
+    fn resource_change(&mut self, change: ResourceChange<'_>);
+    fn merge(&mut self, later: Self);
 }
 
 /// True for a sensitivity/unknown mark that covers the whole value.
@@ -93,21 +104,19 @@ fn read_member<R: Read, V: PlanVisitor>(
                 visitor.variable(name, var.value);
             }
         }
-        "resource_changes" | "resource_drift" => {
-            if scan.peek()? == Some(b'n') {
-                return parse::<()>(scan.value()?, key);
+        "resource_changes" => {
+            if !open_list(scan, key)? {
+                return Ok(());
             }
-            scan.expect(b'[', "'[' to start a list of resource changes")?;
-            if scan.eat(b']')? {
+            chunks::read_changes(scan, visitor.changes())?;
+        }
+        "resource_drift" => {
+            if !open_list(scan, key)? {
                 return Ok(());
             }
             for index in 0.. {
                 let change: ResourceChange = parse(scan.value()?, &format!("{key}[{index}]"))?;
-                if key == "resource_drift" {
-                    visitor.resource_drift(change);
-                } else {
-                    visitor.resource_change(change);
-                }
+                visitor.resource_drift(change);
                 if !scan.eat(b',')? {
                     break;
                 }
@@ -139,8 +148,18 @@ fn read_member<R: Read, V: PlanVisitor>(
     Ok(())
 }
 
+/// Consumes `null`, `[]` (false: nothing to read) or the `[` of a non-empty list (true).
+fn open_list<R: Read>(scan: &mut Scanner<R>, key: &str) -> Result<bool, String> {
+    if scan.peek()? == Some(b'n') {
+        parse::<()>(scan.value()?, key)?;
+        return Ok(false);
+    }
+    scan.expect(b'[', "'[' to start a list of resource changes")?;
+    Ok(!scan.eat(b']')?)
+}
+
 /// Parses one piece; errors say where in the plan it was.
-fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
+pub(super) fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {

@@ -8,37 +8,48 @@ use super::{
     ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes,
 };
 use crate::plan::reader::any_marked;
-use crate::plan::{OutputChange, PathStep, PlanVisitor, ResourceChange};
+use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
 
 #[derive(Default)]
 pub struct SummaryBuilder {
     format_version: String,
     terraform_version: Option<String>,
-    counts: Counts,
-    moved: usize,
-    importing: usize,
+    changes: ChangeTally,
     outputs: Vec<OutputSummary>,
-    resources: Vec<ResourceSummary>,
     drift: Vec<DriftSummary>,
-    fingerprint: FingerprintBuilder,
     errored: bool,
     variables: BTreeMap<String, Value>,
     sensitive_variables: BTreeSet<String>,
+}
+
+/// What `resource_changes` contribute. Chunks of a large plan are tallied on several
+/// threads and merged in document order.
+#[derive(Default)]
+pub struct ChangeTally {
+    counts: Counts,
+    moved: usize,
+    importing: usize,
+    resources: Vec<ResourceSummary>,
+    fingerprint: FingerprintBuilder,
     /// Every value Terraform marks sensitive anywhere in the plan.
     marked_values: BTreeSet<String>,
 }
 
-impl PlanVisitor for SummaryBuilder {
-    fn format_version(&mut self, version: &str) {
-        self.format_version = version.to_string();
-    }
-
-    fn terraform_version(&mut self, version: &str) {
-        self.terraform_version = Some(version.to_string());
-    }
-
-    fn variable(&mut self, name: String, value: Value) {
-        self.variables.insert(name, value);
+impl ChangeVisitor for ChangeTally {
+    fn merge(&mut self, later: Self) {
+        let c = later.counts;
+        self.counts.create += c.create;
+        self.counts.update += c.update;
+        self.counts.delete += c.delete;
+        self.counts.replace += c.replace;
+        self.counts.read += c.read;
+        self.counts.no_op += c.no_op;
+        self.counts.forget += c.forget;
+        self.moved += later.moved;
+        self.importing += later.importing;
+        self.resources.extend(later.resources);
+        self.fingerprint.merge(later.fingerprint);
+        self.marked_values.extend(later.marked_values);
     }
 
     fn resource_change(&mut self, rc: ResourceChange<'_>) {
@@ -90,6 +101,26 @@ impl PlanVisitor for SummaryBuilder {
             kind,
         });
     }
+}
+
+impl PlanVisitor for SummaryBuilder {
+    type Changes = ChangeTally;
+
+    fn changes(&mut self) -> &mut ChangeTally {
+        &mut self.changes
+    }
+
+    fn format_version(&mut self, version: &str) {
+        self.format_version = version.to_string();
+    }
+
+    fn terraform_version(&mut self, version: &str) {
+        self.terraform_version = Some(version.to_string());
+    }
+
+    fn variable(&mut self, name: String, value: Value) {
+        self.variables.insert(name, value);
+    }
 
     fn resource_drift(&mut self, rc: ResourceChange<'_>) {
         let kind = ChangeKind::from_actions(&rc.change.actions);
@@ -103,16 +134,17 @@ impl PlanVisitor for SummaryBuilder {
 
     fn output_change(&mut self, name: String, change: OutputChange) {
         let kind = ChangeKind::from_actions(&change.actions);
-        self.fingerprint.output(&name, &change.actions);
+        let tally = &mut self.changes;
+        tally.fingerprint.output(&name, &change.actions);
         collect_marked(
             &change.before,
             &change.before_sensitive,
-            &mut self.marked_values,
+            &mut tally.marked_values,
         );
         collect_marked(
             &change.after,
             &change.after_sensitive,
-            &mut self.marked_values,
+            &mut tally.marked_values,
         );
         if kind != ChangeKind::NoOp {
             self.outputs.push(OutputSummary {
@@ -134,7 +166,8 @@ impl PlanVisitor for SummaryBuilder {
 
 impl SummaryBuilder {
     pub fn finish(self) -> Summary {
-        let mut secrets = self.marked_values;
+        let tally = self.changes;
+        let mut secrets = tally.marked_values;
         for (name, value) in &self.variables {
             if self.sensitive_variables.contains(name) {
                 collect_scalars(value, &mut secrets);
@@ -144,13 +177,13 @@ impl SummaryBuilder {
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
-            counts: self.counts,
-            moved: self.moved,
-            importing: self.importing,
+            counts: tally.counts,
+            moved: tally.moved,
+            importing: tally.importing,
             outputs: self.outputs,
-            resources: self.resources,
+            resources: tally.resources,
             drift: self.drift,
-            fingerprint: self.fingerprint.finish(),
+            fingerprint: tally.fingerprint.finish(),
             errored: self.errored,
             secret_literals,
         }

@@ -45,6 +45,12 @@ impl FingerprintBuilder {
             .push((key.finalize().into(), h.finalize().into()));
     }
 
+    /// Adds what another builder saw (order does not matter: everything is sorted at the end).
+    pub fn merge(&mut self, other: FingerprintBuilder) {
+        self.resources.extend(other.resources);
+        self.outputs.extend(other.outputs);
+    }
+
     pub fn output(&mut self, name: &str, actions: &[Action]) {
         self.outputs.push((name.to_string(), actions.to_vec()));
     }
