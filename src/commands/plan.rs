@@ -107,7 +107,7 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     if planned.len() > 1 {
         // design.md section 12: concurrent plans should take about as long as the slowest one.
         eprintln!(
-            "tfpromote: {} environments in {:.1}s (slowest alone {slowest:.1}s)",
+            "tfpromote: {} environments in {:.1}s (longest environment {slowest:.1}s)",
             planned.len(),
             all_started.elapsed().as_secs_f64()
         );
