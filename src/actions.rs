@@ -67,40 +67,42 @@ pub enum Level {
     Notice,
 }
 
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        }
+    }
+}
+
 /// An annotation; plain `level: message` outside Actions.
 pub fn annotate(level: Level, title: &str, message: &str) {
-    let name = match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Notice => "notice",
-    };
-    if in_actions() {
-        eprintln!(
-            "::{name} title={}::{}",
-            escape_property(title),
-            escape_data(message)
-        );
-    } else {
-        eprintln!("{name}: {title}: {message}");
-    }
+    emit(level, title, message, None);
 }
 
 /// An annotation pinned to a file and line (shown on the pull request's diff).
 pub fn annotate_at(level: Level, title: &str, message: &str, file: &str, line: u32) {
-    let name = match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Notice => "notice",
-    };
-    if in_actions() {
-        eprintln!(
+    emit(level, title, message, Some((file, line)));
+}
+
+fn emit(level: Level, title: &str, message: &str, location: Option<(&str, u32)>) {
+    let name = level.name();
+    match (in_actions(), location) {
+        (true, Some((file, line))) => eprintln!(
             "::{name} file={},line={line},title={}::{}",
             escape_property(file),
             escape_property(title),
             escape_data(message)
-        );
-    } else {
-        eprintln!("{name}: {file}:{line}: {title}: {message}");
+        ),
+        (true, None) => eprintln!(
+            "::{name} title={}::{}",
+            escape_property(title),
+            escape_data(message)
+        ),
+        (false, Some((file, line))) => eprintln!("{name}: {file}:{line}: {title}: {message}"),
+        (false, None) => eprintln!("{name}: {title}: {message}"),
     }
 }
 
