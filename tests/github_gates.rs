@@ -3,29 +3,15 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::github_fake::FakeGitHub;
 use tfpromote::config::values::Approver;
 use tfpromote::github::pulls::introducing_pr;
-use tfpromote::github::retry::Policy;
 use tfpromote::github::statuses::State;
-use tfpromote::github::{GitHub, Repo};
-
-fn client(fake: &FakeGitHub) -> GitHub {
-    GitHub::new(
-        &fake.api_url(),
-        "ghs_faketoken",
-        Repo::parse("octo/repo").expect("repo"),
-        Policy::fast(Duration::from_millis(5)),
-    )
-    .expect("client")
-}
 
 #[tokio::test]
 async fn statuses_are_written_and_read_back() {
     let fake = FakeGitHub::start().await;
-    let gh = client(&fake);
+    let gh = fake.client();
     let run = "https://github.com/octo/repo/actions/runs/9";
     gh.set_status("abc", "dev", State::Pending, "applying dev", Some(run))
         .await
@@ -58,7 +44,7 @@ async fn statuses_are_written_and_read_back() {
 #[tokio::test]
 async fn approvals_follow_the_rules() {
     let fake = FakeGitHub::start().await;
-    let gh = client(&fake);
+    let gh = fake.client();
     fake.set_pr_author(5, "author");
     fake.add_review(5, "author", "APPROVED");
     fake.add_review(5, "alice", "APPROVED");
@@ -106,7 +92,8 @@ async fn approvals_follow_the_rules() {
 async fn push_commit_resolves_to_its_merged_pr() {
     let fake = FakeGitHub::start_with_prefix("/api/v3").await;
     fake.set_prs_for_commit("deadbeef", &[(3, false), (12, true)]);
-    let prs = client(&fake)
+    let prs = fake
+        .client()
         .pulls_for_commit("deadbeef")
         .await
         .expect("lookup");

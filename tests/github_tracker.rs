@@ -9,10 +9,9 @@ use std::time::Duration;
 use common::github_fake::{BOT, FakeGitHub, Fault};
 use serde_json::json;
 use tfpromote::context::Context;
+use tfpromote::github::GitHub;
 use tfpromote::github::publish::{Planned, records};
-use tfpromote::github::retry::Policy;
 use tfpromote::github::tracker::TrackerOptions;
-use tfpromote::github::{GitHub, Repo};
 use tfpromote::redact::Redactor;
 use tfpromote::render::{STEP_SUMMARY_BUDGET, markdown};
 use tfpromote::summary::Summary;
@@ -42,16 +41,6 @@ fn summary(creates: usize, deletes: usize, seed: &str) -> Summary {
     }
     let plan = json!({"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": changes});
     Summary::from_reader(plan.to_string().as_bytes()).expect("synthetic plan")
-}
-
-fn client(fake: &FakeGitHub) -> GitHub {
-    GitHub::new(
-        &fake.api_url(),
-        "ghs_faketoken",
-        Repo::parse("octo/repo").expect("repo"),
-        Policy::fast(Duration::from_millis(5)),
-    )
-    .expect("client")
 }
 
 fn options() -> TrackerOptions {
@@ -118,7 +107,7 @@ fn assert_valid(fake: &FakeGitHub) {
 #[tokio::test]
 async fn first_plan_creates_the_comment_and_the_second_edits_it() {
     let fake = FakeGitHub::start().await;
-    let gh = client(&fake);
+    let gh = fake.client();
     let url = post(&gh, "dev", &summary(2, 0, "a"), "c1").await;
     assert!(url.contains("#issuecomment-"), "{url}");
     assert_eq!(fake.count("issues/create-comment"), 1);
@@ -155,7 +144,7 @@ async fn marker_on_the_second_page_is_found() {
     for i in 0..110 {
         fake.add_comment(PR, "someone", &format!("comment {i}"));
     }
-    let gh = client(&fake);
+    let gh = fake.client();
     // A look-alike by another user must not be taken for ours.
     fake.add_comment(
         PR,
@@ -200,7 +189,7 @@ async fn marker_on_the_second_page_is_found() {
 async fn concurrent_writers_for_dev_and_prod_keep_both_rows() {
     for _ in 0..5 {
         let fake = FakeGitHub::start().await;
-        let (gh1, gh2) = (client(&fake), client(&fake));
+        let (gh1, gh2) = (fake.client(), fake.client());
         let (dev, prod) = (summary(1, 0, "d"), summary(0, 2, "p"));
         tokio::join!(
             post(&gh1, "dev", &dev, "c1"),
@@ -229,7 +218,7 @@ async fn concurrent_writers_for_dev_and_prod_keep_both_rows() {
 #[tokio::test]
 async fn a_20000_resource_plan_fits_and_keeps_its_warnings() {
     let fake = FakeGitHub::start().await;
-    let gh = client(&fake);
+    let gh = fake.client();
     let big = summary(20_000, 40, "big");
     post(&gh, "dev", &big, "c1").await;
     let body = &fake.comments(PR)[0].body;
@@ -264,7 +253,7 @@ async fn a_20000_resource_plan_fits_and_keeps_its_warnings() {
 async fn create_answered_502_after_storing_leaves_one_comment() {
     let fake = FakeGitHub::start().await;
     fake.inject("issues/create-comment", Fault::After(502), 1);
-    post(&client(&fake), "dev", &summary(1, 0, "a"), "c1").await;
+    post(&fake.client(), "dev", &summary(1, 0, "a"), "c1").await;
     assert_eq!(fake.comments(PR).len(), 1);
     assert_eq!(
         fake.count("issues/create-comment"),
@@ -279,7 +268,7 @@ async fn create_answered_502_after_storing_leaves_one_comment() {
 async fn secondary_rate_limit_waits_for_retry_after() {
     let fake = FakeGitHub::start().await;
     fake.inject("issues/create-comment", Fault::secondary_rate_limit(2), 1);
-    post(&client(&fake), "dev", &summary(1, 0, "a"), "c1").await;
+    post(&fake.client(), "dev", &summary(1, 0, "a"), "c1").await;
     let creates: Vec<_> = fake
         .requests()
         .into_iter()
@@ -300,7 +289,7 @@ async fn secondary_rate_limit_waits_for_retry_after() {
 async fn read_only_token_is_an_error_that_names_the_permission() {
     let fake = FakeGitHub::start().await;
     fake.inject("issues/create-comment", Fault::read_only(), usize::MAX);
-    let gh = client(&fake);
+    let gh = fake.client();
     let err = gh.create_comment(PR, "x").await.expect_err("403");
     assert!(err.is_forbidden());
     assert!(err.to_string().contains("pull-requests: write"), "{err}");
@@ -314,7 +303,7 @@ async fn read_only_token_is_an_error_that_names_the_permission() {
 #[tokio::test]
 async fn ghes_base_url_keeps_api_v3() {
     let fake = FakeGitHub::start_with_prefix("/api/v3").await;
-    post(&client(&fake), "dev", &summary(1, 0, "a"), "c1").await;
+    post(&fake.client(), "dev", &summary(1, 0, "a"), "c1").await;
     assert!(
         fake.requests()
             .iter()
@@ -327,7 +316,7 @@ async fn ghes_base_url_keeps_api_v3() {
 #[tokio::test]
 async fn octocrab_style_post_update_is_caught_by_the_description() {
     let fake = FakeGitHub::start().await;
-    let gh = client(&fake);
+    let gh = fake.client();
     let _ = gh
         .send(
             tfpromote::github::client::Method::Post,
@@ -358,9 +347,9 @@ async fn octocrab_style_post_update_is_caught_by_the_description() {
 async fn concurrent_edits_of_an_existing_tracker_lose_nothing() {
     for _ in 0..5 {
         let fake = FakeGitHub::start().await;
-        let gh = client(&fake);
+        let gh = fake.client();
         post(&gh, "stage", &summary(1, 0, "s"), "c0").await;
-        let (gh1, gh2) = (client(&fake), client(&fake));
+        let (gh1, gh2) = (fake.client(), fake.client());
         let (dev, prod) = (summary(1, 0, "d"), summary(0, 2, "p"));
         tokio::join!(
             post(&gh1, "dev", &dev, "c1"),

@@ -86,16 +86,36 @@ fn slow_workspace(parallelism: usize, server: &SlowHttp) -> Workspace {
     ws
 }
 
-fn requests_of<'a>(requests: &'a [Request], env: &str) -> Vec<&'a Request> {
+fn requests_of(requests: &[Request], env: &str) -> Vec<Request> {
     let path = format!("/{env}");
     requests
         .iter()
         .filter(|r| r.method == "GET" && r.path == path)
+        .cloned()
         .collect()
 }
 
-fn any_overlap(a: &[&Request], b: &[&Request]) -> bool {
+fn any_overlap(a: &[Request], b: &[Request]) -> bool {
     a.iter().any(|x| b.iter().any(|y| x.overlaps(y)))
+}
+
+/// Runs `plan --all` over the three slow environments with `parallelism`; returns the
+/// workspace, each environment's remote-state reads, and their timeline for messages.
+fn plan_all_slow(parallelism: usize) -> (Workspace, Vec<Vec<Request>>, String) {
+    let server = SlowHttp::start(HOLD);
+    let ws = slow_workspace(parallelism, &server);
+    let out = ws.plan(&["--all", "--comment-file", "out.md"]);
+    assert_success(&out);
+    let requests = server.requests();
+    let shown = timeline(&requests);
+    let per_env: Vec<Vec<Request>> = ENVS.iter().map(|e| requests_of(&requests, e)).collect();
+    for (env, reqs) in ENVS.iter().zip(&per_env) {
+        assert!(
+            !reqs.is_empty(),
+            "{env} never read its remote state; requests:\n{shown}"
+        );
+    }
+    (ws, per_env, shown)
 }
 
 fn assert_success(out: &Output) {
@@ -151,20 +171,7 @@ fn timeline(requests: &[Request]) -> String {
 
 #[test]
 fn plan_all_plans_environments_concurrently() {
-    let server = SlowHttp::start(HOLD);
-    let ws = slow_workspace(3, &server);
-    let out = ws.plan(&["--all", "--comment-file", "out.md"]);
-    assert_success(&out);
-
-    let requests = server.requests();
-    let shown = timeline(&requests);
-    let per_env: Vec<Vec<&Request>> = ENVS.iter().map(|e| requests_of(&requests, e)).collect();
-    for (env, reqs) in ENVS.iter().zip(&per_env) {
-        assert!(
-            !reqs.is_empty(),
-            "{env} never read its remote state; requests:\n{shown}"
-        );
-    }
+    let (ws, per_env, shown) = plan_all_slow(3);
     for i in 0..ENVS.len() {
         for j in i + 1..ENVS.len() {
             assert!(
@@ -192,20 +199,7 @@ fn plan_all_plans_environments_concurrently() {
 
 #[test]
 fn plan_all_with_parallelism_1_plans_one_environment_at_a_time() {
-    let server = SlowHttp::start(HOLD);
-    let ws = slow_workspace(1, &server);
-    let out = ws.plan(&["--all", "--comment-file", "out.md"]);
-    assert_success(&out);
-
-    let requests = server.requests();
-    let shown = timeline(&requests);
-    let per_env: Vec<Vec<&Request>> = ENVS.iter().map(|e| requests_of(&requests, e)).collect();
-    for (env, reqs) in ENVS.iter().zip(&per_env) {
-        assert!(
-            !reqs.is_empty(),
-            "{env} never read its remote state; requests:\n{shown}"
-        );
-    }
+    let (ws, per_env, shown) = plan_all_slow(1);
     for i in 0..ENVS.len() {
         for j in i + 1..ENVS.len() {
             assert!(

@@ -511,6 +511,17 @@ impl FakeGitHub {
         }
     }
 
+    /// A tfpromote GitHub client for this fake, with short backoffs.
+    pub fn client(&self) -> tfpromote::github::GitHub {
+        tfpromote::github::GitHub::new(
+            &self.api_url(),
+            "ghs_faketoken",
+            tfpromote::github::Repo::parse("octo/repo").expect("repo"),
+            tfpromote::github::retry::Policy::fast(std::time::Duration::from_millis(5)),
+        )
+        .expect("client")
+    }
+
     pub fn api_url(&self) -> String {
         format!("{}{}", self.server.uri(), self.prefix)
     }
