@@ -10,6 +10,7 @@ pub mod compare;
 pub mod deployments;
 pub mod error;
 pub mod facts;
+pub mod issues;
 pub mod publish;
 pub mod pulls;
 pub mod retry;

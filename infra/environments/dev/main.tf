@@ -103,7 +103,7 @@ module "eks" {
     resources        = ["secrets"]
   }
 
-  enable_irsa         = true
+  enable_irsa         = var.enable_irsa
   authentication_mode = "API"
 
   enable_access_entries = var.enable_access_entries

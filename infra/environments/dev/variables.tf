@@ -202,6 +202,12 @@ variable "enable_eks_addons" {
   default     = true
 }
 
+variable "enable_irsa" {
+  description = "Create the cluster's IAM OIDC provider for IRSA. Only the sandbox turns this off: moto gives every cluster the same issuer URL, so a second environment's provider would collide."
+  type        = bool
+  default     = true
+}
+
 variable "enable_access_entries" {
   description = "Create EKS access entries. Only the sandbox turns this off."
   type        = bool
