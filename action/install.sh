@@ -53,10 +53,10 @@ case "${RUNNER_OS:-}/${RUNNER_ARCH:-}" in
 esac
 
 build_from_source() {
+  note "building tfpromote from source: $1"
   command -v cargo >/dev/null 2>&1 ||
     fail "building tfpromote from source needs cargo on PATH (install Rust first, e.g. rustup toolchain install stable)"
   local target_dir="$temp_root/tfpromote-build"
-  note "building tfpromote from $action_path with cargo ($1)"
   cargo build --locked --release --manifest-path "$action_path/Cargo.toml" --target-dir "$target_dir" >&2 ||
     fail "cargo build of tfpromote failed (see the log above)"
   finish "$target_dir/release/tfpromote"
