@@ -30,6 +30,16 @@ pub enum Command {
     /// Assume an environment's role through GitHub OIDC and STS; optionally export it to
     /// later steps of the job.
     Credentials(CredentialsArgs),
+    /// Create or update the GitHub environments (main-only deployments, required reviewers)
+    /// and the repository's OIDC subject template from the config. Needs an admin token.
+    GithubSetup(GithubSetupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GithubSetupArgs {
+    /// Print what would change without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

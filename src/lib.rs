@@ -48,6 +48,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             let config = config::load(&cli.config)?;
             runtime()?.block_on(commands::credentials::run(&config, args))
         }
+        Command::GithubSetup(args) => {
+            let config = config::load(&cli.config)?;
+            runtime()?.block_on(commands::github_setup::run(&config, args))
+        }
         Command::Plan(args) => {
             let config = Arc::new(config::load(&cli.config)?);
             runtime()?.block_on(commands::plan::run(config, args))

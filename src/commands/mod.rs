@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod credentials;
+pub mod github_setup;
 pub mod plan;
 pub mod render;
 

@@ -6,6 +6,8 @@
 
 pub mod client;
 pub mod comments;
+pub mod environment_diff;
+pub mod environments;
 pub mod error;
 pub mod publish;
 pub mod pulls;
