@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::redact::Redactor;
+use crate::terraform::plugin_cache::{self, CacheFacts};
 use crate::terraform::{Terraform, version_at_least};
 use crate::{Error, Result};
 
@@ -30,7 +31,16 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
     for literal in redactor.literals() {
         crate::actions::add_mask(literal);
     }
-    let terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
+    let mut terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
+    let configured = config
+        .terraform
+        .plugin_cache
+        .as_deref()
+        .map(|p| config.resolve(p));
+    if let Some(cache) = plugin_cache::resolve(&CacheFacts::from_env(configured)) {
+        tracing::info!("plugin cache {} ({:?})", cache.dir.display(), cache.source);
+        terraform = terraform.with_plugin_cache(cache);
+    }
     let have = terraform.version().await?;
     let want = &config.terraform.min_version;
     if !version_at_least(&have, &want.0) {

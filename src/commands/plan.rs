@@ -60,6 +60,10 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
                 Ok(terraform) => plan_one(&config, &env, &terraform, &sink).await,
                 Err(e) => Err(e),
             };
+            let (result, waited) = match result {
+                Ok((summary, waited)) => (Ok(summary), waited),
+                Err(e) => (Err(e), std::time::Duration::ZERO),
+            };
             if let Ok(summary) = &result {
                 redactor.add_literals(summary.secret_literals.iter().cloned());
             }
@@ -68,7 +72,10 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             annotate_diagnostics(&config.env_dir(&env), &lines, &redactor);
             let seconds = started.elapsed().as_secs_f64();
             match &result {
-                Ok(_) => eprintln!("tfpromote: {name}: planned in {seconds:.1}s"),
+                Ok(_) => eprintln!(
+                    "tfpromote: {name}: planned in {seconds:.1}s (waited {:.1}s for the plugin cache lock)",
+                    waited.as_secs_f64()
+                ),
                 Err(e) => eprintln!(
                     "tfpromote: {name}: plan failed after {seconds:.1}s: {}",
                     redactor.redact(&e.to_string())
@@ -213,7 +220,7 @@ async fn plan_one(
     env: &Environment,
     terraform: &Terraform,
     sink: &OutputSink,
-) -> Result<Summary> {
+) -> Result<(Summary, std::time::Duration)> {
     let dir = config.env_dir(env);
     // Plan files and their JSON hold secrets in clear text: private, deleted on drop.
     let work = tempfile::Builder::new()
@@ -227,7 +234,7 @@ async fn plan_one(
         .iter()
         .map(|p| config.resolve(p))
         .collect();
-    terraform.init(&dir, &backend_config, sink).await?;
+    let waited = terraform.init(&dir, &backend_config, sink).await?;
     let args = TfPlanArgs {
         destroy: false,
         var_files: env.var_files.iter().map(|p| config.resolve(p)).collect(),
@@ -238,7 +245,7 @@ async fn plan_one(
         .await
         .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
     drop(work);
-    Ok(summary)
+    Ok((summary, waited))
 }
 
 /// Writes every result: Markdown (comment file or stdout), report file, job summary, outputs;

@@ -46,6 +46,9 @@ pub struct TerraformSettings {
     pub min_version: MinVersion,
     pub lock_timeout: HumanDuration,
     pub parallelism: Parallelism,
+    /// Terraform's plugin cache, relative to the config file. Default: the cache Terraform is
+    /// configured with (`TF_PLUGIN_CACHE_DIR`, CLI config), else tfpromote's own.
+    pub plugin_cache: Option<PathBuf>,
 }
 
 impl Default for TerraformSettings {
@@ -55,6 +58,7 @@ impl Default for TerraformSettings {
             min_version: MinVersion::default(),
             lock_timeout: HumanDuration(Duration::from_secs(300)),
             parallelism: Parallelism::default(),
+            plugin_cache: None,
         }
     }
 }
