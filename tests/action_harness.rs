@@ -380,6 +380,37 @@ async fn hostile_environment_reaches_the_binary_as_literal_text() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_confirmation_reaches_destroy_as_text_and_is_refused() {
+    let (_server, mut runner) = installed_release().await;
+    std::fs::write(
+        runner.workspace.join("tfpromote.yaml"),
+        "version: 1\nenvironments:\n  - name: dev\n    dir: envs/dev\n",
+    )
+    .expect("config");
+    std::fs::create_dir_all(runner.workspace.join("envs/dev")).expect("dir");
+    let marker = runner.root.path().join("pwned");
+    let confirm = format!("\"; touch {}; \"", marker.display());
+    let run = runner.run(&[
+        ("command", "destroy"),
+        ("environment", "dev"),
+        ("confirm", &confirm),
+    ]);
+    let step = run.step("run");
+    assert_eq!(
+        step.code,
+        Some(3),
+        "refused by the destroy gate: {}",
+        run.log()
+    );
+    assert!(
+        step.stderr.contains("the confirmation does not match"),
+        "{}",
+        run.log()
+    );
+    assert!(!marker.exists(), "the confirmation was executed");
+}
+
 #[test]
 fn release_files_update_the_committed_version_and_checksums() {
     let dir = tempfile::tempdir().expect("tempdir");

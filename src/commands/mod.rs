@@ -1,10 +1,15 @@
 //! One file per subcommand: each wires the pure core to the edges.
 
+pub mod apply;
 pub mod check;
 pub mod credentials;
+pub mod destroy;
 pub mod github_setup;
+pub mod log;
 pub mod plan;
+pub mod promote;
 pub mod render;
+pub mod status;
 
 use std::sync::Arc;
 
@@ -53,4 +58,39 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
         )));
     }
     Ok(terraform)
+}
+
+/// The named environment of the config, or an error listing the ones there are.
+fn environment(config: &Config, name: &str) -> Result<crate::config::Environment> {
+    let name = name.trim();
+    config.environment(name).cloned().ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown environment {name:?}: {} defines {}",
+            config.path.display(),
+            config.names().join(", ")
+        ))
+    })
+}
+
+/// GitHub and the commit a promotion step works on: both are needed to read the gates'
+/// facts and to record the outcome, so their absence is a usage error that says what to set.
+fn github_and_sha(
+    context: &crate::context::Context,
+    what: &str,
+) -> Result<(crate::github::GitHub, String)> {
+    let gh = crate::github::GitHub::from_context(context)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{what} needs GitHub: set GITHUB_REPOSITORY and a token (the action's `github-token`, GITHUB_TOKEN or TFPROMOTE_GITHUB_TOKEN); the gates read their facts there and the outcome is recorded there"
+        ))
+    })?;
+    let sha = context
+        .sha
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{what} needs the commit: set GITHUB_SHA (Actions does) to the merged commit on main"
+            ))
+        })?;
+    Ok((gh, sha))
 }

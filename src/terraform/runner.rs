@@ -25,10 +25,22 @@ pub enum PlanOutcome {
     Changes,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlanArgs {
     pub destroy: bool,
+    /// `false` adds `-lock=false`: only for plans that change nothing (pull requests).
+    pub lock: bool,
     pub var_files: Vec<PathBuf>,
+}
+
+impl Default for PlanArgs {
+    fn default() -> Self {
+        PlanArgs {
+            destroy: false,
+            lock: true,
+            var_files: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +90,13 @@ impl Terraform {
 
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// The same runner masking with `redactor` (one that learned a plan's secrets), so
+    /// its output can be streamed safely.
+    pub fn with_redactor(mut self, redactor: Arc<Redactor>) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     pub async fn version(&self) -> Result<Vec<u64>, TerraformError> {
@@ -181,6 +200,9 @@ impl Terraform {
         .collect();
         if args.destroy {
             argv.push("-destroy".into());
+        }
+        if !args.lock {
+            argv.push("-lock=false".into());
         }
         for file in &args.var_files {
             argv.push(format!("-var-file={}", file.display()));
