@@ -41,7 +41,12 @@ impl FakeGitHub {
         .expect("client")
     }
 
-    /// A review given on the PR's current head commit.
+    /// A review given on a named commit (the stand-in's own `add_review`).
+    pub fn add_review_on(&self, pr: u64, login: &str, state: &str, commit_id: &str) -> u64 {
+        self.0.add_review(pr, login, state, commit_id)
+    }
+
+    /// A review given on the PR's current head commit (the older tests take no commit).
     pub fn add_review(&self, pr: u64, login: &str, state: &str) -> u64 {
         let head = self
             .0

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::api::Reply;
 use crate::handler::{Incoming, Shared};
-use crate::state::{Pull, RunApproval};
+use crate::state::{Fault, Pull, RunApproval};
 
 pub const PREFIX: &str = "/_standin/";
 
@@ -46,11 +46,43 @@ struct NewBranch {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Merge {
+    pr: u64,
+    sha: String,
+}
+
+/// A fault for the next `times` calls of `operation`: answered without effect when
+/// `before` (the default), or after the operation took effect.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFault {
+    operation: String,
+    status: u16,
+    #[serde(default = "one")]
+    times: usize,
+    #[serde(default = "yes")]
+    before: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewUser {
     login: String,
 }
 
-const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, GET state, GET violations";
+const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, GET state, GET violations";
 
 /// Parses a control body, or says which endpoint and what is wrong with it.
 fn parse<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, Reply> {
@@ -98,6 +130,29 @@ pub fn handle(shared: &Shared, request: &Incoming, endpoint: &str) -> Reply {
         ("POST", "approvals") => parse::<RunApproval>(endpoint, &request.body).map(|a| {
             shared.state().run_approvals.push(a.clone());
             created(json!(a))
+        }),
+        ("POST", "merge") => parse::<Merge>(endpoint, &request.body).and_then(|m| {
+            shared
+                .state()
+                .merge_pull(m.pr, &m.sha)
+                .map(|()| created(json!({"pr": m.pr, "sha": m.sha})))
+                .map_err(|e| Reply::json(422, json!({"message": format!("{PREFIX}merge: {e}")})))
+        }),
+        ("POST", "faults") => parse::<NewFault>(endpoint, &request.body).map(|f| {
+            let fault = if f.before {
+                Fault::Before(
+                    f.status,
+                    f.headers,
+                    f.message.unwrap_or_else(|| "Injected fault".into()),
+                )
+            } else {
+                Fault::After(f.status)
+            };
+            shared
+                .state()
+                .faults
+                .push((f.operation.clone(), fault, f.times));
+            created(json!({"operation": f.operation, "times": f.times}))
         }),
         ("GET", "state") => Ok(Reply::json(
             200,

@@ -95,6 +95,12 @@ impl Standin {
         self.state().add_pull(pull);
     }
 
+    /// Merges an open pull request into its base branch with merge commit `sha` (parents:
+    /// the base branch's head, when set, and the PR's head); the branch moves to `sha`.
+    pub fn merge_pull(&self, number: u64, sha: &str) -> Result<(), String> {
+        self.state().merge_pull(number, sha)
+    }
+
     /// Closes a pull request without merging it.
     pub fn close_pull(&self, number: u64) {
         self.state().close_pull(number);

@@ -303,6 +303,36 @@ impl State {
         self.pulls.insert(stored.pull.number, stored);
     }
 
+    /// Merges an open pull request as GitHub's merge button does: a merge commit `sha`
+    /// whose parents are the default branch's head (when known) and the PR's head, the
+    /// default branch moved to it, the PR closed and merged. Err names what is wrong.
+    pub fn merge_pull(&mut self, number: u64, sha: &str) -> Result<(), String> {
+        let Some(pull) = self.pulls.get(&number).map(|p| p.pull.clone()) else {
+            return Err(format!("no pull request #{number}"));
+        };
+        if pull.merged {
+            return Err(format!("pull request #{number} is already merged"));
+        }
+        let mut parents: Vec<String> = self
+            .branches
+            .get(&pull.base_ref)
+            .cloned()
+            .into_iter()
+            .collect();
+        if !pull.head_sha.is_empty() && !parents.contains(&pull.head_sha) {
+            parents.push(pull.head_sha.clone());
+        }
+        self.add_commit(sha, &parents);
+        self.branches.insert(pull.base_ref.clone(), sha.to_string());
+        if let Some(stored) = self.pulls.get_mut(&number) {
+            stored.pull.merged = true;
+            stored.pull.merge_commit_sha = Some(sha.to_string());
+            stored.state = "closed".into();
+            stored.merged_at = Some(now());
+        }
+        Ok(())
+    }
+
     pub fn close_pull(&mut self, number: u64) -> bool {
         match self.pulls.get_mut(&number) {
             Some(p) => {
@@ -489,6 +519,30 @@ mod tests {
         );
         assert_eq!(diverged.merge_base.as_deref(), Some("b"));
         assert_eq!(s.compare("c", "zzz"), None);
+    }
+
+    #[test]
+    fn merging_moves_the_base_branch_to_a_merge_commit() {
+        let mut s = graph();
+        s.branches.insert("main".into(), "c".into());
+        s.add_pull(Pull {
+            number: 4,
+            author: "alice".into(),
+            head_sha: "d".into(),
+            base_ref: "main".into(),
+            merged: false,
+            merge_commit_sha: None,
+        });
+        assert_eq!(s.merge_pull(4, "m"), Ok(()));
+        assert_eq!(s.commits["m"], ["c".to_string(), "d".to_string()]);
+        assert_eq!(s.resolve("main"), "m");
+        let pr = &s.pulls[&4];
+        assert_eq!((pr.state.as_str(), pr.pull.merged), ("closed", true));
+        assert_eq!(pr.pull.merge_commit_sha.as_deref(), Some("m"));
+        assert!(pr.merged_at.is_some());
+        assert_eq!(s.compare("c", "m").map(|c| c.status), Some("ahead"));
+        assert!(s.merge_pull(4, "n").is_err(), "twice");
+        assert!(s.merge_pull(5, "n").is_err(), "unknown");
     }
 
     #[test]

@@ -42,8 +42,8 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
 
 #[tokio::test]
 async fn the_binary_serves_validated_requests_and_stops_on_stdin_eof() {
-    let dir = tempfile_dir();
-    let url_file = dir.join("url");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url_file = dir.path().join("url");
     let (mut child, url) = start(&[
         "--prefix",
         "/api/v3",
@@ -78,7 +78,6 @@ async fn the_binary_serves_validated_requests_and_stops_on_stdin_eof() {
     drop(child.stdin.take());
     let status = wait(&mut child);
     assert_eq!(status.code(), Some(0));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -105,10 +104,4 @@ fn the_binary_stops_on_sigterm_and_refuses_a_bad_repo() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected OWNER/NAME"));
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("github-standin-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }

@@ -129,3 +129,81 @@ async fn a_bad_control_body_is_refused_with_the_reason() {
     );
     assert!(standin.violations().is_empty());
 }
+
+#[tokio::test]
+async fn merge_and_faults_over_http() {
+    let standin = Standin::start().await;
+    let control = Api::new(&standin.url());
+    let api = Api::new(&standin.api_url());
+    control
+        .post(
+            "/_standin/commits",
+            json!({"sha": "aaaaaaa1", "parents": []}),
+        )
+        .await;
+    control
+        .post(
+            "/_standin/commits",
+            json!({"sha": "bbbbbbb2", "parents": ["aaaaaaa1"]}),
+        )
+        .await;
+    control
+        .post(
+            "/_standin/branches",
+            json!({"name": "main", "sha": "aaaaaaa1"}),
+        )
+        .await;
+    control
+        .post(
+            "/_standin/pulls",
+            json!({"number": 3, "author": "alice", "head_sha": "bbbbbbb2"}),
+        )
+        .await;
+    let (status, _) = control
+        .post("/_standin/merge", json!({"pr": 3, "sha": "ccccccc3"}))
+        .await;
+    assert_eq!(status, 201);
+    let (_, prs) = api.get("/repos/octo/repo/commits/ccccccc3/pulls").await;
+    assert_eq!(prs[0]["number"], 3);
+    assert!(prs[0]["merged_at"].is_string());
+    let (_, compare) = api.get("/repos/octo/repo/compare/aaaaaaa1...main").await;
+    assert_eq!(
+        (compare["status"].as_str(), compare["ahead_by"].as_u64()),
+        (Some("ahead"), Some(2))
+    );
+    let (status, refused) = control
+        .post("/_standin/merge", json!({"pr": 3, "sha": "ddddddd4"}))
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already merged")
+    );
+
+    let (status, _) = control
+        .post(
+            "/_standin/faults",
+            json!({"operation": "repos/create-commit-status", "status": 503, "message": "GitHub is down"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let status_body = json!({"state": "success", "context": "tfpromote/dev"});
+    let (status, down) = api
+        .post("/repos/octo/repo/statuses/ccccccc3", status_body.clone())
+        .await;
+    assert_eq!(
+        (status, down["message"].as_str()),
+        (503, Some("GitHub is down"))
+    );
+    assert!(
+        standin.statuses("ccccccc3").is_empty(),
+        "a fault before has no effect"
+    );
+    let (status, _) = api
+        .post("/repos/octo/repo/statuses/ccccccc3", status_body)
+        .await;
+    assert_eq!(status, 201, "one time by default");
+    assert_eq!(standin.violations(), Vec::<String>::new());
+}

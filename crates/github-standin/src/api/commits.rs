@@ -138,3 +138,18 @@ fn status_json(state: &mut State, s: &Status, template: &Value) -> Value {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::combined_state;
+
+    #[test]
+    fn combined_state_follows_github() {
+        let of = |states: &[&str]| combined_state(states.iter().copied());
+        assert_eq!(of(&[]), "pending", "no statuses yet");
+        assert_eq!(of(&["success", "success"]), "success");
+        assert_eq!(of(&["success", "pending"]), "pending");
+        assert_eq!(of(&["pending", "error"]), "failure");
+        assert_eq!(of(&["success", "failure"]), "failure");
+    }
+}
