@@ -46,7 +46,9 @@ pub fn decide(existing: Option<u64>, drifted: bool) -> Action {
 /// The issue's title and body: the marker first, then what was found and the plan block.
 pub fn issue(env: &str, commit: &str, run_url: Option<&str>, block: &str) -> (String, String) {
     let title = format!("Drift in {env}: the environment differs from main");
-    let run = run_url.map(|u| format!(" ([run]({u}))")).unwrap_or_default();
+    let run = run_url
+        .map(|u| format!(" ([run]({u}))"))
+        .unwrap_or_default();
     let body = format!(
         "{}\n`{env}` does not match main at `{}`{run}. Either apply main again (re-run the promotion) \
          or bring the change into the code through a pull request.\n\n{block}",
@@ -86,6 +88,10 @@ mod tests {
         assert_eq!(find("prod", &list), Some(1));
         assert_eq!(find("stage", &list), None);
         let quoted = format!("see {}", marker("stage"));
-        assert_eq!(find("stage", &[(9, Some(quoted.as_str()))]), None, "the marker must lead");
+        assert_eq!(
+            find("stage", &[(9, Some(quoted.as_str()))]),
+            None,
+            "the marker must lead"
+        );
     }
 }

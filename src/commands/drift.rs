@@ -30,7 +30,13 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
             let mut prepared = pipeline::prepare(&config, env, RoleKind::Plan, &terraform).await?;
             let sink = OutputSink::buffered();
             let result = prepared
-                .plan(PlanOptions { destroy: false, lock: false }, &sink)
+                .plan(
+                    PlanOptions {
+                        destroy: false,
+                        lock: config.terraform.lock_plans,
+                    },
+                    &sink,
+                )
                 .await;
             super::log::print_or_file(
                 context.log_dir.as_deref(),
@@ -47,7 +53,10 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
             Err(e) if signals::cancelled() => return Err(e),
             Err(e) => {
                 // A failed plan says nothing about drift: the issue stays as it is.
-                failures.push(format!("{name}: {}", terraform.redactor().redact(&e.to_string())));
+                failures.push(format!(
+                    "{name}: {}",
+                    terraform.redactor().redact(&e.to_string())
+                ));
                 continue;
             }
         };
@@ -67,7 +76,8 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
                 eprintln!("tfpromote: {name}: still drifted; updated issue #{n}");
             }
             Action::Close(n) => {
-                gh.update_issue(n, &drift::resolved(name, &sha), Some("closed")).await?;
+                gh.update_issue(n, &drift::resolved(name, &sha), Some("closed"))
+                    .await?;
                 eprintln!("tfpromote: {name}: no drift; closed issue #{n}");
             }
             Action::Nothing => eprintln!("tfpromote: {name}: no drift"),

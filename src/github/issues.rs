@@ -30,7 +30,10 @@ impl GitHub {
                 label.replace(':', "%3A")
             ))
             .await?;
-        Ok(all.into_iter().filter(|i| i.pull_request.is_none()).collect())
+        Ok(all
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .collect())
     }
 
     /// Creates an issue. Not repeated on 5xx: the caller re-lists before trying again.

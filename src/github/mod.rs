@@ -8,6 +8,8 @@ pub mod client;
 pub mod comments;
 pub mod compare;
 pub mod deployments;
+pub mod environment_diff;
+pub mod environments;
 pub mod error;
 pub mod facts;
 pub mod issues;
