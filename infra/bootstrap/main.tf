@@ -214,17 +214,20 @@ resource "aws_s3_bucket_policy" "state" {
           Condition = { Null = { "s3:DataAccessPointArn" = "false" } }
         },
         {
-          # Writes may not name another key; without a key header the bucket
-          # default (this key) applies.
+          # Writes may not name another key or another encryption; a write
+          # without these headers gets the bucket default, which is this key.
+          # (A deny on a missing header would also refuse writes that rely on
+          # the default, e.g. lock files.)
           Sid       = "RequireStateKey"
           Effect    = "Deny"
           Principal = { AWS = "*" }
           Action    = "s3:PutObject"
           Resource  = "${aws_s3_bucket.state.arn}/*"
           Condition = {
-            StringNotEqualsIfExists = {
+            StringNotEquals = {
               "s3:x-amz-server-side-encryption-aws-kms-key-id" = [aws_kms_key.state.arn, aws_kms_alias.state.arn]
             }
+            Null = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
           }
         },
         {
@@ -233,7 +236,10 @@ resource "aws_s3_bucket_policy" "state" {
           Principal = { AWS = "*" }
           Action    = "s3:PutObject"
           Resource  = "${aws_s3_bucket.state.arn}/*"
-          Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
+          Condition = {
+            StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
+            Null            = { "s3:x-amz-server-side-encryption" = "false" }
+          }
         },
       ],
     )
