@@ -239,3 +239,35 @@ def state_bucket_name(account: Account, project: str) -> str:
                 if isinstance(r, str) and r.startswith("arn:aws:s3:::") and r.endswith("/terraform.tfstate"):
                     return r[len("arn:aws:s3:::"):].split("/")[0]
     raise ValueError(f"cannot find the state bucket in {project}-gha-plan's policies")
+
+
+def graph_findings(account: Account, project: str = "mlops") -> list[str]:
+    """principalmapper's own graph analysis (all edge checkers, offline) over the
+    export: every edge a CI role has must lead only to a role of its own
+    environment that carries that environment's boundary (a lateral move that
+    cannot gain anything), never to a CI role, another environment or an admin.
+
+    Its admin test (`update_admin_status`) runs too, but it only tries
+    `iam:CreateRole` on "*" and the like, so it finds no admin even in the
+    pre-issue-12 policies; the probes in `escalation_findings` fill that gap.
+    """
+    from principalmapper.graphing.edge_identification import checker_map, obtain_edges
+    from principalmapper.graphing.gathering import update_admin_status
+
+    nodes = [account.node(n) for n in sorted(account.roles)]
+    update_admin_status(nodes)
+    edges = obtain_edges(None, list(checker_map), nodes)
+    plan, apply = ci_roles(account, project)
+    env_of = {account.roles[n]["Arn"]: e for e, n in apply.items()}
+    env_of[account.roles[plan]["Arn"]] = None
+    findings = [f"{n.arn}: principalmapper marks it admin" for n in nodes if n.is_admin]
+    for edge in edges:
+        if edge.source.arn not in env_of:
+            continue
+        env = env_of[edge.source.arn]
+        target = edge.destination.arn.split("/")[-1]
+        boundary = edge.destination.permissions_boundary
+        want = f"arn:aws:iam::{account.account_id}:policy/{project}-boundary-{env}"
+        if env is None or not target.startswith(f"{project}-{env}-") or boundary is None or boundary.arn != want:
+            findings.append(f"{edge.describe_edge()} (target boundary: {boundary.arn if boundary else 'none'})")
+    return findings

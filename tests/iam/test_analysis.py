@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from authz import ADMIN, Account, allowed, escalation_findings
+from authz import ADMIN, Account, allowed, escalation_findings, graph_findings
 
 HERE = Path(__file__).parent
 PROJECT = "mlops"
@@ -63,6 +63,20 @@ def test_the_policies_before_issue_12_are_flagged() -> None:
     # And the roles the dev environment created had no boundary at all.
     dev_roles = {n: r.get("PermissionsBoundary") for n, r in legacy.roles.items() if n.startswith("mlops-dev-")}
     assert dev_roles and not any(dev_roles.values()), dev_roles
+
+
+def test_principalmapper_graph_has_no_escalating_edge(account: Account) -> None:
+    findings = graph_findings(account, PROJECT)
+    assert findings == [], "edges out of the CI roles:\n  " + "\n  ".join(findings)
+
+
+def test_principalmapper_graph_flags_the_policies_before_issue_12() -> None:
+    legacy = Account.load(str(HERE / "fixtures" / "legacy-authorization-details.json"))
+    findings = graph_findings(legacy, PROJECT)
+    assert any(
+        "mlops-gha-apply-dev can update the trust document to access role/mlops-dev-cluster-node" in f and "none" in f
+        for f in findings
+    ), findings
 
 
 def test_every_role_the_environment_created_carries_its_boundary(account: Account) -> None:
