@@ -187,3 +187,22 @@ def test_each_apply_role_rule_is_needed(account: Account, edits, expected: str) 
         broken = _without(broken, "mlops-gha-apply-dev", sid, drop_condition)
     findings = escalation_findings(broken, PROJECT)
     assert any(expected in f for f in findings), f"no finding with {expected!r} in {findings}"
+
+
+def test_environment_key_changes_only_by_its_apply_role(account: Account) -> None:
+    """The dev KMS key's policy (read from moto after the dev apply): even a
+    principal whose IAM policies allow kms:* cannot delete, disable or re-policy
+    it unless it is dev's apply role (or a named cluster admin)."""
+    key_policy = json.loads(Path(_env("IAM_DEV_KEY_POLICY")).read_text())
+    acct = account.account_id
+    key = f"arn:aws:kms:us-east-1:{acct}:key/00000000-0000-0000-0000-000000000000"
+
+    def ok(role: str, action: str) -> bool:
+        node = account.synthetic_node(role, [ADMIN], None)
+        return allowed(node, action, key, {"aws:ResourceTag/Environment": "dev"}, resource_policy=key_policy, owner=acct)
+
+    for action in ("kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey"):
+        assert ok(f"{PROJECT}-gha-apply-dev", action), action
+        assert not ok(f"{PROJECT}-gha-apply-prod", action), action
+        assert not ok("platform-operator", action), action
+    assert ok(f"{PROJECT}-gha-apply-prod", "kms:Decrypt")

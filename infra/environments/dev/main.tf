@@ -52,6 +52,22 @@ resource "aws_kms_key" "this" {
           }
         }
       },
+      {
+        # Use stays with IAM (the statement above); deleting, disabling or
+        # re-policying the key is for this environment's apply role and the
+        # named admins only, whatever their IAM policies say.
+        Sid       = "DenyKeyChangesExceptEnvironmentAdmins"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action = [
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:PutKeyPolicy",
+          "kms:ScheduleKeyDeletion",
+        ]
+        Resource  = "*"
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = concat([local.apply_role_arn], var.cluster_admin_role_arns) } }
+      },
     ]
   })
 }
