@@ -2,6 +2,7 @@
 
 pub mod lock;
 pub mod output;
+pub mod plugin_cache;
 pub mod runner;
 pub mod signals;
 
