@@ -259,8 +259,9 @@ resource "aws_iam_role_policy" "apply_scoped" {
       {
         Sid    = "DenyStateBucketChanges"
         Effect = "Deny"
+        # (Access points are refused by the bucket policy: s3:CreateAccessPoint
+        # names the access point, not the bucket, so it cannot be denied here.)
         Action = [
-          "s3:CreateAccessPoint",
           "s3:DeleteBucket",
           "s3:DeleteBucketPolicy",
           "s3:PutBucketPolicy",
