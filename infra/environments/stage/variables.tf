@@ -159,7 +159,7 @@ variable "endpoint_public_access_cidrs" {
 }
 
 variable "cluster_admin_role_arns" {
-  description = "Extra IAM roles (e.g. a break-glass admin role) granted AmazonEKSClusterAdminPolicy through access entries. The environment's apply role is always added."
+  description = "Extra IAM roles (e.g. a break-glass admin role) granted AmazonEKSClusterAdminPolicy through access entries, and allowed (with the apply role) to delete, disable or re-policy the environment KMS key. The environment's apply role is always added."
   type        = list(string)
   default     = []
 
