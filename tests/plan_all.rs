@@ -280,6 +280,14 @@ fn interrupted_plan_all_waits_for_every_environment_to_release_its_lock() {
     let fast = SlowHttp::start(Duration::from_secs(3));
     let slow = SlowHttp::start(Duration::from_secs(10));
     let ws = Workspace::new(2, &[("dev", "slow_plan"), ("prod", "slow_plan")]);
+    // Plans take no lock by default (the plan role may not write lock files); this test is
+    // about releasing locks, so it asks for them.
+    let yaml = std::fs::read_to_string(&ws.config).expect("config");
+    std::fs::write(
+        &ws.config,
+        yaml.replace("terraform:\n", "terraform:\n  lock_plans: true\n"),
+    )
+    .expect("config");
     for (env, server) in [("dev", &fast), ("prod", &slow)] {
         let dir = ws.env_dir(env);
         moto.write_backend(&dir, "tfstate", &format!("{env}/terraform.tfstate"));

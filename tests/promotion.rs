@@ -60,12 +60,27 @@ impl World {
         self.tmp.path().join("envs").join(env)
     }
 
+    /// Sets `key = value` in the environment's tfvars (replacing an earlier value).
     fn set_var(&self, env: &str, line: &str) {
         let path = self.dir(env).join("terraform.tfvars");
-        let mut text = std::fs::read_to_string(&path).expect("tfvars");
-        text.push_str(line);
-        text.push('\n');
-        std::fs::write(path, text).expect("tfvars");
+        let key = line.split('=').next().unwrap_or(line).trim().to_string();
+        let text = std::fs::read_to_string(&path).expect("tfvars");
+        let mut kept: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split('=').next().map(str::trim) != Some(key.as_str()))
+            .collect();
+        kept.push(line);
+        std::fs::write(path, kept.join("\n") + "\n").expect("tfvars");
+    }
+
+    fn unset_var(&self, env: &str, key: &str) {
+        let path = self.dir(env).join("terraform.tfvars");
+        let text = std::fs::read_to_string(&path).expect("tfvars");
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split('=').next().map(str::trim) != Some(key))
+            .collect();
+        std::fs::write(path, kept.join("\n") + "\n").expect("tfvars");
     }
 
     fn marker(&self, env: &str) -> bool {
@@ -619,5 +634,40 @@ fn destroy_only_on_purpose() {
             .any(|d| d.task == "tfpromote:destroy"
                 && d.statuses.iter().any(|s| s.state == "success"))
     );
+    w.assert_clean();
+}
+
+#[test]
+fn drift_opens_one_issue_updates_it_and_closes_it_when_clean() {
+    let w = World::new(&[("dev", "")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    assert!(w.apply("m1", "dev").status.success());
+    let drift = || {
+        let out = w.on_main("m1", &["drift"]);
+        assert!(out.status.success(), "{}", text(&out));
+        w.gh.issues()
+    };
+    assert!(drift().is_empty(), "no drift, no issue");
+    // The environment no longer matches main (here: the inputs changed under it).
+    w.set_var("dev", "size = 2");
+    let opened = drift();
+    assert_eq!(opened.len(), 1, "one issue per drifted environment");
+    assert_eq!(opened[0].state, "open");
+    assert!(opened[0].labels.iter().any(|l| l == "tfpromote-drift"));
+    let first = opened[0].body.clone().unwrap_or_default();
+    assert!(first.contains("terraform_data.app"), "{first}");
+    w.set_var("dev", "size = 3");
+    let updated = drift();
+    assert_eq!(
+        updated.len(),
+        1,
+        "the same issue is updated, not a second one"
+    );
+    assert_eq!(updated[0].number, opened[0].number);
+    // Back to what is applied: clean again.
+    w.unset_var("dev", "size");
+    let closed = drift();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].state, "closed", "closed when clean");
     w.assert_clean();
 }
