@@ -15,6 +15,7 @@ pub mod github;
 pub mod plan;
 pub mod redact;
 pub mod render;
+pub mod secrets;
 pub mod summary;
 pub mod terraform;
 pub mod tracker;

@@ -56,6 +56,11 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             let started = Instant::now();
             let sink = OutputSink::buffered();
             let mut redactor = terraform.redactor().clone();
+            // Issue 10 item 1: secrets of var files are known before Terraform can echo them.
+            redactor.add_literals(crate::secrets::learn(
+                &config.env_dir(&env),
+                &var_files(&config, &env),
+            ));
             let result = match assume(&config, request, &terraform, &mut redactor).await {
                 Ok(terraform) => plan_one(&config, &env, &terraform, &sink).await,
                 Err(e) => Err(e),
@@ -64,6 +69,8 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
                 redactor.add_literals(summary.secret_literals.iter().cloned());
             }
             let lines = sink.take();
+            // Issue 10 item 2: the runner masks only what follows its `::add-mask::`.
+            actions::add_masks(redactor.mask_forms_after(terraform.redactor()));
             print_log(&name, &lines, &redactor, concurrent);
             annotate_diagnostics(&config.env_dir(&env), &lines, &redactor);
             let seconds = started.elapsed().as_secs_f64();
@@ -230,7 +237,7 @@ async fn plan_one(
     terraform.init(&dir, &backend_config, sink).await?;
     let args = TfPlanArgs {
         destroy: false,
-        var_files: env.var_files.iter().map(|p| config.resolve(p)).collect(),
+        var_files: var_files(config, env),
     };
     terraform.plan(&dir, &planfile, &args, sink).await?;
     terraform.show_json(&dir, &planfile, &json).await?;
@@ -239,6 +246,10 @@ async fn plan_one(
         .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
     drop(work);
     Ok(summary)
+}
+
+fn var_files(config: &Config, env: &Environment) -> Vec<PathBuf> {
+    env.var_files.iter().map(|p| config.resolve(p)).collect()
 }
 
 /// Writes every result: Markdown (comment file or stdout), report file, job summary, outputs;
@@ -251,10 +262,8 @@ async fn publish(
 ) -> Result<()> {
     let mut redactor: Redactor = terraform.redactor().clone();
     for p in planned {
+        // Masks were registered per environment before its log was printed.
         if let Ok(summary) = &p.result {
-            for literal in &summary.secret_literals {
-                actions::add_mask(literal);
-            }
             redactor.add_literals(summary.secret_literals.iter().cloned());
         }
     }
@@ -283,7 +292,7 @@ async fn publish(
     }
     actions::append_step_summary(&render(STEP_SUMMARY_BUDGET))
         .map_err(|e| Error::io("cannot write $GITHUB_STEP_SUMMARY", e))?;
-    write_outputs(planned, &redactor).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+    write_outputs(planned).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
     if let Some(url) = tracker::update(config, planned_views(planned), &redactor).await {
         actions::set_output("comment_url", &url)
             .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
@@ -307,7 +316,9 @@ fn planned_views(planned: &[Planned]) -> Vec<(&str, Result<&Summary, &str>)> {
         .collect()
 }
 
-fn write_outputs(planned: &[Planned], redactor: &Redactor) -> std::io::Result<()> {
+/// Step outputs are built from structured data and never pass through text masking
+/// (issue 10 item 7): masking would turn `true` or a count into `***`.
+fn write_outputs(planned: &[Planned]) -> std::io::Result<()> {
     let ok: Vec<(&str, &Summary)> = planned
         .iter()
         .filter_map(|p| p.result.as_ref().ok().map(|s| (p.name.as_str(), s)))
@@ -332,7 +343,7 @@ fn write_outputs(planned: &[Planned], redactor: &Redactor) -> std::io::Result<()
         actions::set_output(&format!("{name}_replace"), &s.counts.replace.to_string())?;
         actions::set_output(&format!("{name}_fingerprint"), &s.fingerprint)?;
         let json = crate::render::json::render(s);
-        actions::set_output(&format!("{name}_summary_json"), &redactor.redact(&json))?;
+        actions::set_output(&format!("{name}_summary_json"), &json)?;
     }
     let failed: Vec<&str> = planned
         .iter()
