@@ -36,10 +36,17 @@ pub fn add_mask(value: &str) {
     }
 }
 
-/// Registers every form a redactor masks (escaped forms included) with the runner.
+/// Registers every form a redactor masks (escaped forms included) with the runner, each
+/// line once.
 pub fn add_masks<'a>(values: impl IntoIterator<Item = &'a String>) {
+    if !in_actions() {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
     for value in values {
-        add_mask(value);
+        for line in mask_lines(value).filter(|l| seen.insert(*l)) {
+            eprintln!("::add-mask::{}", escape_data(line));
+        }
     }
 }
 
