@@ -190,7 +190,7 @@ proptest! {
     ) {
         let (doc, planted) = plan(&resources, repeat);
         let summary = Summary::from_reader(doc.to_string().as_bytes())
-            .map_err(|e| TestCaseError::fail(e))?;
+            .map_err(TestCaseError::fail)?;
 
         let budget = section_budget(1);
         let block = markdown::environment_block(&env, &summary, budget);
