@@ -114,11 +114,13 @@ fn plan(resources: &[Res], repeat: usize) -> (Value, Vec<String>) {
         .take(resources.len() * repeat)
         .enumerate()
     {
+        // Each repetition is a distinct resource: one more of the same type.
         let address = format!(
-            "{}{}.{}{}",
+            "{}{}.{}_{}{}",
             r.module,
             r.rtype,
             r.name,
+            i / resources.len(),
             r.key.clone().unwrap_or_default()
         );
         let secret = canary(i as u32);
@@ -176,7 +178,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40)
+        .unwrap_or(32)
 }
 
 proptest! {
