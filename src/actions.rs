@@ -37,15 +37,23 @@ pub fn add_mask(value: &str) {
 }
 
 /// Registers every form a redactor masks (escaped forms included) with the runner, each
-/// line once.
+/// line once per process: callers register everything they know right before printing
+/// Terraform output, and only what is new is written.
 pub fn add_masks<'a>(values: impl IntoIterator<Item = &'a String>) {
+    static REGISTERED: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
     if !in_actions() {
         return;
     }
-    let mut seen = std::collections::HashSet::new();
+    let Ok(mut registered) = REGISTERED.lock() else {
+        return;
+    };
+    let registered = registered.get_or_insert_with(Default::default);
     for value in values {
-        for line in mask_lines(value).filter(|l| seen.insert(*l)) {
-            eprintln!("::add-mask::{}", escape_data(line));
+        for line in mask_lines(value) {
+            if registered.insert(line.to_string()) {
+                eprintln!("::add-mask::{}", escape_data(line));
+            }
         }
     }
 }

@@ -30,6 +30,57 @@ pub enum Command {
     /// Assume an environment's role through GitHub OIDC and STS; optionally export it to
     /// later steps of the job.
     Credentials(CredentialsArgs),
+    /// Apply one environment at this commit, behind the gates (order, no regression,
+    /// approval, plan change); records a status, a deployment and the tracker row.
+    Apply(ApplyArgs),
+    /// Apply every environment in promotion order in one process; stops at the first
+    /// failure or refusal.
+    Promote(PromoteArgs),
+    /// Destroy one environment after typed confirmation, with a `plan -destroy` preview.
+    Destroy(DestroyArgs),
+    /// Print the promotion ladder of a commit, read from GitHub.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Environment to apply.
+    #[arg(long = "env", env = "TFPROMOTE_ENV")]
+    pub env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// Stop after this environment (default: the last one).
+    #[arg(long, env = "TFPROMOTE_THROUGH")]
+    pub through: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Environment to destroy.
+    #[arg(long = "env", env = "TFPROMOTE_ENV")]
+    pub env: String,
+
+    /// Must equal the environment's confirmation text (its name unless configured).
+    #[arg(long, env = "TFPROMOTE_CONFIRM")]
+    pub confirm: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Commit to show (default: GITHUB_SHA).
+    #[arg(long, env = "TFPROMOTE_SHA")]
+    pub sha: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

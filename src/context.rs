@@ -26,6 +26,14 @@ pub struct Context {
     pub pr: Option<u64>,
     /// The pull request head commit, which is what a PR plan is "planned at".
     pub head_sha: Option<String>,
+    /// The login the tracker comment is trusted from (`github-actions[bot]` for
+    /// `GITHUB_TOKEN`; `TFPROMOTE_COMMENT_AUTHOR` for a PAT or an App). Always one login:
+    /// the gates trust what the tracker records, so a comment from anyone never counts.
+    pub comment_author: String,
+    /// `TFPROMOTE_GITHUB_BACKOFF`: shortens computed GitHub retry waits (tests, local runs).
+    pub github_backoff: Option<std::time::Duration>,
+    /// `TFPROMOTE_LOG_DIR`: Terraform's output goes to files there instead of the terminal.
+    pub log_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Context {
@@ -105,7 +113,22 @@ impl Context {
             event_name,
             pr,
             head_sha,
+            comment_author: lookup("TFPROMOTE_COMMENT_AUTHOR")
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| crate::github::tracker::DEFAULT_AUTHOR.to_string()),
+            github_backoff: lookup("TFPROMOTE_GITHUB_BACKOFF")
+                .and_then(|v| humantime::parse_duration(v.trim()).ok()),
+            log_dir: lookup("TFPROMOTE_LOG_DIR").map(std::path::PathBuf::from),
         }
+    }
+
+    /// A pull request's event: plans there change nothing and run without the state lock.
+    pub fn is_pull_request(&self) -> bool {
+        matches!(
+            self.event_name.as_deref(),
+            Some("pull_request" | "pull_request_target")
+        )
     }
 
     /// The link to this run, for table rows and commit statuses.
@@ -196,5 +219,18 @@ mod tests {
         );
         assert_eq!(c.token.as_deref(), Some("input"));
         assert_eq!(c.api_url, "https://ghe.example/api/v3");
+    }
+
+    #[test]
+    fn the_tracker_is_trusted_from_exactly_one_login() {
+        assert_eq!(ctx(&[], None).comment_author, "github-actions[bot]");
+        let c = ctx(&[("TFPROMOTE_COMMENT_AUTHOR", "*")], None);
+        assert_eq!(c.comment_author, "*", "a literal login, never a wildcard");
+        let found = crate::tracker::find(
+            &[(1u64, "mallory", "<!-- tfpromote:tracker v1 {} -->")],
+            |c| (c.0, Some(c.1), Some(c.2)),
+            &c.comment_author,
+        );
+        assert!(found.is_empty());
     }
 }

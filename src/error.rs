@@ -48,6 +48,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A gate said no: nothing was applied or destroyed.
+    #[error(transparent)]
+    Refused(Box<crate::gate::Refusal>),
+
     /// Stopped by SIGINT/SIGTERM after Terraform was asked to stop cleanly.
     #[error("interrupted: Terraform was asked to stop and release its state lock")]
     Interrupted,
@@ -64,6 +68,12 @@ pub enum Error {
 impl From<crate::aws::AwsError> for Error {
     fn from(e: crate::aws::AwsError) -> Self {
         Error::Aws(Box::new(e))
+    }
+}
+
+impl From<crate::gate::Refusal> for Error {
+    fn from(r: crate::gate::Refusal) -> Self {
+        Error::Refused(Box::new(r))
     }
 }
 
@@ -85,6 +95,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config(_) | Error::Contract(_) => ExitCode::Usage,
             Error::Aws(e) if e.is_usage() => ExitCode::Usage,
+            Error::Refused(_) => ExitCode::Refused,
             Error::Interrupted => ExitCode::Interrupted,
             Error::Terraform(e) if e.interrupted => ExitCode::Interrupted,
             _ => ExitCode::Failure,

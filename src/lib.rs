@@ -11,7 +11,9 @@ pub mod config;
 pub mod context;
 pub mod contract;
 pub mod error;
+pub mod gate;
 pub mod github;
+pub mod pipeline;
 pub mod plan;
 pub mod redact;
 pub mod render;
@@ -50,10 +52,34 @@ fn dispatch(cli: Cli) -> Result<()> {
             runtime()?.block_on(commands::credentials::run(&config, args))
         }
         Command::Plan(args) => {
-            let config = Arc::new(config::load(&cli.config)?);
-            runtime()?.block_on(commands::plan::run(config, args))
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::plan::run(config, &context, args))
+        }
+        Command::Apply(args) => {
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::apply::run(config, &context, args))
+        }
+        Command::Promote(args) => {
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::promote::run(config, &context, args))
+        }
+        Command::Destroy(args) => {
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::destroy::run(config, &context, args))
+        }
+        Command::Status(args) => {
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::status::run(config, &context, args))
         }
     }
+}
+
+/// The config and the run's context, each read once and passed down.
+fn loaded(cli: &Cli) -> Result<(Arc<config::Config>, context::Context)> {
+    Ok((
+        Arc::new(config::load(&cli.config)?),
+        context::Context::from_env(),
+    ))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

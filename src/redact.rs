@@ -169,18 +169,6 @@ impl Redactor {
         &self.forms
     }
 
-    /// The forms this redactor masks that `earlier` (a redactor it was cloned from) did not:
-    /// what still needs an `::add-mask::`.
-    pub fn mask_forms_after(&self, earlier: &Redactor) -> &[String] {
-        let shared = self
-            .forms
-            .iter()
-            .zip(&earlier.forms)
-            .take_while(|(a, b)| a == b)
-            .count();
-        &self.forms[shared..]
-    }
-
     fn rebuild(&mut self) {
         // Leftmost-longest: a secret that contains another is replaced whole.
         self.automaton = AhoCorasick::builder()

@@ -481,6 +481,7 @@ async fn plan_role_credentials_reach_terraform_on_moto() {
     let planfile = tmp.path().join("apply.tfplan");
     let args = tfpromote::terraform::runner::PlanArgs {
         destroy: false,
+        lock: true,
         var_files: vec![tmp.path().join("creds.tfvars")],
     };
     let result = async {

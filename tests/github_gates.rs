@@ -4,7 +4,6 @@
 mod common;
 
 use common::github_fake::FakeGitHub;
-use tfpromote::config::values::Approver;
 use tfpromote::github::pulls::introducing_pr;
 use tfpromote::github::statuses::State;
 
@@ -59,31 +58,34 @@ async fn approvals_follow_the_rules() {
     fake.add_team_member("octo", "platform-admins", "carol");
     fake.add_team_member("other-org", "sre", "erin");
 
-    let anyone = gh.counted_approvals(5, &[]).await.expect("reviews");
-    assert_eq!(
-        anyone,
-        vec!["alice", "carol", "erin"],
-        "author, dismissed and overridden ignored"
-    );
-
-    let from = [
-        Approver::Team {
-            org: None,
-            slug: "platform-admins".into(),
-        },
-        Approver::Team {
-            org: Some("other-org".into()),
-            slug: "sre".into(),
-        },
+    // The edge only fetches: reviews in GitHub's order, and memberships as facts.
+    let reviews = match gh.review_facts(5).await {
+        tfpromote::gate::Fact::Known(r) => r,
+        tfpromote::gate::Fact::Unknown(e) => panic!("reviews: {e}"),
+    };
+    let logins: Vec<&str> = reviews.iter().map(|r| r.login.as_str()).collect();
+    assert_eq!(logins.len(), 10);
+    assert_eq!(logins[0], "author");
+    // The pure rule decides: latest decisive review, never the author's.
+    let latest: Vec<String> = tfpromote::gate::approval::latest_approvals(&reviews, "author")
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(latest, vec!["alice", "carol", "erin"]);
+    let teams = vec![
+        ("octo".to_string(), "platform-admins".to_string()),
+        ("other-org".to_string(), "sre".to_string()),
     ];
-    let teams = gh.counted_approvals(5, &from).await.expect("teams");
-    assert_eq!(teams, vec!["carol", "erin"], "team membership checked");
-
-    let user = gh
-        .counted_approvals(5, &[Approver::User("Alice".into())])
-        .await
-        .expect("user");
-    assert_eq!(user, vec!["alice"]);
+    let members = gh.memberships(&teams, &latest).await;
+    let is = |org: &str, slug: &str, login: &str| {
+        members
+            .get(&(org.into(), slug.into(), login.into()))
+            .cloned()
+    };
+    use tfpromote::gate::Fact::Known;
+    assert_eq!(is("octo", "platform-admins", "carol"), Some(Known(true)));
+    assert_eq!(is("octo", "platform-admins", "alice"), Some(Known(false)));
+    assert_eq!(is("other-org", "sre", "erin"), Some(Known(true)));
     assert!(fake.count("teams/get-membership-for-user-in-org") >= 1);
     assert_eq!(fake.violations(), Vec::<String>::new());
 }

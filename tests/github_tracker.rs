@@ -10,8 +10,9 @@ use common::github_fake::{BOT, FakeGitHub, Fault};
 use serde_json::json;
 use tfpromote::context::Context;
 use tfpromote::github::GitHub;
-use tfpromote::github::publish::{Planned, records};
+use tfpromote::github::publish::plan_records;
 use tfpromote::github::tracker::TrackerOptions;
+use tfpromote::pipeline::EnvReport;
 use tfpromote::redact::Redactor;
 use tfpromote::render::{STEP_SUMMARY_BUDGET, markdown};
 use tfpromote::summary::Summary;
@@ -43,6 +44,13 @@ fn summary(creates: usize, deletes: usize, seed: &str) -> Summary {
     Summary::from_reader(plan.to_string().as_bytes()).expect("synthetic plan")
 }
 
+fn report(name: &str, result: Result<Summary, String>) -> EnvReport {
+    EnvReport {
+        name: name.into(),
+        result,
+    }
+}
+
 fn options() -> TrackerOptions {
     TrackerOptions {
         order: vec!["dev".into(), "stage".into(), "prod".into()],
@@ -65,8 +73,8 @@ fn context(commit: &str) -> Context {
 
 /// What `plan` does for one environment: record its plan and wait until a re-read shows it.
 async fn post(gh: &GitHub, env: &str, summary: &Summary, commit: &str) -> String {
-    let planned: Vec<Planned<'_>> = vec![(env, Ok(summary))];
-    let updates = records(
+    let planned = vec![report(env, Ok(summary.clone()))];
+    let updates = plan_records(
         &context(commit),
         &planned,
         &Redactor::new([]),
@@ -84,6 +92,7 @@ async fn post(gh: &GitHub, env: &str, summary: &Summary, commit: &str) -> String
     )
     .await
     .expect("upsert")
+    .0
 }
 
 fn tracker_of(fake: &FakeGitHub) -> Tracker {
@@ -153,8 +162,9 @@ async fn marker_on_the_second_page_is_found() {
     );
     let mut seeded = Tracker::default();
     let planned_summary = summary(1, 0, "p");
-    let planned: Vec<Planned<'_>> = vec![("prod", Ok(&planned_summary))];
-    for (env, record, section) in records(&context("c0"), &planned, &Redactor::new([]), 10_000) {
+    let planned = vec![report("prod", Ok(planned_summary.clone()))];
+    for (env, record, section) in plan_records(&context("c0"), &planned, &Redactor::new([]), 10_000)
+    {
         seeded.record_plan(&env, record, &section);
     }
     let ours = fake.add_comment(PR, BOT, &tracker::render(&seeded, &options().order));
@@ -239,9 +249,9 @@ async fn a_20000_resource_plan_fits_and_keeps_its_warnings() {
     }
     assert!(body.contains("more not shown"), "the cut is said");
     // The job summary gets every resource.
-    let entries = [markdown::EnvResult {
-        name: "dev",
-        result: Ok(&big),
+    let entries = [tfpromote::pipeline::EnvReport {
+        name: "dev".into(),
+        result: Ok(big.clone()),
     }];
     let full = markdown::plan_document("Terraform plan", &entries, STEP_SUMMARY_BUDGET);
     assert!(full.len() <= STEP_SUMMARY_BUDGET);
@@ -370,16 +380,16 @@ async fn concurrent_edits_of_an_existing_tracker_lose_nothing() {
 #[test]
 fn tracker_markdown_snapshot() {
     let (dev, stage) = (summary(2, 1, "web"), summary(0, 0, "none"));
-    let planned: Vec<Planned<'_>> = vec![
-        ("dev", Ok(&dev)),
-        ("stage", Ok(&stage)),
-        (
+    let planned = vec![
+        report("dev", Ok(dev)),
+        report("stage", Ok(stage)),
+        report(
             "prod",
-            Err("Error: Unsupported argument\n\n  on main.tf line 2"),
+            Err("Error: Unsupported argument\n\n  on main.tf line 2".into()),
         ),
     ];
     let mut t = Tracker::default();
-    for (env, record, section) in records(
+    for (env, record, section) in plan_records(
         &context("0123456789abcdef"),
         &planned,
         &Redactor::new([]),
@@ -387,6 +397,6 @@ fn tracker_markdown_snapshot() {
     ) {
         t.record_plan(&env, record, &section);
     }
-    t.set_status("dev", tfpromote::tracker::Status::Applied, None);
+    t.set_status("dev", tfpromote::tracker::Status::Applied, None, None);
     insta::assert_snapshot!(tracker::render(&t, &options().order));
 }

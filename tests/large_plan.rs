@@ -158,9 +158,9 @@ fn step_summary_and_full_report_keep_more() {
     let plan = tmp.path().join("plan.json");
     write_plan(&plan, 20_000, 60, 40);
     let summary = Summary::from_file(&plan).expect("reads");
-    let envs = [markdown::EnvResult {
-        name: "prod",
-        result: Ok(&summary),
+    let envs = [tfpromote::pipeline::EnvReport {
+        name: "prod".into(),
+        result: Ok(summary.clone()),
     }];
     let step = markdown::plan_document("Terraform plan", &envs, STEP_SUMMARY_BUDGET);
     assert!(

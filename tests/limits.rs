@@ -11,7 +11,7 @@ use std::process::Output;
 use tfpromote::render::markdown;
 use tfpromote::summary::Summary;
 use tfpromote::tracker::{
-    COMMENT_LIMIT, EnvRecord, Status, Tracker, render as render_tracker, section_budget,
+    COMMENT_LIMIT, EnvRecord, Tracker, render as render_tracker, section_budget,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -80,17 +80,7 @@ fn destroys_in_module_instances_fit_the_tracker_with_the_warning() {
         "{block}"
     );
     let mut tracker = Tracker::default();
-    tracker.record_plan(
-        "prod",
-        EnvRecord {
-            status: Status::Planned,
-            fingerprint: Some(summary.fingerprint.clone()),
-            commit: None,
-            counts: Some((&summary).into()),
-            run_url: None,
-        },
-        &block,
-    );
+    tracker.record_plan("prod", EnvRecord::planned(&summary, None, None), &block);
     let body = render_tracker(&tracker, &["prod".to_string()]);
     assert!(body.chars().count() <= COMMENT_LIMIT, "{}", body.len());
     assert!(

@@ -10,9 +10,10 @@ mod common;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use tfpromote::pipeline::EnvReport;
 use tfpromote::render::{COMMENT_BUDGET, json as render_json, markdown};
 use tfpromote::summary::Summary;
-use tfpromote::tracker::{COMMENT_LIMIT, EnvRecord, Status, Tracker, render, section_budget};
+use tfpromote::tracker::{COMMENT_LIMIT, EnvRecord, Tracker, render, section_budget};
 
 /// A planted value: a prefix no generated address can contain (addresses never hold `Q`).
 fn canary(n: u32) -> String {
@@ -162,13 +163,7 @@ fn tracker_body(env: &str, summary: &Summary, section: &str) -> String {
     let mut tracker = Tracker::default();
     tracker.record_plan(
         env,
-        EnvRecord {
-            status: Status::Planned,
-            fingerprint: Some(summary.fingerprint.clone()),
-            commit: Some("cafe".into()),
-            counts: Some(summary.into()),
-            run_url: None,
-        },
+        EnvRecord::planned(summary, Some("cafe".into()), None),
         section,
     );
     render(&tracker, &[env.to_string()])
@@ -201,7 +196,7 @@ proptest! {
         prop_assert!(body.chars().count() <= COMMENT_LIMIT, "tracker {}", body.len());
         let document = markdown::plan_document(
             "Terraform plan",
-            &[markdown::EnvResult { name: &env, result: Ok(&summary) }],
+            &[EnvReport { name: env.clone(), result: Ok(summary.clone()) }],
             COMMENT_BUDGET,
         );
         prop_assert!(document.len() <= COMMENT_BUDGET, "document {}", document.len());

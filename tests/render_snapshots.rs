@@ -43,17 +43,17 @@ fn plan_document_snapshot() {
     let dev = summary("action_reason/plan.json");
     let stage = summary("moved_block/plan.json");
     let envs = [
-        markdown::EnvResult {
-            name: "dev",
-            result: Ok(&dev),
+        tfpromote::pipeline::EnvReport {
+            name: "dev".into(),
+            result: Ok(dev.clone()),
         },
-        markdown::EnvResult {
-            name: "stage",
-            result: Ok(&stage),
+        tfpromote::pipeline::EnvReport {
+            name: "stage".into(),
+            result: Ok(stage.clone()),
         },
-        markdown::EnvResult {
-            name: "prod",
-            result: Err("Error: Invalid reference\n\n  on main.tf line 3"),
+        tfpromote::pipeline::EnvReport {
+            name: "prod".into(),
+            result: Err("Error: Invalid reference\n\n  on main.tf line 3".into()),
         },
     ];
     insta::assert_snapshot!(

@@ -50,6 +50,7 @@ async fn plan(
 ) -> Result<PlanOutcome, TerraformError> {
     let args = PlanArgs {
         destroy: false,
+        lock: true,
         var_files: var_files.to_vec(),
     };
     tf.plan(dir, planfile, &args, &OutputSink::buffered()).await
@@ -497,6 +498,7 @@ async fn destroy_plan_previews_every_delete_and_its_apply_empties_the_state() {
     let preview = tmp.path().join("destroy.tfplan");
     let args = PlanArgs {
         destroy: true,
+        lock: true,
         var_files: Vec::new(),
     };
     let outcome = tf

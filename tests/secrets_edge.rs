@@ -131,8 +131,8 @@ fn apply(p: &Project) {
     );
 }
 
-/// `tfpromote plan --env dev` in a pull request's job; the Markdown goes to stdout unless
-/// `comment_file`.
+/// `tfpromote plan --env dev` in a pull request's job; the comment body goes to stdout
+/// unless `comment_file`.
 fn plan(p: &Project, extra_env: &[(&str, &str)], comment_file: bool) -> Run {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
@@ -239,13 +239,13 @@ fn escaped_forms_of_secrets_are_masked() {
     run.assert_clean(&["OTE-OLD", "OTE-NEW"]);
 }
 
-/// Item 4: stdout is the Markdown and nothing else; masks go to stderr.
+/// Item 4: stdout is the comment body and nothing else; masks go to stderr.
 #[test]
 fn stdout_carries_no_workflow_commands() {
     let run = changed_secrets_run();
     assert!(
-        run.stdout.starts_with("## Terraform plan"),
-        "{}",
+        run.stdout.starts_with("<!-- tfpromote:tracker"),
+        "stdout is the comment body: {}",
         run.stdout
     );
     assert!(
@@ -254,7 +254,7 @@ fn stdout_carries_no_workflow_commands() {
         run.stdout
     );
     assert!(run.stderr.contains("::add-mask::"), "{}", run.stderr);
-    assert!(run.stdout.contains("1 to change"), "{}", run.stdout);
+    assert!(run.stdout.contains("terraform_data.keys"), "{}", run.stdout);
 }
 
 /// Item 7: a trivial value (`TF_VAR_flag=true`) is never registered as a mask, and the step

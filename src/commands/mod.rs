@@ -1,14 +1,20 @@
 //! One file per subcommand: each wires the pure core to the edges.
 
+pub mod apply;
 pub mod check;
 pub mod credentials;
+pub mod destroy;
+pub mod log;
 pub mod plan;
+pub mod promote;
 pub mod render;
+pub mod status;
 
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::redact::Redactor;
+use crate::terraform::plugin_cache::{self, CacheFacts};
 use crate::terraform::{Terraform, version_at_least};
 use crate::{Error, Result};
 
@@ -27,7 +33,16 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
     let mut redactor = Redactor::new(config.redact.patterns.iter().map(|p| p.0.clone()));
     redactor.add_env_values(&config.redact.env);
     crate::actions::add_masks(redactor.mask_forms());
-    let terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
+    let mut terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
+    let configured = config
+        .terraform
+        .plugin_cache
+        .as_deref()
+        .map(|p| config.resolve(p));
+    if let Some(cache) = plugin_cache::resolve(&CacheFacts::from_env(configured)) {
+        tracing::info!("plugin cache {} ({:?})", cache.dir.display(), cache.source);
+        terraform = terraform.with_plugin_cache(cache);
+    }
     let have = terraform.version().await?;
     let want = &config.terraform.min_version;
     if !version_at_least(&have, &want.0) {
@@ -40,4 +55,39 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
         )));
     }
     Ok(terraform)
+}
+
+/// The named environment of the config, or an error listing the ones there are.
+fn environment(config: &Config, name: &str) -> Result<crate::config::Environment> {
+    let name = name.trim();
+    config.environment(name).cloned().ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown environment {name:?}: {} defines {}",
+            config.path.display(),
+            config.names().join(", ")
+        ))
+    })
+}
+
+/// GitHub and the commit a promotion step works on: both are needed to read the gates'
+/// facts and to record the outcome, so their absence is a usage error that says what to set.
+fn github_and_sha(
+    context: &crate::context::Context,
+    what: &str,
+) -> Result<(crate::github::GitHub, String)> {
+    let gh = crate::github::GitHub::from_context(context)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{what} needs GitHub: set GITHUB_REPOSITORY and a token (the action's `github-token`, GITHUB_TOKEN or TFPROMOTE_GITHUB_TOKEN); the gates read their facts there and the outcome is recorded there"
+        ))
+    })?;
+    let sha = context
+        .sha
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{what} needs the commit: set GITHUB_SHA (Actions does) to the merged commit on main"
+            ))
+        })?;
+    Ok((gh, sha))
 }

@@ -1,9 +1,8 @@
 //! `tfpromote plan`: plan environments (concurrently, bounded by `terraform.parallelism`),
-//! summarise each plan, and write the Markdown, job summary and step outputs.
+//! summarise each plan, and write the tracker comment, job summary and step outputs.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
@@ -11,32 +10,32 @@ use crate::actions;
 use crate::aws::{self, RoleKind};
 use crate::cli::PlanArgs;
 use crate::config::{Config, Environment};
-use crate::github::publish as tracker;
+use crate::context::Context;
+use crate::github::publish;
+use crate::pipeline::{self, EnvReport, PlanOptions};
 use crate::redact::Redactor;
-use crate::render::markdown::{self, EnvResult};
-use crate::render::{COMMENT_BUDGET, STEP_SUMMARY_BUDGET};
+use crate::render::STEP_SUMMARY_BUDGET;
+use crate::render::markdown;
 use crate::summary::Summary;
 use crate::terraform::output::OutputSink;
-use crate::terraform::runner::PlanArgs as TfPlanArgs;
-use crate::terraform::{Terraform, signals};
+use crate::terraform::signals;
+use crate::tracker;
 use crate::{Error, Result};
 
-/// One environment's plan result.
-struct Planned {
-    name: String,
-    result: Result<Summary, String>,
-}
-
-pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
+pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Result<()> {
     let selected = select(&config, args)?;
     // A job without an ID token fails every environment that has a role the same way, and
     // the fix is in the workflow: say so once, before any Terraform runs.
-    let mut requests = Vec::new();
     for env in &selected {
-        requests.push(aws::request_for(&config, env, RoleKind::Plan)?);
+        aws::request_for(&config, env, RoleKind::Plan)?;
     }
     signals::install();
     let terraform = Arc::new(super::terraform_for(&config).await?);
+    // A pull request's plan changes nothing; the plan role need not touch lock files.
+    let options = PlanOptions {
+        destroy: false,
+        lock: !context.is_pull_request() || config.terraform.lock_pr_plans,
+    };
 
     // Output is held until the plan JSON is read: only then are all secret values known,
     // and Terraform's text has been seen to print prior values whose mark it lost.
@@ -44,8 +43,9 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
     let all_started = Instant::now();
     let mut tasks = Vec::new();
-    for (env, request) in selected.into_iter().zip(requests) {
+    for env in selected {
         let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
+        let log_dir = context.log_dir.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
             let name = env.name.to_string();
@@ -55,27 +55,25 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             );
             let started = Instant::now();
             let sink = OutputSink::buffered();
-            let mut redactor = terraform.redactor().clone();
-            // Issue 10 item 1: secrets of var files are known before Terraform can echo them.
-            redactor.add_literals(crate::secrets::learn(
-                &config.env_dir(&env),
-                &var_files(&config, &env),
-            ));
-            let result = match assume(&config, request, &terraform, &mut redactor).await {
-                Ok(terraform) => plan_one(&config, &env, &terraform, &sink).await,
-                Err(e) => Err(e),
-            };
-            if let Ok(summary) = &result {
-                redactor.add_literals(summary.secret_literals.iter().cloned());
-            }
+            let (result, redactor, waited) = plan_one(&config, &env, &terraform, options, &sink).await;
             let lines = sink.take();
-            // Issue 10 item 2: the runner masks only what follows its `::add-mask::`.
-            actions::add_masks(redactor.mask_forms_after(terraform.redactor()));
-            print_log(&name, &lines, &redactor, concurrent);
-            annotate_diagnostics(&config.env_dir(&env), &lines, &redactor);
+            match &log_dir {
+                Some(dir) => super::log::print_or_file(
+                    Some(dir),
+                    &format!("{name}-plan"),
+                    &lines,
+                    &redactor,
+                    result.is_err(),
+                ),
+                None => super::log::print(&name, &lines, &redactor, concurrent),
+            }
+            super::log::annotate_diagnostics(&config.env_dir(&env), &lines, &redactor);
             let seconds = started.elapsed().as_secs_f64();
             match &result {
-                Ok(_) => eprintln!("tfpromote: {name}: planned in {seconds:.1}s"),
+                Ok(_) => eprintln!(
+                    "tfpromote: {name}: planned in {seconds:.1}s (waited {:.1}s for the plugin cache lock)",
+                    waited.as_secs_f64()
+                ),
                 Err(e) => eprintln!(
                     "tfpromote: {name}: plan failed after {seconds:.1}s: {}",
                     redactor.redact(&e.to_string())
@@ -87,12 +85,13 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
 
     // Wait for every task before reporting an interrupt: returning early would drop the
     // runtime while other environments' Terraform is still stopping (and releasing its lock).
-    let mut planned = Vec::new();
+    let mut reports = Vec::new();
+    let mut redactor: Redactor = terraform.redactor().clone();
     let mut interrupted = false;
     let mut lost = None;
     let mut slowest: f64 = 0.0;
     for task in tasks {
-        let (name, result, redactor, seconds) = match task.await {
+        let (name, result, env_redactor, seconds) = match task.await {
             Ok(done) => done,
             Err(e) => {
                 lost.get_or_insert_with(|| Error::Internal(format!("a plan task stopped: {e}")));
@@ -106,16 +105,17 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
             continue;
         }
         slowest = slowest.max(seconds);
-        planned.push(Planned {
+        redactor.add_literals(env_redactor.literals().iter().cloned());
+        reports.push(EnvReport {
             name,
-            result: result.map_err(|e| redactor.redact(&e.to_string()).into_owned()),
+            result: result.map_err(|e| env_redactor.redact(&e.to_string()).into_owned()),
         });
     }
-    if planned.len() > 1 {
+    if reports.len() > 1 {
         // design.md section 12: concurrent plans should take about as long as the slowest one.
         eprintln!(
             "tfpromote: {} environments in {:.1}s (longest environment {slowest:.1}s)",
-            planned.len(),
+            reports.len(),
             all_started.elapsed().as_secs_f64()
         );
     }
@@ -125,72 +125,28 @@ pub async fn run(config: Arc<Config>, args: &PlanArgs) -> Result<()> {
     if let Some(error) = lost {
         return Err(error);
     }
-    publish(&config, &terraform, &planned, args).await
+    publish(&config, context, &redactor, &reports, args).await
 }
 
-/// The Terraform runner for one environment: with the plan role's credentials in the child's
-/// environment when the environment has a plan role, else the ambient one. The secret parts
-/// join the redactor, so nothing that echoes them reaches the log.
-async fn assume(
+/// One environment: credentials for the plan role, then the plan. Returns the redactor
+/// that knows this environment's secrets (credentials, sensitive values) either way.
+async fn plan_one(
     config: &Config,
-    request: Option<aws::AssumeRequest>,
-    terraform: &Terraform,
-    redactor: &mut Redactor,
-) -> Result<Terraform> {
-    let Some(request) = request else {
-        return Ok(terraform.clone());
+    env: &Environment,
+    terraform: &crate::terraform::Terraform,
+    options: PlanOptions,
+    sink: &OutputSink,
+) -> (Result<Summary>, Redactor, Duration) {
+    let mut prepared = match pipeline::prepare(config, env, RoleKind::Plan, terraform).await {
+        Ok(p) => p,
+        Err(e) => return (Err(e), terraform.redactor().clone(), Duration::ZERO),
     };
-    let creds = aws::assume(&request).await?;
-    redactor.add_literals(aws::secrets(&creds).map(str::to_string));
-    eprintln!(
-        "tfpromote: {}: assumed {}, expires {}",
-        request.env, creds.assumed_role_arn, creds.expiration
-    );
-    Ok(aws::with_credentials(
-        terraform.clone(),
-        &creds,
-        &config.aws.region,
-    ))
-}
-
-/// Prints one environment's Terraform output as a collapsible group, with workflow commands
-/// disabled inside it (the text may echo strings a pull request controls).
-fn print_log(name: &str, lines: &[String], redactor: &Redactor, prefixed: bool) {
-    let prefix = if prefixed && !actions::in_actions() {
-        format!("[{name}] ")
-    } else {
-        String::new()
-    };
-    actions::group_start(&format!("terraform: {name}"));
-    let token = actions::pause_commands();
-    for line in lines {
-        eprintln!("{prefix}{}", redactor.redact(line));
-    }
-    actions::resume_commands(token);
-    actions::group_end();
-}
-
-/// Terraform's errors and warnings as annotations on the file and line they name, so they
-/// show on the pull request's diff. Paths are made relative to the working directory (the
-/// workspace in Actions). At most ten per environment: GitHub shows no more per step.
-fn annotate_diagnostics(dir: &std::path::Path, lines: &[String], redactor: &Redactor) {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let base = dir.strip_prefix(&cwd).unwrap_or(dir);
-    for d in actions::diagnostics(lines).into_iter().take(10) {
-        let level = if d.error {
-            actions::Level::Error
-        } else {
-            actions::Level::Warning
-        };
-        let title = format!("Terraform: {}", redactor.redact(&d.summary));
-        let detail = redactor.redact(&d.detail);
-        match &d.location {
-            Some((file, line)) => {
-                let path = base.join(file);
-                actions::annotate_at(level, &title, &detail, &path.to_string_lossy(), *line)
-            }
-            None => actions::annotate(level, &title, &detail),
+    match prepared.plan(options, sink).await {
+        Ok(saved) => {
+            let waited = saved.init_wait;
+            (Ok(saved.summary.clone()), prepared.redactor, waited)
         }
+        Err(e) => (Err(e), prepared.redactor, Duration::ZERO),
     }
 }
 
@@ -215,92 +171,48 @@ fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
     Ok(chosen)
 }
 
-async fn plan_one(
-    config: &Config,
-    env: &Environment,
-    terraform: &Terraform,
-    sink: &OutputSink,
-) -> Result<Summary> {
-    let dir = config.env_dir(env);
-    // Plan files and their JSON hold secrets in clear text: private, deleted on drop.
-    let work = tempfile::Builder::new()
-        .prefix("tfpromote-plan-")
-        .tempdir()
-        .map_err(|e| Error::io("cannot create a private temporary directory", e))?;
-    let planfile = work.path().join("plan.tfplan");
-    let json = work.path().join("plan.json");
-    let backend_config: Vec<PathBuf> = env
-        .backend_config
-        .iter()
-        .map(|p| config.resolve(p))
-        .collect();
-    terraform.init(&dir, &backend_config, sink).await?;
-    let args = TfPlanArgs {
-        destroy: false,
-        var_files: var_files(config, env),
-    };
-    terraform.plan(&dir, &planfile, &args, sink).await?;
-    terraform.show_json(&dir, &planfile, &json).await?;
-    let summary = tokio::task::spawn_blocking(move || Summary::from_file(&json))
-        .await
-        .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
-    drop(work);
-    Ok(summary)
-}
-
-fn var_files(config: &Config, env: &Environment) -> Vec<PathBuf> {
-    env.var_files.iter().map(|p| config.resolve(p)).collect()
-}
-
-/// Writes every result: Markdown (comment file or stdout), report file, job summary, outputs;
-/// then, in a pull request's context, the tracker comment.
+/// Writes every result: report file, job summary, outputs; then the tracker comment in a
+/// pull request's context; then the comment file (or stdout) with exactly the body posted,
+/// or the one that would be posted.
 async fn publish(
     config: &Config,
-    terraform: &Terraform,
-    planned: &[Planned],
+    context: &Context,
+    redactor: &Redactor,
+    reports: &[EnvReport],
     args: &PlanArgs,
 ) -> Result<()> {
-    let mut redactor: Redactor = terraform.redactor().clone();
-    for p in planned {
-        // Masks were registered per environment before its log was printed.
-        if let Ok(summary) = &p.result {
-            redactor.add_literals(summary.secret_literals.iter().cloned());
-        }
-    }
-    let entries: Vec<EnvResult<'_>> = planned
-        .iter()
-        .map(|p| EnvResult {
-            name: &p.name,
-            result: p.result.as_ref().map_err(String::as_str),
-        })
-        .collect();
+    // Registered per environment before its log; only what is still new is written.
+    actions::add_masks(redactor.mask_forms());
     let render = |budget| {
         redactor
-            .redact(&markdown::plan_document("Terraform plan", &entries, budget))
+            .redact(&markdown::plan_document("Terraform plan", reports, budget))
             .into_owned()
     };
-
-    let comment = render(COMMENT_BUDGET);
-    match &args.comment_file {
-        Some(path) => std::fs::write(path, &comment)
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?,
-        None => println!("{comment}"),
-    }
     if let Some(path) = &args.report_file {
-        std::fs::write(path, render(usize::MAX))
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        write_file(path, &render(usize::MAX))?;
     }
     actions::append_step_summary(&render(STEP_SUMMARY_BUDGET))
         .map_err(|e| Error::io("cannot write $GITHUB_STEP_SUMMARY", e))?;
-    write_outputs(planned).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
-    if let Some(url) = tracker::update(config, planned_views(planned), &redactor).await {
-        actions::set_output("comment_url", &url)
-            .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+    write_outputs(reports).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+
+    let budget = tracker::section_budget(config.environments.len().max(reports.len()));
+    let records = publish::plan_records(context, reports, redactor, budget);
+    let comment = match publish::publish_plans(config, context, &records, redactor).await {
+        Some((url, body)) => {
+            actions::set_output("comment_url", &url)
+                .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+            body
+        }
+        None => publish::standalone_body(config, &records),
+    };
+    match &args.comment_file {
+        Some(path) => write_file(path, &comment)?,
+        None => println!("{comment}"),
     }
 
-    let failures: Vec<String> = planned
+    let failures: Vec<String> = reports
         .iter()
-        .filter_map(|p| p.result.as_ref().err().map(|e| format!("{}: {e}", p.name)))
+        .filter_map(|r| r.result.as_ref().err().map(|e| format!("{}: {e}", r.name)))
         .collect();
     if failures.is_empty() {
         Ok(())
@@ -309,19 +221,16 @@ async fn publish(
     }
 }
 
-fn planned_views(planned: &[Planned]) -> Vec<(&str, Result<&Summary, &str>)> {
-    planned
-        .iter()
-        .map(|p| (p.name.as_str(), p.result.as_ref().map_err(String::as_str)))
-        .collect()
+fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
 /// Step outputs are built from structured data and never pass through text masking
 /// (issue 10 item 7): masking would turn `true` or a count into `***`.
-fn write_outputs(planned: &[Planned]) -> std::io::Result<()> {
-    let ok: Vec<(&str, &Summary)> = planned
+fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
+    let ok: Vec<(&str, &Summary)> = reports
         .iter()
-        .filter_map(|p| p.result.as_ref().ok().map(|s| (p.name.as_str(), s)))
+        .filter_map(|r| r.result.as_ref().ok().map(|s| (r.name.as_str(), s)))
         .collect();
     let sum = |f: fn(&Summary) -> usize| ok.iter().map(|(_, s)| f(s)).sum::<usize>().to_string();
     actions::set_output(
@@ -345,10 +254,10 @@ fn write_outputs(planned: &[Planned]) -> std::io::Result<()> {
         let json = crate::render::json::render(s);
         actions::set_output(&format!("{name}_summary_json"), &json)?;
     }
-    let failed: Vec<&str> = planned
+    let failed: Vec<&str> = reports
         .iter()
-        .filter(|p| p.result.is_err())
-        .map(|p| p.name.as_str())
+        .filter(|r| r.result.is_err())
+        .map(|r| r.name.as_str())
         .collect();
     actions::set_output("failed", &failed.join(","))?;
     Ok(())

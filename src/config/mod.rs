@@ -47,6 +47,12 @@ pub struct TerraformSettings {
     pub min_version: MinVersion,
     pub lock_timeout: HumanDuration,
     pub parallelism: Parallelism,
+    /// Take the state lock for plans on pull requests too. Off by default: such a plan
+    /// changes nothing, and the plan role should not be able to write lock files.
+    pub lock_pr_plans: bool,
+    /// Terraform's plugin cache, relative to the config file. Default: the cache Terraform is
+    /// configured with (`TF_PLUGIN_CACHE_DIR`, CLI config), else tfpromote's own.
+    pub plugin_cache: Option<PathBuf>,
 }
 
 impl Default for TerraformSettings {
@@ -56,6 +62,8 @@ impl Default for TerraformSettings {
             min_version: MinVersion::default(),
             lock_timeout: HumanDuration(Duration::from_secs(300)),
             parallelism: Parallelism::default(),
+            plugin_cache: None,
+            lock_pr_plans: false,
         }
     }
 }
@@ -108,6 +116,9 @@ pub struct Environment {
     pub on_plan_change: Option<PlanChangePolicy>,
     #[serde(default)]
     pub destroy: Option<DestroyPolicy>,
+    /// What `destroy --confirm` must be given; default the environment's name.
+    #[serde(default)]
+    pub destroy_confirmation: Option<String>,
     /// Extra `-var-file`s, relative to the config file; inside the repository.
     #[serde(default, deserialize_with = "values::var_files")]
     pub var_files: Vec<PathBuf>,
@@ -128,6 +139,12 @@ impl Environment {
         })
     }
 
+    pub fn destroy_confirmation(&self) -> &str {
+        self.destroy_confirmation
+            .as_deref()
+            .unwrap_or(self.name.as_str())
+    }
+
     pub fn destroy_policy(&self) -> DestroyPolicy {
         self.destroy.unwrap_or(if self.approval.is_some() {
             DestroyPolicy::Forbid
@@ -143,6 +160,9 @@ pub struct Approval {
     #[serde(default = "one")]
     pub required: values::RequiredApprovals,
     pub from: Vec<Approver>,
+    /// Count approvals given on an earlier head commit of the pull request.
+    #[serde(default)]
+    pub allow_stale: bool,
 }
 
 fn one() -> values::RequiredApprovals {

@@ -6,7 +6,10 @@
 
 pub mod client;
 pub mod comments;
+pub mod compare;
+pub mod deployments;
 pub mod error;
+pub mod facts;
 pub mod publish;
 pub mod pulls;
 pub mod retry;

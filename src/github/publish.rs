@@ -1,7 +1,6 @@
-//! Posting plans to the pull request: the shell around [`crate::tracker`] that `plan` calls
-//! after its local outputs are written. Commenting is best effort: a read-only token (fork
-//! pull requests), a missing token or an outage warns and leaves the plan's result alone,
-//! because the job summary already holds the whole report.
+//! Writing to the pull request's tracker: plans (best effort: a read-only token on a fork's
+//! pull request, a missing token or an outage warns and leaves the plan's result alone,
+//! because the job summary holds the whole report) and promotion statuses.
 
 use std::time::Duration;
 
@@ -9,74 +8,118 @@ use super::client::GitHub;
 use super::error::GitHubError;
 use super::pulls::introducing_pr;
 use super::retry::Policy;
-use super::tracker::{DEFAULT_AUTHOR, TrackerOptions};
+use super::tracker::TrackerOptions;
 use crate::actions;
 use crate::config::Config;
 use crate::context::Context;
+use crate::pipeline::EnvReport;
 use crate::redact::Redactor;
 use crate::render::markdown;
-use crate::summary::Summary;
-use crate::tracker::{self, Counts, EnvRecord, Status, Tracker};
+use crate::tracker::{self, EnvRecord, Status, Tracker};
 
-/// One environment's plan as `plan` holds it: a summary or the redacted error.
-pub type Planned<'a> = (&'a str, Result<&'a Summary, &'a str>);
-
-/// Upserts the tracker when the run is about a pull request and has a token. Returns the
-/// comment's URL; `None` (after a warning where one helps) otherwise.
-pub async fn update(
-    config: &Config,
-    planned: Vec<Planned<'_>>,
-    redactor: &Redactor,
-) -> Option<String> {
-    let context = Context::from_env();
-    match post(config, &context, &planned, redactor).await {
-        Ok(url) => url,
-        Err(e) => {
-            actions::annotate(
-                actions::Level::Warning,
-                "tfpromote: PR comment not updated",
-                &format!("{e}. The plan itself is fine and its full report is in the job summary."),
-            );
-            let note = format!(
-                "> [!WARNING]\n> The pull request comment could not be updated: {}\n",
-                redactor.redact(&e.to_string()).replace('\n', " ")
-            );
-            if let Err(io) = actions::append_step_summary(&note) {
-                eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {io}");
-            }
-            None
-        }
+impl GitHub {
+    /// The client for this run's repository, or `None` outside a repository context or
+    /// without a token.
+    pub fn from_context(context: &Context) -> Result<Option<GitHub>, GitHubError> {
+        let (Some(repo), Some(token)) = (context.repo.clone(), context.token.as_deref()) else {
+            return Ok(None);
+        };
+        let policy = context.github_backoff.map(Policy::fast).unwrap_or_default();
+        GitHub::new(&context.api_url, token, repo, policy).map(Some)
     }
 }
 
-/// Test and tuning hooks: `TFPROMOTE_GITHUB_BACKOFF` (a duration) shortens every computed
-/// wait (never `retry-after` or a rate-limit reset); `TFPROMOTE_COMMENT_AUTHOR` names the
-/// login the tracker is trusted from when the token is not `GITHUB_TOKEN` (`*`: anyone).
-fn tuning() -> (Policy, TrackerOptions) {
-    let step = std::env::var("TFPROMOTE_GITHUB_BACKOFF")
-        .ok()
-        .and_then(|v| humantime::parse_duration(&v).ok());
-    let policy = step.map(Policy::fast).unwrap_or_default();
-    let author = match std::env::var("TFPROMOTE_COMMENT_AUTHOR") {
-        Ok(a) if a == "*" => None,
-        Ok(a) if !a.trim().is_empty() => Some(a.trim().to_string()),
-        _ => Some(DEFAULT_AUTHOR.to_string()),
-    };
-    let options = TrackerOptions {
-        trusted_author: author,
-        pause: step.unwrap_or(Duration::from_millis(500)),
+/// How the tracker is found and retried for this run.
+pub fn tracker_options(config: &Config, context: &Context) -> TrackerOptions {
+    TrackerOptions {
+        trusted_author: context.comment_author.clone(),
+        order: config.names().iter().map(|s| s.to_string()).collect(),
+        pause: context.github_backoff.unwrap_or(Duration::from_millis(500)),
         ..TrackerOptions::default()
-    };
-    (policy, options)
+    }
 }
 
-async fn post(
+fn warn_not_updated(e: &GitHubError, redactor: &Redactor) {
+    let text = redactor.redact(&e.to_string()).into_owned();
+    actions::annotate(
+        actions::Level::Warning,
+        "tfpromote: PR comment not updated",
+        &format!(
+            "{text}. The run's result is unaffected and its full report is in the job summary."
+        ),
+    );
+    let note = format!(
+        "> [!WARNING]\n> The pull request comment could not be updated: {}\n",
+        text.replace('\n', " ")
+    );
+    if let Err(io) = actions::append_step_summary(&note) {
+        eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {io}");
+    }
+}
+
+/// Each report's row, marker facts and redacted section, in the tracker's shape. Pure.
+pub fn plan_records(
+    context: &Context,
+    reports: &[EnvReport],
+    redactor: &Redactor,
+    budget: usize,
+) -> Vec<(String, EnvRecord, String)> {
+    reports
+        .iter()
+        .map(|report| {
+            let commit = context.commit().map(str::to_string);
+            let (record, section) = match &report.result {
+                Ok(summary) => (
+                    EnvRecord::planned(summary, commit, context.run_url()),
+                    markdown::environment_block(&report.name, summary, budget),
+                ),
+                Err(error) => (
+                    EnvRecord {
+                        status: Status::PlanFailed,
+                        fingerprint: None,
+                        commit,
+                        counts: None,
+                        run_url: context.run_url(),
+                        changes: None,
+                        note: None,
+                    },
+                    markdown::failure_block(&report.name, error),
+                ),
+            };
+            (
+                report.name.clone(),
+                record,
+                redactor.redact(&section).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The tracker body these plans make on their own: what `--comment-file` holds when no
+/// pull request is updated (with one, it holds the body actually posted).
+pub fn standalone_body(config: &Config, records: &[(String, EnvRecord, String)]) -> String {
+    let mut fresh = Tracker::default();
+    for (env, record, section) in records {
+        fresh.record_plan(env, record.clone(), section);
+    }
+    tracker::render(
+        &fresh,
+        &config
+            .names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Posts the plans; `Ok(None)` when the run is about no pull request. Returns the URL and
+/// the body as posted.
+pub async fn post_plans(
     config: &Config,
     context: &Context,
-    planned: &[Planned<'_>],
-    redactor: &Redactor,
-) -> Result<Option<String>, GitHubError> {
-    let (Some(repo), Some(token)) = (context.repo.clone(), context.token.as_deref()) else {
+    records: &[(String, EnvRecord, String)],
+) -> Result<Option<(String, String)>, GitHubError> {
+    let Some(gh) = GitHub::from_context(context)? else {
         if context.pr.is_some() {
             return Err(GitHubError::Context(
                 "no GitHub token: pass `github-token` to the action or set GITHUB_TOKEN, and GITHUB_REPOSITORY"
@@ -85,28 +128,67 @@ async fn post(
         }
         return Ok(None);
     };
-    let (policy, mut options) = tuning();
-    options.order = config.names().iter().map(|s| s.to_string()).collect();
-    let gh = GitHub::new(&context.api_url, token, repo, policy)?;
     let Some(pr) = pull_request(&gh, context).await? else {
         return Ok(None);
     };
-    let budget = tracker::section_budget(config.environments.len().max(planned.len()));
-    let updates = records(context, planned, redactor, budget);
-    let url = gh
+    let posted = gh
         .upsert_tracker(
             pr,
-            &options,
+            &tracker_options(config, context),
             |t: &mut Tracker| {
-                for (env, record, section) in &updates {
+                for (env, record, section) in records {
                     t.record_plan(env, record.clone(), section);
                 }
             },
-            |t: &Tracker| updates.iter().all(|(env, record, _)| t.holds(env, record)),
+            |t: &Tracker| records.iter().all(|(env, record, _)| t.holds(env, record)),
         )
         .await?;
-    eprintln!("tfpromote: updated the pull request comment {url}");
-    Ok(Some(url))
+    eprintln!("tfpromote: updated the pull request comment {}", posted.0);
+    Ok(Some(posted))
+}
+
+/// An environment's promotion status (and note) as the tracker should show it.
+#[derive(Debug, Clone, Copy)]
+pub struct RowUpdate<'a> {
+    pub env: &'a str,
+    pub status: Status,
+    pub note: Option<&'a str>,
+}
+
+/// Shows `row` in the tracker of pull request `pr`.
+pub async fn post_status(
+    gh: &GitHub,
+    config: &Config,
+    context: &Context,
+    pr: u64,
+    row: RowUpdate<'_>,
+) -> Result<String, GitHubError> {
+    let run_url = context.run_url();
+    let (url, _) = gh
+        .upsert_tracker(
+            pr,
+            &tracker_options(config, context),
+            |t: &mut Tracker| t.set_status(row.env, row.status, run_url.as_deref(), row.note),
+            |t: &Tracker| t.shows(row.env, row.status, row.note),
+        )
+        .await?;
+    Ok(url)
+}
+
+/// Best effort: a tracker that cannot be updated warns, it never fails an apply that
+/// already happened.
+pub async fn post_status_or_warn(
+    gh: &GitHub,
+    config: &Config,
+    context: &Context,
+    pr: Option<u64>,
+    row: RowUpdate<'_>,
+    redactor: &Redactor,
+) {
+    let Some(pr) = pr else { return };
+    if let Err(e) = post_status(gh, config, context, pr, row).await {
+        warn_not_updated(&e, redactor);
+    }
 }
 
 /// The PR of a pull request event, or on `push` the PR that introduced the commit.
@@ -120,43 +202,19 @@ async fn pull_request(gh: &GitHub, context: &Context) -> Result<Option<u64>, Git
     }
 }
 
-/// Each environment's row, marker facts and redacted section. Pure.
-pub fn records(
+/// Plans: posts them when the run is about a pull request; warns (never fails) when it
+/// cannot. Returns the URL and body as posted.
+pub async fn publish_plans(
+    config: &Config,
     context: &Context,
-    planned: &[Planned<'_>],
+    records: &[(String, EnvRecord, String)],
     redactor: &Redactor,
-    budget: usize,
-) -> Vec<(String, EnvRecord, String)> {
-    planned
-        .iter()
-        .map(|(env, result)| {
-            let (record, section) = match result {
-                Ok(summary) => (
-                    EnvRecord {
-                        status: Status::Planned,
-                        fingerprint: Some(summary.fingerprint.clone()),
-                        commit: context.commit().map(str::to_string),
-                        counts: Some(Counts::from(*summary)),
-                        run_url: context.run_url(),
-                    },
-                    markdown::environment_block(env, summary, budget),
-                ),
-                Err(error) => (
-                    EnvRecord {
-                        status: Status::PlanFailed,
-                        fingerprint: None,
-                        commit: context.commit().map(str::to_string),
-                        counts: None,
-                        run_url: context.run_url(),
-                    },
-                    markdown::failure_block(env, error),
-                ),
-            };
-            (
-                env.to_string(),
-                record,
-                redactor.redact(&section).into_owned(),
-            )
-        })
-        .collect()
+) -> Option<(String, String)> {
+    match post_plans(config, context, records).await {
+        Ok(posted) => posted,
+        Err(e) => {
+            warn_not_updated(&e, redactor);
+            None
+        }
+    }
 }

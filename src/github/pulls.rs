@@ -17,6 +17,19 @@ pub struct PullRequest {
     pub user: Option<User>,
     #[serde(default)]
     pub base: Option<Base>,
+    #[serde(default)]
+    pub head: Option<Head>,
+    /// Only on `GET pulls/{n}`; the list endpoints leave it out.
+    #[serde(default)]
+    pub merged: Option<bool>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Head {
+    #[serde(default)]
+    pub sha: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +53,17 @@ impl GitHub {
     }
 }
 
+/// The merged PR whose merge commit is `sha` (else any merged one listed for it): what the
+/// approval gate reads. An open PR is never it.
+pub fn merged_pr_of(prs: &[PullRequest], sha: &str) -> Option<u64> {
+    let merged = |p: &&PullRequest| p.merged_at.is_some();
+    prs.iter()
+        .filter(merged)
+        .find(|p| p.merge_commit_sha.as_deref() == Some(sha))
+        .or_else(|| prs.iter().find(merged))
+        .map(|p| p.number)
+}
+
 /// The PR that introduced a pushed commit: a merged one first (push to main after a merge),
 /// then any other. Pure, so the choice is tested without a server.
 pub fn introducing_pr(prs: &[PullRequest]) -> Option<u64> {
@@ -60,6 +84,9 @@ mod tests {
             merged_at: merged.then(|| "2026-01-01T00:00:00Z".into()),
             user: None,
             base: None,
+            head: None,
+            merged: None,
+            merge_commit_sha: None,
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Status {
     pub description: Option<String>,
     #[serde(default)]
     pub id: u64,
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 /// The context an environment's record uses.
@@ -88,6 +90,7 @@ mod tests {
             target_url: None,
             description: None,
             id,
+            updated_at: None,
         }
     }
 

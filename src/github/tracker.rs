@@ -13,8 +13,8 @@ use crate::tracker::{self, Tracker};
 /// How the tracker is found and how hard concurrent writes are retried.
 #[derive(Debug, Clone)]
 pub struct TrackerOptions {
-    /// Only comments by this login are trusted as the tracker (`None`: any author).
-    pub trusted_author: Option<String>,
+    /// Only comments by this login are trusted as the tracker.
+    pub trusted_author: String,
     /// Environments in promotion order (the config's).
     pub order: Vec<String>,
     pub rounds: u32,
@@ -25,7 +25,7 @@ pub struct TrackerOptions {
 impl Default for TrackerOptions {
     fn default() -> Self {
         TrackerOptions {
-            trusted_author: Some(DEFAULT_AUTHOR.into()),
+            trusted_author: DEFAULT_AUTHOR.into(),
             order: Vec::new(),
             rounds: 8,
             pause: Duration::from_millis(500),
@@ -41,16 +41,29 @@ fn view(c: &Comment) -> (u64, Option<&str>, Option<&str>) {
 }
 
 impl GitHub {
+    /// The PR's tracker as it stands (the oldest trusted one), `None` when there is none.
+    pub async fn read_tracker(
+        &self,
+        pr: u64,
+        options: &TrackerOptions,
+    ) -> Result<Option<Tracker>, GitHubError> {
+        let comments = self.list_comments(pr).await?;
+        let found = tracker::find(&comments, view, &options.trusted_author);
+        Ok(found
+            .first()
+            .map(|c| tracker::parse(c.body.as_deref().unwrap_or_default())))
+    }
+
     /// Applies `change` to the PR's tracker (creating it once) until a re-read shows
-    /// `done` holds. Returns the comment's URL.
+    /// `done` holds. Returns the comment's URL and its body as it now stands.
     pub async fn upsert_tracker(
         &self,
         pr: u64,
         options: &TrackerOptions,
         change: impl Fn(&mut Tracker),
         done: impl Fn(&Tracker) -> bool,
-    ) -> Result<String, GitHubError> {
-        let trusted = options.trusted_author.as_deref();
+    ) -> Result<(String, String), GitHubError> {
+        let trusted = options.trusted_author.as_str();
         for round in 0..options.rounds.max(1) {
             if round > 0 {
                 // Jitter de-synchronises two writers that keep colliding.
@@ -85,7 +98,8 @@ impl GitHub {
                 ));
             }
             if done(&current) && found.len() == 1 {
-                return Ok(first.html_url.clone());
+                let body = first.body.clone().unwrap_or_default();
+                return Ok((first.html_url.clone(), body));
             }
             change(&mut current);
             let body = tracker::render(&current, &options.order);

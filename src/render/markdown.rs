@@ -6,6 +6,7 @@
 
 use super::reason_text;
 use super::text::{code, fenced, plural, thousands};
+use crate::pipeline::EnvReport;
 use crate::summary::{ChangeKind, ResourceSummary, Summary};
 
 /// At most this many attribute names per resource row.
@@ -363,19 +364,13 @@ fn resource_row(r: &ResourceSummary) -> String {
     )
 }
 
-/// One environment's result for [`plan_document`]: a summary, or the (redacted) error.
-pub struct EnvResult<'a> {
-    pub name: &'a str,
-    pub result: Result<&'a Summary, &'a str>,
-}
-
 /// The whole plan report: an overview table, then one block per environment, within
 /// `budget` bytes. Space left over by small environments goes to the ones after them.
-pub fn plan_document(title: &str, envs: &[EnvResult<'_>], budget: usize) -> String {
+pub fn plan_document(title: &str, envs: &[EnvReport], budget: usize) -> String {
     let mut out =
         format!("## {title}\n\n| Environment | Plan | Needs attention |\n|---|---|---|\n");
     for env in envs {
-        let (plan, attention) = match env.result {
+        let (plan, attention) = match &env.result {
             Ok(s) if !s.has_changes() => ("no changes".to_string(), String::new()),
             Ok(s) => (counts_badge(s), attention(s)),
             Err(_) => ("—".to_string(), "❌ plan failed".to_string()),
@@ -385,9 +380,9 @@ pub fn plan_document(title: &str, envs: &[EnvResult<'_>], budget: usize) -> Stri
     out.push('\n');
     for (i, env) in envs.iter().enumerate() {
         let share = budget.saturating_sub(out.len()) / (envs.len() - i);
-        match env.result {
-            Ok(summary) => out.push_str(&environment_block(env.name, summary, share)),
-            Err(error) => out.push_str(&failure_block(env.name, error)),
+        match &env.result {
+            Ok(summary) => out.push_str(&environment_block(&env.name, summary, share)),
+            Err(error) => out.push_str(&failure_block(&env.name, error)),
         }
     }
     out

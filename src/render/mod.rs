@@ -4,6 +4,11 @@ pub mod json;
 pub mod markdown;
 mod text;
 
+/// An inline code span safe inside a table cell, whatever the text.
+pub fn inline_code(text: &str) -> String {
+    text::code(text, true)
+}
+
 /// GitHub rejects comment bodies over 65,536 characters; we stay below with room for the
 /// tracker's own table and marker. Budgets count bytes, which are never fewer than characters.
 pub const COMMENT_BUDGET: usize = 60_000;

@@ -55,7 +55,7 @@ impl ChangeVisitor for ChangeTally {
     fn resource_change(&mut self, rc: ResourceChange<'_>) {
         let kind = ChangeKind::from_actions(&rc.change.actions);
         self.counts.add(kind);
-        self.fingerprint.resource(&rc);
+        let digest = self.fingerprint.resource(&rc);
         // Terraform's own text output has been seen to print a prior value whose mark was
         // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
         // redactor mask it wherever it turns up.
@@ -99,6 +99,7 @@ impl ChangeVisitor for ChangeTally {
             previous_address: rc.previous_address.filter(|p| *p != rc.address),
             address: rc.address,
             kind,
+            digest: [digest[0], digest[1], digest[2], digest[3]],
         });
     }
 }

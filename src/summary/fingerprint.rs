@@ -25,7 +25,9 @@ pub struct FingerprintBuilder {
 }
 
 impl FingerprintBuilder {
-    pub fn resource(&mut self, rc: &ResourceChange<'_>) {
+    /// Folds one resource change in and returns the digest of that change alone (the
+    /// plan-change gate compares resources one by one).
+    pub fn resource(&mut self, rc: &ResourceChange<'_>) -> [u8; 32] {
         let mut h = Sha256::new();
         feed_str(&mut h, &rc.address);
         feed_str(&mut h, rc.deposed.as_deref().unwrap_or(""));
@@ -41,8 +43,9 @@ impl FingerprintBuilder {
         let mut key = Sha256::new();
         feed_str(&mut key, &rc.address);
         feed_str(&mut key, rc.deposed.as_deref().unwrap_or(""));
-        self.resources
-            .push((key.finalize().into(), h.finalize().into()));
+        let digest: [u8; 32] = h.finalize().into();
+        self.resources.push((key.finalize().into(), digest));
+        digest
     }
 
     /// Adds what another builder saw (order does not matter: everything is sorted at the end).
@@ -346,7 +349,9 @@ mod tests {
 
     fn fingerprint(changes: &[ResourceChange<'_>]) -> String {
         let mut b = FingerprintBuilder::default();
-        changes.iter().for_each(|c| b.resource(c));
+        changes.iter().for_each(|c| {
+            b.resource(c);
+        });
         b.finish()
     }
 

@@ -133,9 +133,28 @@ pub struct ResourceSummary {
     pub importing: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deposed: Option<String>,
+    /// The start of this change's digest (see `fingerprint`): tells which resources differ
+    /// between two plans.
+    #[serde(skip)]
+    pub digest: [u8; 4],
 }
 
 impl ResourceSummary {
+    /// A short digest of the address (and deposed key): a compact, value-free name for the
+    /// resource in the tracker's marker.
+    pub fn address_key(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.address.as_bytes());
+        h.update([0]);
+        h.update(self.deposed.as_deref().unwrap_or("").as_bytes());
+        hex(&h.finalize()[..4])
+    }
+
+    pub fn digest_hex(&self) -> String {
+        hex(&self.digest)
+    }
+
     pub fn moved(&self) -> bool {
         self.previous_address
             .as_deref()
@@ -175,7 +194,21 @@ pub struct Summary {
     pub secret_literals: Vec<String>,
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Summary {
+    /// Each changing resource's address key -> (address, change digest); what the
+    /// plan-change gate compares with the reviewed plan.
+    pub fn change_digests(&self) -> std::collections::BTreeMap<String, (String, String)> {
+        self.resources
+            .iter()
+            .filter(|r| r.kind != ChangeKind::NoOp)
+            .map(|r| (r.address_key(), (r.address.clone(), r.digest_hex())))
+            .collect()
+    }
+
     pub fn has_changes(&self) -> bool {
         self.counts.changing() > 0 || !self.outputs.is_empty()
     }

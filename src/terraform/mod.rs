@@ -3,6 +3,7 @@
 pub mod failure;
 pub mod lock;
 pub mod output;
+pub mod plugin_cache;
 pub mod runner;
 pub mod signals;
 

@@ -11,6 +11,7 @@ use tokio::process::Command;
 
 use super::lock::parse_lock_info;
 use super::output::OutputSink;
+use super::plugin_cache::PluginCache;
 use super::signals::{self, ChildGuard};
 use super::{TerraformError, parse_version};
 use crate::redact::Redactor;
@@ -24,10 +25,22 @@ pub enum PlanOutcome {
     Changes,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlanArgs {
     pub destroy: bool,
+    /// `false` adds `-lock=false`: only for plans that change nothing (pull requests).
+    pub lock: bool,
     pub var_files: Vec<PathBuf>,
+}
+
+impl Default for PlanArgs {
+    fn default() -> Self {
+        PlanArgs {
+            destroy: false,
+            lock: true,
+            var_files: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +49,7 @@ pub struct Terraform {
     lock_timeout: Duration,
     child_env: Vec<(String, String)>,
     redactor: Arc<Redactor>,
+    plugin_cache: Option<PluginCache>,
 }
 
 impl Terraform {
@@ -49,7 +63,23 @@ impl Terraform {
             lock_timeout,
             child_env: Vec::new(),
             redactor,
+            plugin_cache: None,
         }
+    }
+
+    /// Shares `cache` between every `init` of this runner, one `init` at a time (see
+    /// [`super::plugin_cache`]); Terraform is pointed at it when it would not find it itself.
+    pub fn with_plugin_cache(mut self, cache: PluginCache) -> Self {
+        if let Some((key, value)) = cache.child_env() {
+            self.child_env.retain(|(k, _)| k != key);
+            self.child_env.push((key.to_string(), value));
+        }
+        self.plugin_cache = Some(cache);
+        self
+    }
+
+    pub fn plugin_cache(&self) -> Option<&PluginCache> {
+        self.plugin_cache.as_ref()
     }
 
     /// Environment only the Terraform child sees (e.g. assumed-role credentials).
@@ -60,6 +90,13 @@ impl Terraform {
 
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// The same runner masking with `redactor` (one that learned a plan's secrets), so
+    /// its output can be streamed safely.
+    pub fn with_redactor(mut self, redactor: Arc<Redactor>) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     pub async fn version(&self) -> Result<Vec<u64>, TerraformError> {
@@ -96,13 +133,14 @@ impl Terraform {
     }
 
     /// `init -reconfigure`: automation never migrates state; a changed backend config (say,
-    /// the sandbox's) must simply be used.
+    /// the sandbox's) must simply be used. Holds the plugin cache's lock while it runs and
+    /// returns how long it waited for it.
     pub async fn init(
         &self,
         dir: &Path,
         backend_config: &[PathBuf],
         sink: &OutputSink,
-    ) -> Result<(), TerraformError> {
+    ) -> Result<Duration, TerraformError> {
         let mut argv = vec![
             "init".to_string(),
             "-input=false".into(),
@@ -116,7 +154,27 @@ impl Terraform {
                 .map(|f| format!("-backend-config={}", f.display())),
         );
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
-        self.run(Some(dir), &refs, sink, None, "init").await
+        let (_lock, waited) = match &self.plugin_cache {
+            Some(cache) => {
+                let (lock, waited) = cache.lock().await.map_err(|e| {
+                    let interrupted = e.kind() == std::io::ErrorKind::Interrupted;
+                    TerraformError {
+                        command: format!("init in {}", dir.display()),
+                        exit_code: None,
+                        detail: format!(
+                            "cannot lock the plugin cache {}: {e}; set terraform.plugin_cache in the config to a writable directory",
+                            cache.dir.display()
+                        ),
+                        lock: None,
+                        interrupted,
+                    }
+                })?;
+                (Some(lock), waited)
+            }
+            None => (None, Duration::ZERO),
+        };
+        self.run(Some(dir), &refs, sink, None, "init").await?;
+        Ok(waited)
     }
 
     /// `plan -detailed-exitcode -out=PLANFILE`: exit 2 means changes, not failure.
@@ -142,6 +200,9 @@ impl Terraform {
         .collect();
         if args.destroy {
             argv.push("-destroy".into());
+        }
+        if !args.lock {
+            argv.push("-lock=false".into());
         }
         for file in &args.var_files {
             argv.push(format!("-var-file={}", file.display()));

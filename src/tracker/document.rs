@@ -7,13 +7,17 @@ pub const COMMENT_LIMIT: usize = 65_536;
 
 const MARKER: &str = "<!-- tfpromote:tracker";
 const MARKER_V1: &str = "<!-- tfpromote:tracker v1 ";
-/// Room for the marker, title, table and footer; sections share the rest.
+/// Room for the marker (with up to `MAX_RECORDED_CHANGES` digests per environment),
+/// title, table and footer; sections share the rest.
 const FRAME_RESERVE: usize = 6_000;
+const MARKER_RESERVE_PER_ENV: usize = 22 * super::model::MAX_RECORDED_CHANGES + 400;
 
 /// The byte budget of one environment's section when `envs` environments share a comment.
 /// Bytes are never fewer than characters, so sections within it keep the body legal.
 pub fn section_budget(envs: usize) -> usize {
-    crate::render::COMMENT_BUDGET.saturating_sub(FRAME_RESERVE) / envs.max(1)
+    let envs = envs.max(1);
+    crate::render::COMMENT_BUDGET.saturating_sub(FRAME_RESERVE + MARKER_RESERVE_PER_ENV * envs)
+        / envs
 }
 
 /// A comment body is a tracker when it starts with the marker (any version).
@@ -22,19 +26,19 @@ pub fn is_tracker(body: &str) -> bool {
 }
 
 /// The tracker comments among `comments` (id, author, body), oldest first. Only comments by
-/// `trusted_author` count when given: anyone can post a comment with our marker, and the
-/// gates trust the fingerprints it records.
+/// `trusted_author` count: anyone can post a comment with our marker, and the gates trust
+/// the fingerprints it records.
 pub fn find<'a, C>(
     comments: &'a [C],
     view: impl Fn(&C) -> (u64, Option<&str>, Option<&str>),
-    trusted_author: Option<&str>,
+    trusted_author: &str,
 ) -> Vec<&'a C> {
     let mut found: Vec<&C> = comments
         .iter()
         .filter(|c| {
             let (_, author, body) = view(c);
             body.is_some_and(is_tracker)
-                && trusted_author.is_none_or(|t| author.is_some_and(|a| a.eq_ignore_ascii_case(t)))
+                && author.is_some_and(|a| a.eq_ignore_ascii_case(trusted_author))
         })
         .collect();
     found.sort_by_key(|c| view(c).0);
@@ -101,10 +105,13 @@ fn row(env: &str, tracker: &Tracker) -> String {
     };
     let plan = match &r.counts {
         None => "—".to_string(),
-        Some(c) if c.add + c.change + c.destroy + c.replace + c.outputs == 0 => "no changes".into(),
+        Some(c) if c.total() == 0 => "no changes".into(),
         Some(c) => {
             let mut text = format!("`+{} ~{} -{} ±{}`", c.add, c.change, c.destroy, c.replace);
-            if c.destroy + c.replace > 0 {
+            if c.forget > 0 {
+                text.push_str(&format!(" ⊘{}", c.forget));
+            }
+            if c.destroy + c.replace + c.forget > 0 {
                 text.push_str(" ⚠️");
             }
             text
@@ -126,8 +133,13 @@ fn row(env: &str, tracker: &Tracker) -> String {
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
         .map(|u| format!("[run]({u})"))
         .unwrap_or_default();
+    let note = r
+        .note
+        .as_deref()
+        .map(|n| format!("<br>{}", crate::render::inline_code(n)))
+        .unwrap_or_default();
     format!(
-        "| `{env}` | {plan} | {} | {fingerprint} | {commit} | {run} |\n",
+        "| `{env}` | {plan} | {}{note} | {fingerprint} | {commit} | {run} |\n",
         r.status.label()
     )
 }
@@ -210,6 +222,8 @@ mod tests {
                 ..Counts::default()
             }),
             run_url: Some("https://github.com/o/r/actions/runs/1".into()),
+            changes: None,
+            note: None,
         }
     }
 
@@ -296,17 +310,19 @@ mod tests {
         ) -> (u64, Option<&'a str>, Option<&'a str>) {
             (c.0, Some(c.1), Some(c.2))
         }
-        let ids: Vec<u64> = find(&comments, view, Some("github-actions[bot]"))
+        let ids: Vec<u64> = find(&comments, view, "github-actions[bot]")
             .iter()
             .map(|c| c.0)
             .collect();
         assert_eq!(ids, vec![7, 9]);
-        assert_eq!(find(&comments, view, None).len(), 3);
+        assert_eq!(find(&comments, view, "*").len(), 0, "no wildcard author");
     }
 
     #[test]
     fn budgets_leave_room_for_the_frame() {
-        assert!(section_budget(3) * 3 + FRAME_RESERVE <= COMMENT_LIMIT);
+        assert!(
+            section_budget(3) * 3 + FRAME_RESERVE + 3 * MARKER_RESERVE_PER_ENV <= COMMENT_LIMIT
+        );
         assert_eq!(section_budget(0), section_budget(1));
     }
 }

@@ -14,4 +14,4 @@ mod document;
 mod model;
 
 pub use document::{COMMENT_LIMIT, find, is_tracker, parse, render, section_budget};
-pub use model::{Counts, EnvRecord, Status, Tracker, TrackerData};
+pub use model::{Counts, EnvRecord, MAX_RECORDED_CHANGES, Status, Tracker, TrackerData};

@@ -45,6 +45,19 @@ pub struct Counts {
     /// Output changes: a plan with only these still has changes.
     #[serde(default)]
     pub outputs: usize,
+    /// Removed from state without being destroyed (`removed` blocks): a change too.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forget: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Counts {
+    pub fn total(&self) -> usize {
+        self.add + self.change + self.destroy + self.replace + self.outputs + self.forget
+    }
 }
 
 impl From<&crate::summary::Summary> for Counts {
@@ -55,6 +68,7 @@ impl From<&crate::summary::Summary> for Counts {
             destroy: s.counts.delete,
             replace: s.counts.replace,
             outputs: s.outputs.len(),
+            forget: s.counts.forget,
         }
     }
 }
@@ -74,6 +88,39 @@ pub struct EnvRecord {
     pub counts: Option<Counts>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_url: Option<String>,
+    /// Per changing resource: short address digest -> short change digest, so the
+    /// plan-change gate can name what differs. Absent for plans too large to record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<BTreeMap<String, String>>,
+    /// One line shown with the status: a refusal's reason, a redacted failure excerpt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// At most this many resources are recorded per environment in the marker (about 22
+/// bytes each), so the marker never crowds the sections out of the comment.
+pub const MAX_RECORDED_CHANGES: usize = 150;
+
+impl EnvRecord {
+    /// A planned environment's record.
+    pub fn planned(
+        summary: &crate::summary::Summary,
+        commit: Option<String>,
+        run_url: Option<String>,
+    ) -> EnvRecord {
+        let digests = summary.change_digests();
+        let changes = (digests.len() <= MAX_RECORDED_CHANGES)
+            .then(|| digests.into_iter().map(|(k, (_, d))| (k, d)).collect());
+        EnvRecord {
+            status: Status::Planned,
+            fingerprint: Some(summary.fingerprint.clone()),
+            commit,
+            counts: Some(Counts::from(summary)),
+            run_url,
+            changes,
+            note: None,
+        }
+    }
 }
 
 /// The marker's data: every environment's record.
@@ -106,19 +153,40 @@ impl Tracker {
         self.sections.insert(env.to_string(), defuse(section));
     }
 
-    /// Updates an environment's status (apply, gates); keeps its plan facts and section.
-    pub fn set_status(&mut self, env: &str, status: Status, run_url: Option<&str>) {
+    /// Updates an environment's status (apply, gates) and its note; keeps its plan facts
+    /// and section.
+    pub fn set_status(
+        &mut self,
+        env: &str,
+        status: Status,
+        run_url: Option<&str>,
+        note: Option<&str>,
+    ) {
         let record = self.data.envs.entry(env.to_string()).or_insert(EnvRecord {
             status,
             fingerprint: None,
             commit: None,
             counts: None,
             run_url: None,
+            changes: None,
+            note: None,
         });
         record.status = status;
         if let Some(url) = run_url {
             record.run_url = Some(url.to_string());
         }
+        record.note = note.map(|n| n.chars().take(300).collect());
+    }
+
+    /// Whether `env` shows `status` with `note`: the check after a status write.
+    pub fn shows(&self, env: &str, status: Status, note: Option<&str>) -> bool {
+        self.data.envs.get(env).is_some_and(|r| {
+            r.status == status
+                && r.note.as_deref()
+                    == note
+                        .map(|n| n.chars().take(300).collect::<String>())
+                        .as_deref()
+        })
     }
 
     /// Whether this tracker holds exactly `record` for `env`: the check after a write that
@@ -151,6 +219,8 @@ mod tests {
             commit: Some("abc".into()),
             counts: Some(Counts::default()),
             run_url: None,
+            changes: None,
+            note: None,
         }
     }
 
@@ -158,7 +228,7 @@ mod tests {
     fn plan_then_status_keeps_the_fingerprint() {
         let mut t = Tracker::default();
         t.record_plan("prod", record("sha256:1"), "### prod");
-        t.set_status("prod", Status::Applied, Some("https://run"));
+        t.set_status("prod", Status::Applied, Some("https://run"), None);
         let r = &t.data.envs["prod"];
         assert_eq!(r.status, Status::Applied);
         assert_eq!(r.fingerprint.as_deref(), Some("sha256:1"));

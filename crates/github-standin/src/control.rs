@@ -1,0 +1,169 @@
+//! The HTTP control API under `/_standin/`, for processes that share one stand-in (the
+//! sandbox runs several tfpromote processes against it). It is the stand-in's own surface,
+//! not GitHub's: never validated against the description, never recorded as a request.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::api::Reply;
+use crate::handler::{Incoming, Shared};
+use crate::state::{Fault, Pull, RunApproval};
+
+pub const PREFIX: &str = "/_standin/";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCommit {
+    sha: String,
+    #[serde(default)]
+    parents: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReview {
+    pr: u64,
+    login: String,
+    state: String,
+    commit_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTeamMember {
+    org: String,
+    slug: String,
+    login: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewBranch {
+    name: String,
+    sha: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Merge {
+    pr: u64,
+    sha: String,
+}
+
+/// A fault for the next `times` calls of `operation`: answered without effect when
+/// `before` (the default), or after the operation took effect.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFault {
+    operation: String,
+    status: u16,
+    #[serde(default = "one")]
+    times: usize,
+    #[serde(default = "yes")]
+    before: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    login: String,
+}
+
+const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, GET state, GET violations";
+
+/// Parses a control body, or says which endpoint and what is wrong with it.
+fn parse<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, Reply> {
+    serde_json::from_str(body).map_err(|e| {
+        Reply::json(
+            400,
+            json!({"message": format!("{PREFIX}{endpoint}: invalid body: {e}"), "endpoints": ENDPOINTS}),
+        )
+    })
+}
+
+pub fn handle(shared: &Shared, request: &Incoming, endpoint: &str) -> Reply {
+    let created = |what: serde_json::Value| Reply::json(201, what);
+    let result = match (request.method.as_str(), endpoint) {
+        ("POST", "commits") => parse::<NewCommit>(endpoint, &request.body).map(|c| {
+            shared.state().add_commit(&c.sha, &c.parents);
+            created(json!({"sha": c.sha, "parents": c.parents}))
+        }),
+        ("POST", "pulls") => parse::<Pull>(endpoint, &request.body).map(|p| {
+            let number = p.number;
+            shared.state().add_pull(p);
+            created(json!({"number": number}))
+        }),
+        ("POST", "reviews") => parse::<NewReview>(endpoint, &request.body).map(|r| {
+            let id = shared
+                .state()
+                .add_review(r.pr, &r.login, &r.state, &r.commit_id);
+            created(json!({"id": id}))
+        }),
+        ("POST", "team-members") => parse::<NewTeamMember>(endpoint, &request.body).map(|m| {
+            shared.state().add_team_member(&m.org, &m.slug, &m.login);
+            created(json!({"org": m.org, "slug": m.slug, "login": m.login}))
+        }),
+        ("POST", "users") => parse::<NewUser>(endpoint, &request.body).map(|u| {
+            let id = shared.state().user_id(&u.login);
+            created(json!({"login": u.login, "id": id}))
+        }),
+        ("POST", "branches") => parse::<NewBranch>(endpoint, &request.body).map(|b| {
+            shared
+                .state()
+                .branches
+                .insert(b.name.clone(), b.sha.clone());
+            created(json!({"name": b.name, "sha": b.sha}))
+        }),
+        ("POST", "approvals") => parse::<RunApproval>(endpoint, &request.body).map(|a| {
+            shared.state().run_approvals.push(a.clone());
+            created(json!(a))
+        }),
+        ("POST", "merge") => parse::<Merge>(endpoint, &request.body).and_then(|m| {
+            shared
+                .state()
+                .merge_pull(m.pr, &m.sha)
+                .map(|()| created(json!({"pr": m.pr, "sha": m.sha})))
+                .map_err(|e| Reply::json(422, json!({"message": format!("{PREFIX}merge: {e}")})))
+        }),
+        ("POST", "faults") => parse::<NewFault>(endpoint, &request.body).map(|f| {
+            let fault = if f.before {
+                Fault::Before(
+                    f.status,
+                    f.headers,
+                    f.message.unwrap_or_else(|| "Injected fault".into()),
+                )
+            } else {
+                Fault::After(f.status)
+            };
+            shared
+                .state()
+                .faults
+                .push((f.operation.clone(), fault, f.times));
+            created(json!({"operation": f.operation, "times": f.times}))
+        }),
+        ("GET", "state") => Ok(Reply::json(
+            200,
+            serde_json::to_value(&*shared.state())
+                .unwrap_or_else(|e| json!({"error": e.to_string()})),
+        )),
+        ("GET", "violations") => Ok(Reply::json(200, json!(shared.state().violations))),
+        _ => Err(Reply::json(
+            404,
+            json!({"message": format!("{} {PREFIX}{endpoint}: no such control endpoint", request.method), "endpoints": ENDPOINTS}),
+        )),
+    };
+    result.unwrap_or_else(|reply| reply)
+}

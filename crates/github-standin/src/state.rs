@@ -1,0 +1,570 @@
+//! The stand-in's memory: one repository's commits, pull requests, reviews, statuses,
+//! deployments, issues, environments, plus the org's teams and users, and the record of
+//! every request. Plain data with the mutations both control surfaces (Rust and HTTP) share.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The login comments, statuses, deployments and issues made with any token appear under.
+pub const BOT: &str = "github-actions[bot]";
+
+/// A failure to inject into the next calls of one operation.
+#[derive(Debug, Clone, Serialize)]
+pub enum Fault {
+    /// Perform the operation, then answer with this status (the outcome looks unknown).
+    After(u16),
+    /// Answer with this status, headers and message without performing the operation.
+    Before(u16, Vec<(String, String)>, String),
+}
+
+impl Fault {
+    pub fn secondary_rate_limit(retry_after: u64) -> Fault {
+        Fault::Before(
+            403,
+            vec![("retry-after".into(), retry_after.to_string())],
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.".into(),
+        )
+    }
+
+    pub fn read_only() -> Fault {
+        Fault::Before(403, vec![], "Resource not accessible by integration".into())
+    }
+}
+
+/// One request as received, with the operation it was routed to ("" when none).
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub operation: String,
+    pub method: String,
+    pub path: String,
+    pub body: String,
+    pub status: u16,
+    #[serde(skip)]
+    pub at: Instant,
+}
+
+/// An issue or pull request comment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comment {
+    pub id: u64,
+    /// The issue or pull request number.
+    pub pr: u64,
+    pub author: String,
+    pub body: String,
+}
+
+/// A pull request as a test or the sandbox sets it up. Merged means closed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Pull {
+    pub number: u64,
+    pub author: String,
+    pub head_sha: String,
+    #[serde(default = "default_base")]
+    pub base_ref: String,
+    #[serde(default)]
+    pub merged: bool,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+}
+
+fn default_base() -> String {
+    "main".into()
+}
+
+/// A pull request as stored: what was set plus what GitHub derives.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredPull {
+    #[serde(flatten)]
+    pub pull: Pull,
+    /// `open` or `closed`.
+    pub state: String,
+    pub merged_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Review {
+    /// Chronological: a later review has a larger id.
+    pub id: u64,
+    pub pr: u64,
+    pub login: String,
+    /// APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING.
+    pub state: String,
+    pub commit_id: String,
+    pub submitted_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub id: u64,
+    pub sha: String,
+    pub state: String,
+    pub context: String,
+    pub description: Option<String>,
+    pub target_url: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeploymentStatus {
+    pub id: u64,
+    pub state: String,
+    pub description: String,
+    pub environment: String,
+    pub environment_url: String,
+    pub log_url: String,
+    pub creator: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployment {
+    pub id: u64,
+    pub sha: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    pub task: String,
+    pub environment: String,
+    pub payload: Value,
+    pub description: Option<String>,
+    pub production_environment: bool,
+    pub transient_environment: bool,
+    pub creator: String,
+    pub created_at: String,
+    /// Oldest first.
+    pub statuses: Vec<DeploymentStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub labels: Vec<String>,
+    pub creator: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+}
+
+/// A required reviewer of an environment: `User` or `Team` by id.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reviewer {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BranchPolicySetting {
+    pub protected_branches: bool,
+    pub custom_branch_policies: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BranchPolicy {
+    pub id: u64,
+    pub name: String,
+    /// `branch` or `tag`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub id: u64,
+    pub name: String,
+    pub wait_timer: u64,
+    pub prevent_self_review: bool,
+    pub reviewers: Vec<Reviewer>,
+    pub deployment_branch_policy: Option<BranchPolicySetting>,
+    pub branch_policies: Vec<BranchPolicy>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The repository's OIDC subject claim template; GitHub's default is `use_default: true`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OidcSub {
+    pub use_default: bool,
+    pub include_claim_keys: Vec<String>,
+}
+
+/// One environment approval (or rejection) recorded on a workflow run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunApproval {
+    pub run_id: u64,
+    pub environments: Vec<String>,
+    /// `approved`, `rejected` or `pending`.
+    pub state: String,
+    pub login: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Team {
+    pub id: u64,
+    pub org: String,
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: u64,
+    pub login: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamMember {
+    pub org: String,
+    pub slug: String,
+    pub login: String,
+}
+
+/// How `base...head` relate in the commit graph, as the Compare API reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// identical, ahead, behind or diverged.
+    pub status: &'static str,
+    pub ahead_by: usize,
+    pub behind_by: usize,
+    pub merge_base: Option<String>,
+    /// Commits in head but not in base, oldest first.
+    pub commits: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct State {
+    #[serde(skip)]
+    next_id: u64,
+    /// sha -> parents.
+    pub commits: BTreeMap<String, Vec<String>>,
+    /// Branch name -> head sha (refs other than SHAs resolve through this).
+    pub branches: BTreeMap<String, String>,
+    pub pulls: BTreeMap<u64, StoredPull>,
+    /// PRs listed for a commit regardless of the graph (number, merged).
+    pub prs_for_commit: BTreeMap<String, Vec<(u64, bool)>>,
+    pub reviews: Vec<Review>,
+    pub comments: Vec<Comment>,
+    pub statuses: Vec<Status>,
+    pub deployments: Vec<Deployment>,
+    pub issues: Vec<Issue>,
+    pub environments: Vec<Environment>,
+    pub oidc_sub: Option<OidcSub>,
+    pub run_approvals: Vec<RunApproval>,
+    pub teams: Vec<Team>,
+    pub users: Vec<User>,
+    pub team_members: Vec<TeamMember>,
+    #[serde(skip)]
+    pub faults: Vec<(String, Fault, usize)>,
+    pub requests: Vec<Recorded>,
+    pub violations: Vec<String>,
+}
+
+/// Now, as GitHub writes times (`2026-11-28T05:00:00Z`).
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+impl State {
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn add_commit(&mut self, sha: &str, parents: &[String]) {
+        self.commits.insert(sha.to_string(), parents.to_vec());
+    }
+
+    /// Resolves a branch name to its head; anything else is taken as a SHA.
+    pub fn resolve(&self, git_ref: &str) -> String {
+        let name = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
+        self.branches
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| git_ref.to_string())
+    }
+
+    pub fn add_pull(&mut self, pull: Pull) {
+        self.user_id(&pull.author);
+        let stored = StoredPull {
+            state: if pull.merged { "closed" } else { "open" }.into(),
+            merged_at: pull.merged.then(now),
+            pull,
+        };
+        self.pulls.insert(stored.pull.number, stored);
+    }
+
+    /// Merges an open pull request as GitHub's merge button does: a merge commit `sha`
+    /// whose parents are the default branch's head (when known) and the PR's head, the
+    /// default branch moved to it, the PR closed and merged. Err names what is wrong.
+    pub fn merge_pull(&mut self, number: u64, sha: &str) -> Result<(), String> {
+        let Some(pull) = self.pulls.get(&number).map(|p| p.pull.clone()) else {
+            return Err(format!("no pull request #{number}"));
+        };
+        if pull.merged {
+            return Err(format!("pull request #{number} is already merged"));
+        }
+        let mut parents: Vec<String> = self
+            .branches
+            .get(&pull.base_ref)
+            .cloned()
+            .into_iter()
+            .collect();
+        if !pull.head_sha.is_empty() && !parents.contains(&pull.head_sha) {
+            parents.push(pull.head_sha.clone());
+        }
+        self.add_commit(sha, &parents);
+        self.branches.insert(pull.base_ref.clone(), sha.to_string());
+        if let Some(stored) = self.pulls.get_mut(&number) {
+            stored.pull.merged = true;
+            stored.pull.merge_commit_sha = Some(sha.to_string());
+            stored.state = "closed".into();
+            stored.merged_at = Some(now());
+        }
+        Ok(())
+    }
+
+    pub fn close_pull(&mut self, number: u64) -> bool {
+        match self.pulls.get_mut(&number) {
+            Some(p) => {
+                p.state = "closed".into();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn add_review(&mut self, pr: u64, login: &str, state: &str, commit_id: &str) -> u64 {
+        self.user_id(login);
+        let id = self.next_id();
+        self.reviews.push(Review {
+            id,
+            pr,
+            login: login.into(),
+            state: state.into(),
+            commit_id: commit_id.into(),
+            submitted_at: now(),
+        });
+        id
+    }
+
+    pub fn add_comment(&mut self, pr: u64, author: &str, body: &str) -> u64 {
+        let id = 1_000 + self.next_id();
+        self.comments.push(Comment {
+            id,
+            pr,
+            author: author.into(),
+            body: body.into(),
+        });
+        id
+    }
+
+    /// The id of a user, registering the login on first sight.
+    pub fn user_id(&mut self, login: &str) -> u64 {
+        if let Some(u) = self
+            .users
+            .iter()
+            .find(|u| u.login.eq_ignore_ascii_case(login))
+        {
+            return u.id;
+        }
+        let id = 5_000 + self.next_id();
+        self.users.push(User {
+            id,
+            login: login.into(),
+        });
+        id
+    }
+
+    /// The id of a team, registering it on first sight.
+    pub fn team_id(&mut self, org: &str, slug: &str) -> u64 {
+        if let Some(t) = self.teams.iter().find(|t| t.org == org && t.slug == slug) {
+            return t.id;
+        }
+        let id = 9_000 + self.next_id();
+        self.teams.push(Team {
+            id,
+            org: org.into(),
+            slug: slug.into(),
+        });
+        id
+    }
+
+    pub fn add_team_member(&mut self, org: &str, slug: &str, login: &str) {
+        self.team_id(org, slug);
+        self.user_id(login);
+        self.team_members.push(TeamMember {
+            org: org.into(),
+            slug: slug.into(),
+            login: login.into(),
+        });
+    }
+
+    /// Every commit reachable from `sha` (itself included), or None when `sha` is unknown.
+    fn ancestors(&self, sha: &str) -> Option<BTreeSet<String>> {
+        self.commits.get(sha)?;
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::from([sha.to_string()]);
+        while let Some(next) = queue.pop_front() {
+            if !seen.insert(next.clone()) {
+                continue;
+            }
+            for parent in self.commits.get(&next).into_iter().flatten() {
+                queue.push_back(parent.clone());
+            }
+        }
+        Some(seen)
+    }
+
+    /// Compares `base...head` over the commit graph; None when either is unknown.
+    pub fn compare(&self, base: &str, head: &str) -> Option<Comparison> {
+        let (base, head) = (self.resolve(base), self.resolve(head));
+        let from_base = self.ancestors(&base)?;
+        let from_head = self.ancestors(&head)?;
+        let ahead: BTreeSet<&String> = from_head.difference(&from_base).collect();
+        let behind = from_base.difference(&from_head).count();
+        let status = match (ahead.is_empty(), behind == 0) {
+            (true, true) => "identical",
+            (false, true) => "ahead",
+            (true, false) => "behind",
+            (false, false) => "diverged",
+        };
+        // The merge base: a common ancestor that no other common ancestor descends from.
+        let common: BTreeSet<&String> = from_base.intersection(&from_head).collect();
+        let merge_base = common
+            .iter()
+            .find(|c| {
+                !common.iter().any(|other| {
+                    other != *c
+                        && self
+                            .ancestors(other)
+                            .is_some_and(|a| a.contains(c.as_str()))
+                })
+            })
+            .map(|c| c.to_string());
+        // Oldest first: a commit comes after all of its ancestors in the list.
+        let mut commits: Vec<String> = ahead.iter().map(|c| c.to_string()).collect();
+        commits.sort_by_key(|c| self.ancestors(c).map_or(0, |a| a.len()));
+        Some(Comparison {
+            status,
+            ahead_by: ahead.len(),
+            behind_by: behind,
+            merge_base,
+            commits,
+        })
+    }
+
+    /// The newest status of each context on `sha`, newest first.
+    pub fn latest_statuses(&self, sha: &str) -> Vec<&Status> {
+        let mut seen = BTreeSet::new();
+        self.statuses
+            .iter()
+            .rev()
+            .filter(|s| s.sha == sha && seen.insert(s.context.clone()))
+            .collect()
+    }
+
+    pub fn take_fault(&mut self, operation: &str) -> Option<Fault> {
+        self.faults
+            .iter_mut()
+            .find(|(id, _, n)| id == operation && *n > 0)
+            .map(|f| {
+                f.2 -= 1;
+                f.1.clone()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph() -> State {
+        // a - b - c (main)
+        //      \
+        //       d     (a branch off b)
+        let mut s = State::default();
+        s.add_commit("a", &[]);
+        s.add_commit("b", &["a".into()]);
+        s.add_commit("c", &["b".into()]);
+        s.add_commit("d", &["b".into()]);
+        s
+    }
+
+    #[test]
+    fn compare_reports_each_relation() {
+        let s = graph();
+        assert_eq!(s.compare("c", "c").map(|c| c.status), Some("identical"));
+        let ahead = s.compare("a", "c").expect("known");
+        assert_eq!(
+            (ahead.status, ahead.ahead_by, ahead.behind_by),
+            ("ahead", 2, 0)
+        );
+        assert_eq!(ahead.commits, vec!["b".to_string(), "c".to_string()]);
+        let behind = s.compare("c", "a").expect("known");
+        assert_eq!((behind.status, behind.behind_by), ("behind", 2));
+        let diverged = s.compare("c", "d").expect("known");
+        assert_eq!(
+            (diverged.status, diverged.ahead_by, diverged.behind_by),
+            ("diverged", 1, 1)
+        );
+        assert_eq!(diverged.merge_base.as_deref(), Some("b"));
+        assert_eq!(s.compare("c", "zzz"), None);
+    }
+
+    #[test]
+    fn merging_moves_the_base_branch_to_a_merge_commit() {
+        let mut s = graph();
+        s.branches.insert("main".into(), "c".into());
+        s.add_pull(Pull {
+            number: 4,
+            author: "alice".into(),
+            head_sha: "d".into(),
+            base_ref: "main".into(),
+            merged: false,
+            merge_commit_sha: None,
+        });
+        assert_eq!(s.merge_pull(4, "m"), Ok(()));
+        assert_eq!(s.commits["m"], ["c".to_string(), "d".to_string()]);
+        assert_eq!(s.resolve("main"), "m");
+        let pr = &s.pulls[&4];
+        assert_eq!((pr.state.as_str(), pr.pull.merged), ("closed", true));
+        assert_eq!(pr.pull.merge_commit_sha.as_deref(), Some("m"));
+        assert!(pr.merged_at.is_some());
+        assert_eq!(s.compare("c", "m").map(|c| c.status), Some("ahead"));
+        assert!(s.merge_pull(4, "n").is_err(), "twice");
+        assert!(s.merge_pull(5, "n").is_err(), "unknown");
+    }
+
+    #[test]
+    fn latest_status_per_context_wins() {
+        let mut s = State::default();
+        for (state, context) in [("pending", "x"), ("success", "x"), ("failure", "y")] {
+            let id = s.next_id();
+            s.statuses.push(Status {
+                id,
+                sha: "a".into(),
+                state: state.into(),
+                context: context.into(),
+                description: None,
+                target_url: None,
+                created_at: now(),
+            });
+        }
+        let latest: Vec<(&str, &str)> = s
+            .latest_statuses("a")
+            .iter()
+            .map(|s| (s.context.as_str(), s.state.as_str()))
+            .collect();
+        assert_eq!(latest, vec![("y", "failure"), ("x", "success")]);
+    }
+}

@@ -1,0 +1,498 @@
+//! `tfpromote apply --env NAME`: the gates in order (order, no regression, approval), a
+//! re-plan with the apply role, the plan-change gate against what reviewers saw, then the
+//! saved plan applied. Every step is recorded: the commit status `tfpromote/<env>`, a
+//! GitHub Deployment, the tracker row and the job summary.
+
+use std::sync::Arc;
+
+use crate::actions;
+use crate::aws::RoleKind;
+use crate::cli::ApplyArgs;
+use crate::config::{Config, Environment};
+use crate::context::Context;
+use crate::gate::approval::{self, Policy};
+use crate::gate::plan_change::{self, Current, Reviewed};
+use crate::gate::{Fact, Refusal, Verdict, order, regression};
+use crate::github::GitHub;
+use crate::github::deployments::{APPLY_TASK, DeployState};
+use crate::github::publish::{RowUpdate, post_status_or_warn, tracker_options};
+use crate::github::pulls::merged_pr_of;
+use crate::github::statuses::State;
+use crate::pipeline::{self, PlanOptions};
+use crate::render::markdown;
+use crate::terraform::output::OutputSink;
+use crate::terraform::{Terraform, signals};
+use crate::tracker::Status;
+use crate::{Error, Result};
+
+pub async fn run(config: Arc<Config>, context: &Context, args: &ApplyArgs) -> Result<()> {
+    let env = super::environment(&config, &args.env)?;
+    let ladder = Ladder::new(config.clone(), context).await?;
+    ladder.apply(&env).await
+}
+
+/// What every apply of one commit shares: the config, the run, GitHub, the commit and the
+/// pull request that brought it.
+pub struct Ladder<'a> {
+    pub config: Arc<Config>,
+    pub context: &'a Context,
+    pub gh: GitHub,
+    pub sha: String,
+    /// The merged pull request behind the commit, for its tracker (none: nothing to show).
+    pub pr: Option<u64>,
+    pub terraform: Terraform,
+}
+
+impl<'a> Ladder<'a> {
+    pub async fn new(config: Arc<Config>, context: &'a Context) -> Result<Ladder<'a>> {
+        if context.is_pull_request() {
+            return Err(Error::Usage(
+                "apply runs after the merge (push to main or workflow_dispatch), never on a pull request: pull requests only plan".into(),
+            ));
+        }
+        let (gh, sha) = super::github_and_sha(context, "apply")?;
+        signals::install();
+        let terraform = super::terraform_for(&config).await?;
+        // The tracker lives on the pull request; without one the apply still runs (the
+        // approval and plan-change gates will say what is missing).
+        let pr = match gh.pulls_for_commit(&sha).await {
+            Ok(list) => merged_pr_of(&list, &sha),
+            Err(e) => {
+                tracing::warn!("cannot look up the pull request of {sha}: {e}");
+                None
+            }
+        };
+        Ok(Ladder {
+            config,
+            context,
+            gh,
+            sha,
+            pr,
+            terraform,
+        })
+    }
+
+    /// One environment through its gates and, when they allow, applied.
+    pub async fn apply(&self, env: &Environment) -> Result<()> {
+        let name = env.name.as_str();
+        eprintln!(
+            "tfpromote: {name}: checking the gates for {}",
+            short(&self.sha)
+        );
+        if let Err(refusal) = self.gates(env).await {
+            return Err(self.refused(env, refusal).await);
+        }
+
+        let mut prepared =
+            pipeline::prepare(&self.config, env, RoleKind::Apply, &self.terraform).await?;
+        let sink = OutputSink::buffered();
+        let planned = prepared
+            .plan(
+                PlanOptions {
+                    destroy: false,
+                    lock: true,
+                },
+                &sink,
+            )
+            .await;
+        let lines = sink.take();
+        let log_dir = self.context.log_dir.as_deref();
+        super::log::print_or_file(
+            log_dir,
+            &format!("{name}-plan"),
+            &lines,
+            &prepared.redactor,
+            planned.is_err(),
+        );
+        let saved = match planned {
+            Ok(saved) => saved,
+            Err(e) => return Err(self.failed(env, &e, &prepared.redactor).await),
+        };
+
+        let current = Current {
+            fingerprint: saved.summary.fingerprint.clone(),
+            changes: saved.summary.change_digests(),
+        };
+        match plan_change::check(
+            name,
+            env.plan_change_policy(),
+            self.reviewed(name).await,
+            &current,
+        ) {
+            Verdict::Allow => {}
+            Verdict::Warn(lines) => {
+                let text = format!(
+                    "{name}: the plan changed since review (on_plan_change: warn), applying anyway:\n  - {}",
+                    lines.join("\n  - ")
+                );
+                eprintln!("tfpromote: {text}");
+                actions::annotate(
+                    actions::Level::Warning,
+                    &format!("tfpromote: {name} plan changed since review"),
+                    &lines.join("; "),
+                );
+                summary(&format!(
+                    "> [!WARNING]\n> **{name}**: the plan changed since review; applied anyway (`on_plan_change: warn`):\n{}\n",
+                    bullets(&lines)
+                ));
+            }
+            Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
+        }
+
+        let block = prepared
+            .redactor
+            .redact(&markdown::environment_block(
+                name,
+                &saved.summary,
+                crate::render::STEP_SUMMARY_BUDGET / 4,
+            ))
+            .into_owned();
+        self.record(
+            name,
+            State::Pending,
+            &format!("applying {}", short_fp(&saved.summary.fingerprint)),
+        )
+        .await?;
+        self.tracker(name, Status::Applying, None, &prepared.redactor)
+            .await;
+        let deployment = self
+            .deployment_start(name, &saved.summary.fingerprint, env)
+            .await;
+
+        let sink = OutputSink::buffered();
+        let applied = prepared.apply(&saved, &sink).await;
+        let lines = sink.take();
+        super::log::print_or_file(
+            log_dir,
+            &format!("{name}-apply"),
+            &lines,
+            &prepared.redactor,
+            applied.is_err(),
+        );
+        match applied {
+            Ok(()) => {
+                let fp = short_fp(&saved.summary.fingerprint);
+                self.record(name, State::Success, &format!("applied {fp}"))
+                    .await?;
+                self.deployment_end(deployment, DeployState::Success, &format!("applied {fp}"))
+                    .await;
+                self.tracker(name, Status::Applied, None, &prepared.redactor)
+                    .await;
+                summary(&format!(
+                    "### ✅ {name}: applied at `{}`\n\n{block}",
+                    short(&self.sha)
+                ));
+                eprintln!(
+                    "tfpromote: {name}: applied {} at {}",
+                    saved.summary.fingerprint,
+                    short(&self.sha)
+                );
+                Ok(())
+            }
+            Err(e) => {
+                self.deployment_end(deployment, DeployState::Failure, "apply failed")
+                    .await;
+                Err(self.failed(env, &e, &prepared.redactor).await)
+            }
+        }
+    }
+
+    /// Order, no regression and approval, in that order; the first refusal wins.
+    async fn gates(&self, env: &Environment) -> Result<(), Refusal> {
+        let name = env.name.as_str();
+        let previous = match self
+            .config
+            .environments
+            .iter()
+            .position(|e| e.name == env.name)
+        {
+            Some(i) if i > 0 => Some(self.config.environments[i - 1].name.as_str()),
+            _ => None,
+        };
+        let previous_fact = match previous {
+            Some(prev) => Some((prev, self.gh.previous_record(&self.sha, prev).await)),
+            None => None,
+        };
+        order::check(name, &self.sha, previous_fact)?;
+
+        let last = self.gh.last_applied_fact(name).await;
+        let comparison = match &last {
+            Fact::Known(Some(base)) if *base != self.sha => {
+                Some(self.gh.compare_fact(base, &self.sha).await)
+            }
+            _ => None,
+        };
+        regression::check(name, &self.sha, last, |_| {
+            comparison.unwrap_or_else(|| Fact::Unknown("no comparison was made".into()))
+        })?;
+
+        if let Some(rule) = &env.approval {
+            let policy = Policy {
+                required: rule.required.0,
+                from: rule.from.clone(),
+                allow_stale: rule.allow_stale,
+            };
+            let pull = self.gh.merged_pull(&self.sha).await;
+            let (reviews, members) = match &pull {
+                Fact::Known(Some(p)) => {
+                    let reviews = self.gh.review_facts(p.number).await;
+                    let logins: Vec<String> = match &reviews {
+                        Fact::Known(r) => approval::latest_approvals(r, &p.author)
+                            .into_iter()
+                            .map(|(l, _)| l)
+                            .collect(),
+                        Fact::Unknown(_) => Vec::new(),
+                    };
+                    let teams = approval::teams(&policy.from, &self.gh.repo.owner);
+                    (reviews, self.gh.memberships(&teams, &logins).await)
+                }
+                _ => (Fact::Known(Vec::new()), Default::default()),
+            };
+            approval::check(
+                name,
+                &self.sha,
+                &policy,
+                pull,
+                reviews,
+                &self.gh.repo.owner,
+                |org, slug, login| {
+                    members
+                        .get(&(
+                            org.to_string(),
+                            slug.to_string(),
+                            login.to_ascii_lowercase(),
+                        ))
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            Fact::Unknown(format!(
+                                "membership of {login} in {org}/{slug} was not looked up"
+                            ))
+                        })
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// What the tracker recorded for `env` when the pull request was planned.
+    async fn reviewed(&self, env: &str) -> Fact<Option<Reviewed>> {
+        let Some(pr) = self.pr else {
+            return Fact::Known(None);
+        };
+        let options = tracker_options(&self.config, self.context);
+        match self.gh.read_tracker(pr, &options).await {
+            Err(e) => Fact::Unknown(e.to_string()),
+            Ok(None) => Fact::Known(None),
+            Ok(Some(t)) => Fact::Known(t.data.envs.get(env).and_then(|r| {
+                Some(Reviewed {
+                    fingerprint: r.fingerprint.clone()?,
+                    changes: r.changes.clone(),
+                    commit: r.commit.clone(),
+                })
+            })),
+        }
+    }
+
+    /// Prints and records a refusal everywhere; returns the error that exits with 3.
+    async fn refused(&self, env: &Environment, refusal: Refusal) -> Error {
+        let name = env.name.as_str();
+        eprintln!("tfpromote: {refusal}");
+        summary(&format!(
+            "### ⛔ {name}: refused by the {} gate\n\n{}\n**Next:** {}\n",
+            refusal.rule,
+            bullets(&refusal.facts),
+            refusal.next
+        ));
+        if let Err(e) = self
+            .gh
+            .set_status(
+                &self.sha,
+                name,
+                State::Error,
+                &refusal.short(),
+                self.context.run_url().as_deref(),
+            )
+            .await
+        {
+            eprintln!("tfpromote: {name}: could not record the refusal as a status: {e}");
+        }
+        let status = if refusal.rule == "approval" {
+            Status::WaitingForApproval
+        } else {
+            Status::Blocked
+        };
+        self.tracker(
+            name,
+            status,
+            Some(&refusal.short()),
+            &self.terraform.redactor().clone(),
+        )
+        .await;
+        Error::from(refusal)
+    }
+
+    /// Records a failed plan or apply; returns the error to exit with.
+    async fn failed(
+        &self,
+        env: &Environment,
+        error: &Error,
+        redactor: &crate::redact::Redactor,
+    ) -> Error {
+        let name = env.name.as_str();
+        let interrupted = matches!(error, Error::Interrupted)
+            || matches!(error, Error::Terraform(e) if e.interrupted);
+        let text = redactor.redact(&error.to_string()).into_owned();
+        let excerpt = excerpt(&text);
+        let description = if interrupted {
+            "interrupted; the state lock was released".to_string()
+        } else {
+            format!("failed: {excerpt}")
+        };
+        if let Err(e) = self
+            .gh
+            .set_status(
+                &self.sha,
+                name,
+                State::Failure,
+                &description,
+                self.context.run_url().as_deref(),
+            )
+            .await
+        {
+            eprintln!("tfpromote: {name}: could not record the failure as a status: {e}");
+        }
+        self.tracker(name, Status::Failed, Some(&description), redactor)
+            .await;
+        summary(&format!(
+            "### ❌ {name}: {}\n\n```text\n{}\n```\n",
+            if interrupted {
+                "interrupted"
+            } else {
+                "apply failed"
+            },
+            text.chars()
+                .rev()
+                .take(4000)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+        ));
+        if interrupted {
+            Error::Interrupted
+        } else {
+            Error::Multiple(vec![format!("{name}: {text}")])
+        }
+    }
+
+    async fn record(&self, env: &str, state: State, description: &str) -> Result<()> {
+        self.gh
+            .set_status(
+                &self.sha,
+                env,
+                state,
+                description,
+                self.context.run_url().as_deref(),
+            )
+            .await
+            .map_err(Error::from)
+    }
+
+    async fn tracker(
+        &self,
+        env: &str,
+        status: Status,
+        note: Option<&str>,
+        redactor: &crate::redact::Redactor,
+    ) {
+        let note = note.map(|n| redactor.redact(n).into_owned());
+        let row = RowUpdate {
+            env,
+            status,
+            note: note.as_deref(),
+        };
+        post_status_or_warn(&self.gh, &self.config, self.context, self.pr, row, redactor).await;
+    }
+
+    async fn deployment_start(
+        &self,
+        env: &str,
+        fingerprint: &str,
+        config_env: &Environment,
+    ) -> Option<u64> {
+        let production = config_env.approval.is_some();
+        match self
+            .gh
+            .create_deployment(&self.sha, env, APPLY_TASK, Some(fingerprint), production)
+            .await
+        {
+            Ok(d) => {
+                if let Err(e) = self
+                    .gh
+                    .set_deployment_status(
+                        d.id,
+                        DeployState::InProgress,
+                        "applying",
+                        self.context.run_url().as_deref(),
+                    )
+                    .await
+                {
+                    tracing::warn!("deployment status: {e}");
+                }
+                Some(d.id)
+            }
+            Err(e) => {
+                eprintln!("tfpromote: {env}: could not record a deployment: {e}");
+                None
+            }
+        }
+    }
+
+    async fn deployment_end(&self, id: Option<u64>, state: DeployState, description: &str) {
+        if let Some(id) = id
+            && let Err(e) = self
+                .gh
+                .set_deployment_status(id, state, description, self.context.run_url().as_deref())
+                .await
+        {
+            eprintln!("tfpromote: could not record the deployment's outcome: {e}");
+        }
+    }
+}
+
+fn summary(markdown: &str) {
+    if let Err(e) = actions::append_step_summary(markdown) {
+        eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
+    }
+}
+
+fn bullets(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("> - {}\n", l.replace('\n', " ")))
+        .collect()
+}
+
+fn short(sha: &str) -> &str {
+    crate::gate::short_sha(sha)
+}
+
+fn short_fp(fp: &str) -> &str {
+    fp.get(..19).unwrap_or(fp)
+}
+
+/// The last meaningful lines of an error, on one line, short enough for a status.
+fn excerpt(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let tail = lines[lines.len().saturating_sub(2)..].join(" ");
+    let flat: String = tail.chars().take(120).collect();
+    if tail.chars().count() > 120 {
+        format!("{flat}…")
+    } else {
+        flat
+    }
+}

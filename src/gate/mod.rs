@@ -1,0 +1,99 @@
+//! The gates (design.md section 8): one file per rule, each a pure function of facts that
+//! returns allow or a [`Refusal`]. The GitHub edge only fetches facts; a fact it could not
+//! fetch reaches a rule as [`Fact::Unknown`], and a rule that cannot decide refuses.
+
+pub mod approval;
+pub mod destroy;
+pub mod order;
+pub mod plan_change;
+pub mod regression;
+
+use std::fmt;
+
+/// A fact a gate needs, or why it could not be had (GitHub unreachable, no tracker, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact<T> {
+    Known(T),
+    Unknown(String),
+}
+
+impl<T> Fact<T> {
+    pub fn from_result<E: fmt::Display>(result: Result<T, E>) -> Self {
+        match result {
+            Ok(v) => Fact::Known(v),
+            Err(e) => Fact::Unknown(e.to_string()),
+        }
+    }
+}
+
+/// Why a gate said no: which rule, what it saw, and what the user can do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub rule: &'static str,
+    pub env: String,
+    /// The facts the rule saw, one per line, for the log, the job summary and the tracker.
+    pub facts: Vec<String>,
+    pub next: String,
+}
+
+impl Refusal {
+    pub fn new(rule: &'static str, env: &str, facts: Vec<String>, next: impl Into<String>) -> Self {
+        Refusal {
+            rule,
+            env: env.to_string(),
+            facts,
+            next: next.into(),
+        }
+    }
+
+    /// The refusal when a rule's facts could not be fetched: never assume, refuse.
+    pub fn undecidable(rule: &'static str, env: &str, what: &str, why: &str) -> Self {
+        Refusal::new(
+            rule,
+            env,
+            vec![format!("could not read {what}: {why}")],
+            "fix the cause above (token permissions, GitHub availability) and re-run the job; \
+             a gate that cannot read its facts never lets an apply through",
+        )
+    }
+
+    /// One line for a commit status or a tracker note (GitHub caps descriptions at 140).
+    pub fn short(&self) -> String {
+        let first = self.facts.first().map(String::as_str).unwrap_or("");
+        format!("refused by the {} gate: {first}", self.rule)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: refused by the {} gate", self.env, self.rule)?;
+        for fact in &self.facts {
+            writeln!(f, "  - {fact}")?;
+        }
+        write!(f, "  next: {}", self.next)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// A gate's answer: go, go with a warning to show, or a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Allow,
+    Warn(Vec<String>),
+    Refuse(Refusal),
+}
+
+impl Verdict {
+    pub fn from_refusal(result: Result<(), Refusal>) -> Verdict {
+        match result {
+            Ok(()) => Verdict::Allow,
+            Err(r) => Verdict::Refuse(r),
+        }
+    }
+}
+
+/// A commit id shortened for messages.
+pub fn short_sha(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
