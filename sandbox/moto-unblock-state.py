@@ -6,9 +6,11 @@ into moto and before any `terraform init` against the S3 backend:
     AWS_ENDPOINT_URL=http://127.0.0.1:PORT $MOTO_PYTHON sandbox/moto-unblock-state.py BUCKET
 
 Why: the state bucket policy denies every request with aws:SecureTransport=false
-(TLS only). moto 5.2.5 evaluates bucket policies on object requests but ignores
-the Bool condition operator, so that statement becomes an unconditional deny and
-every state read/write returns 403. This removes the policy from moto only; the
+(TLS only), and writes by anyone but a prefix's apply role (aws:PrincipalArn).
+moto 5.2.5 evaluates bucket policies on object requests but ignores those
+conditions, so the statements become unconditional denies and every state
+read/write returns 403. (scripts/iam-test evaluates the policy itself with
+principalmapper.) This removes the policy from moto only; the
 policy itself is still planned and applied by Terraform (and verified to exist
 first). The bootstrap's later destroy treats the missing policy as already gone.
 """

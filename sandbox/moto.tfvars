@@ -14,6 +14,11 @@ s3_use_path_style = true
 enable_eks_addons     = false
 enable_access_entries = false
 
+# moto 5.2.5 gives every EKS cluster the same OIDC issuer URL (one random ID per server
+# process), so the second environment's IRSA provider would fail with EntityAlreadyExists
+# when all three environments live in one moto, as in the sandbox.
+enable_irsa = false
+
 
 # moto delivers S3 server access logs, so the access-log buckets are never empty
 # at destroy time. Real stage/prod keep force_destroy = false on purpose (a

@@ -40,6 +40,18 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Print the promotion ladder of a commit, read from GitHub.
     Status(StatusArgs),
+    /// Create or update the GitHub environments (main-only deployments, required reviewers)
+    /// and the repository's OIDC subject template from the config. Needs an admin token.
+    GithubSetup(GithubSetupArgs),
+    /// Plan every environment at main's commit; keep one issue per drifted environment.
+    Drift,
+}
+
+#[derive(Debug, Args)]
+pub struct GithubSetupArgs {
+    /// Print what would change without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod contract;
+pub mod drift;
 pub mod error;
 pub mod gate;
 pub mod github;
@@ -51,6 +52,10 @@ fn dispatch(cli: Cli) -> Result<()> {
             let config = config::load(&cli.config)?;
             runtime()?.block_on(commands::credentials::run(&config, args))
         }
+        Command::GithubSetup(args) => {
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::github_setup::run(&config, &context, args))
+        }
         Command::Plan(args) => {
             let (config, context) = loaded(&cli)?;
             runtime()?.block_on(commands::plan::run(config, &context, args))
@@ -66,6 +71,10 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Destroy(args) => {
             let (config, context) = loaded(&cli)?;
             runtime()?.block_on(commands::destroy::run(config, &context, args))
+        }
+        Command::Drift => {
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::drift::run(config, &context))
         }
         Command::Status(args) => {
             let (config, context) = loaded(&cli)?;

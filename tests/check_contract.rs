@@ -223,6 +223,74 @@ fn each_broken_rule_fails_with_its_message() {
             ],
         ),
         (
+            "a module that creates roles without the boundary",
+            |r| {
+                edit(
+                    r,
+                    "dev",
+                    "main.tf",
+                    "  kubernetes_version = var.kubernetes_version\n\n  permissions_boundary = local.permissions_boundary\n",
+                    "  kubernetes_version = var.kubernetes_version\n",
+                )
+            },
+            &[
+                "dev:",
+                "main.tf",
+                "module \"eks\" creates IAM roles without a permissions_boundary",
+                "permissions_boundary_arns",
+            ],
+        ),
+        (
+            "another environment's boundary",
+            |r| {
+                edit(
+                    r,
+                    "stage",
+                    "main.tf",
+                    "policy/${var.project}-boundary-${var.env}",
+                    "policy/${var.project}-boundary-prod",
+                )
+            },
+            &[
+                "stage:",
+                "main.tf",
+                "module \"vpc\": permissions_boundary \"arn:aws:iam::111111111111:policy/mlops-boundary-prod\" is not the `stage` environment's boundary",
+            ],
+        ),
+        (
+            "a role resource without the boundary",
+            |r| {
+                let path = env_file(r, "prod", "main.tf");
+                let mut text = std::fs::read_to_string(&path).expect("read");
+                text.push_str(
+                    "\nresource \"aws_iam_role\" \"extra\" {\n  name               = \"mlops-prod-extra\"\n  assume_role_policy = \"{}\"\n}\n",
+                );
+                std::fs::write(&path, text).expect("write");
+            },
+            &[
+                "prod:",
+                "main.tf",
+                "resource \"aws_iam_role\" \"extra\" creates IAM roles without a permissions_boundary",
+            ],
+        ),
+        (
+            "another environment's apply role as cluster admin",
+            |r| {
+                edit(
+                    r,
+                    "dev",
+                    "main.tf",
+                    "role/${var.project}-gha-apply-${var.env}",
+                    "role/${var.project}-gha-apply-prod",
+                )
+            },
+            &[
+                "dev:",
+                "main.tf",
+                "local.apply_role_arn \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not the `dev` environment's apply role",
+            ],
+        ),
+        (
             "unparsable file",
             |r| {
                 std::fs::write(

@@ -12,21 +12,62 @@ resource "aws_kms_key" "state" {
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_in_days
 
-  # Access is granted through IAM policies (the CI roles' inline policies).
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "AccountAdministration"
-      Effect    = "Allow"
-      Principal = { AWS = "arn:aws:iam::${var.account_id}:root" }
-      Action    = "kms:*"
-      Resource  = "*"
-    }]
-  })
+  # The key policy is aws_kms_key_policy.state below: it names the CI roles, which
+  # are created after the key.
 
   lifecycle {
     prevent_destroy = true
   }
+}
+
+# Named administrators and users instead of "the account root": IAM policies alone
+# cannot grant use of this key. Only the break-glass principals may delete it,
+# disable it or change this policy (which also keeps them from locking themselves
+# out: the policy always names them).
+resource "aws_kms_key_policy" "state" {
+  key_id = aws_kms_key.state.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "KeyAdministrators"
+        Effect    = "Allow"
+        Principal = { AWS = var.break_glass_principal_arns }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "ApplyRolesUseKey"
+        Effect    = "Allow"
+        Principal = { AWS = [for e in var.environments : aws_iam_role.apply[e].arn] }
+        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "PlanRoleReadsState"
+        Effect    = "Allow"
+        Principal = { AWS = aws_iam_role.plan.arn }
+        Action    = ["kms:Decrypt", "kms:DescribeKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "DenyKeyChangesExceptBreakGlass"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:PutKeyPolicy",
+          "kms:ScheduleKeyDeletion",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource  = "*"
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
+      },
+    ]
+  })
 }
 
 resource "aws_kms_alias" "state" {
@@ -111,18 +152,97 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
   depends_on = [aws_s3_bucket_versioning.state]
 }
 
+locals {
+  # Who may write each state prefix: that environment's apply role; the
+  # bootstrap's prefix only the break-glass principals (who may write everywhere).
+  state_prefix_writers = merge(
+    { for e in var.environments : e => concat([local.apply_role_arn[e]], var.break_glass_principal_arns) },
+    { bootstrap = var.break_glass_principal_arns },
+  )
+}
+
 resource "aws_s3_bucket_policy" "state" {
   bucket = aws_s3_bucket.state.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = { AWS = "*" }
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
+    Statement = concat(
+      [
+        {
+          Sid       = "DenyInsecureTransport"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "s3:*"
+          Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+          Condition = { Bool = { "aws:SecureTransport" = "false" } }
+        },
+      ],
+      [
+        for p, writers in local.state_prefix_writers : {
+          Sid       = "OnlyOwnerWrites${title(p)}State"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = ["s3:PutObject", "s3:DeleteObject", "s3:RestoreObject"]
+          Resource  = "${aws_s3_bucket.state.arn}/${p}/*"
+          Condition = { ArnNotEquals = { "aws:PrincipalArn" = writers } }
+        }
+      ],
+      [
+        {
+          Sid         = "DenyWritesOutsideStatePrefixes"
+          Effect      = "Deny"
+          Principal   = { AWS = "*" }
+          Action      = ["s3:PutObject", "s3:DeleteObject", "s3:RestoreObject"]
+          NotResource = [for p in local.state_prefixes : "${aws_s3_bucket.state.arn}/${p}/*"]
+          Condition   = { ArnNotEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
+        },
+        {
+          # Old versions are the way back from a bad apply; only expiry removes them.
+          Sid       = "DenyVersionDeletes"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
+          Resource  = "${aws_s3_bucket.state.arn}/*"
+          Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
+        },
+        {
+          # An access point would be a second door with its own policy.
+          Sid       = "DenyAccessPoints"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "s3:*"
+          Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+          Condition = { Null = { "s3:DataAccessPointArn" = "false" } }
+        },
+        {
+          # Writes may not name another key or another encryption; a write
+          # without these headers gets the bucket default, which is this key.
+          # (A deny on a missing header would also refuse writes that rely on
+          # the default, e.g. lock files.)
+          Sid       = "RequireStateKey"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "s3:PutObject"
+          Resource  = "${aws_s3_bucket.state.arn}/*"
+          Condition = {
+            StringNotEquals = {
+              "s3:x-amz-server-side-encryption-aws-kms-key-id" = [aws_kms_key.state.arn, aws_kms_alias.state.arn]
+            }
+            Null = { "s3:x-amz-server-side-encryption-aws-kms-key-id" = "false" }
+          }
+        },
+        {
+          Sid       = "RequireKmsEncryption"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "s3:PutObject"
+          Resource  = "${aws_s3_bucket.state.arn}/*"
+          Condition = {
+            StringNotEquals = { "s3:x-amz-server-side-encryption" = "aws:kms" }
+            Null            = { "s3:x-amz-server-side-encryption" = "false" }
+          }
+        },
+      ],
+    )
   })
 
   depends_on = [aws_s3_bucket_public_access_block.state]

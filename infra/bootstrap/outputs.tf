@@ -45,3 +45,8 @@ output "backend_config" {
     }
   }
 }
+
+output "permissions_boundary_arns" {
+  description = "Permissions boundary per environment: every role the environment creates must carry it (the environments' permissions_boundary input)."
+  value       = { for e, p in aws_iam_policy.boundary : e => p.arn }
+}

@@ -7,6 +7,10 @@ github_repo       = "mlops-platform"
 environments      = ["dev", "stage", "prod"]
 state_bucket_name = "mlops-platform-tfstate-111111111111"
 
+# Who applies this root (and alone may write its state, administer the state key
+# and delete old state versions). Use a dedicated administrator role.
+break_glass_principal_arns = ["arn:aws:iam::111111111111:role/platform-admin"]
+
 tags = {
   Owner = "platform-team"
 }

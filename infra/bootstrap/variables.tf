@@ -60,6 +60,49 @@ variable "main_branch" {
   }
 }
 
+variable "apply_workflow_file" {
+  description = "Workflow file (in .github/workflows) whose jobs on the main branch may assume the apply roles."
+  type        = string
+  default     = "promote.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.apply_workflow_file))
+    error_message = "apply_workflow_file must be a file name such as promote.yml (no path, no wildcards)."
+  }
+}
+
+variable "destroy_workflow_file" {
+  description = "Workflow file (in .github/workflows) whose jobs on the main branch may assume the apply roles to destroy."
+  type        = string
+  default     = "destroy.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.destroy_workflow_file))
+    error_message = "destroy_workflow_file must be a file name such as destroy.yml (no path, no wildcards)."
+  }
+}
+
+variable "plan_workflow_files" {
+  description = "Workflow files (in .github/workflows) whose pull-request and main-branch jobs may assume the plan role."
+  type        = list(string)
+  default     = ["pr-plan.yml", "drift.yml"]
+
+  validation {
+    condition     = length(var.plan_workflow_files) > 0 && alltrue([for f in var.plan_workflow_files : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", f))])
+    error_message = "plan_workflow_files must list file names such as pr-plan.yml (no path, no wildcards)."
+  }
+}
+
+variable "break_glass_principal_arns" {
+  description = "IAM principals (the administrators who apply this bootstrap) that alone may write the bootstrap state, administer the state KMS key and bypass the state bucket's per-environment write rules."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.break_glass_principal_arns) > 0 && alltrue([for a in var.break_glass_principal_arns : can(regex("^arn:aws[a-z-]*:(iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+|sts::[0-9]{12}:assumed-role/[A-Za-z0-9+=,.@_-]+/[A-Za-z0-9+=,.@_-]+)$", a))])
+    error_message = "break_glass_principal_arns must list at least one IAM role or user ARN (no wildcards), e.g. arn:aws:iam::111111111111:role/platform-admin."
+  }
+}
+
 variable "environments" {
   description = "Environments that get an apply role and a state prefix (\"<env>/terraform.tfstate\"), in promotion order."
   type        = list(string)

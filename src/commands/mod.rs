@@ -4,6 +4,8 @@ pub mod apply;
 pub mod check;
 pub mod credentials;
 pub mod destroy;
+pub mod drift;
+pub mod github_setup;
 pub mod log;
 pub mod plan;
 pub mod promote;

@@ -31,10 +31,10 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     }
     signals::install();
     let terraform = Arc::new(super::terraform_for(&config).await?);
-    // A pull request's plan changes nothing; the plan role need not touch lock files.
+    // A plan changes nothing, and the plan role may not write lock files.
     let options = PlanOptions {
         destroy: false,
-        lock: !context.is_pull_request() || config.terraform.lock_pr_plans,
+        lock: config.terraform.lock_plans,
     };
 
     // Output is held until the plan JSON is read: only then are all secret values known,

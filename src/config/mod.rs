@@ -47,9 +47,9 @@ pub struct TerraformSettings {
     pub min_version: MinVersion,
     pub lock_timeout: HumanDuration,
     pub parallelism: Parallelism,
-    /// Take the state lock for plans on pull requests too. Off by default: such a plan
-    /// changes nothing, and the plan role should not be able to write lock files.
-    pub lock_pr_plans: bool,
+    /// Take the state lock for `plan` and `drift` too. Off by default: a plan changes
+    /// nothing, and the plan role may not write lock files (apply and destroy always lock).
+    pub lock_plans: bool,
     /// Terraform's plugin cache, relative to the config file. Default: the cache Terraform is
     /// configured with (`TF_PLUGIN_CACHE_DIR`, CLI config), else tfpromote's own.
     pub plugin_cache: Option<PathBuf>,
@@ -63,7 +63,7 @@ impl Default for TerraformSettings {
             lock_timeout: HumanDuration(Duration::from_secs(300)),
             parallelism: Parallelism::default(),
             plugin_cache: None,
-            lock_pr_plans: false,
+            lock_plans: false,
         }
     }
 }

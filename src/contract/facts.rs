@@ -36,6 +36,24 @@ pub struct EnvFacts {
     pub required_version: Option<String>,
     /// Provider local name -> `source version` constraint.
     pub providers: BTreeMap<String, String>,
+    /// Everything in the root that creates IAM roles (the VPC and EKS module calls,
+    /// `aws_iam_role` resources), with the permissions boundary it passes.
+    pub role_creators: Vec<RoleCreator>,
+    /// `local.apply_role_arn`: the apply role the root makes cluster admin.
+    pub apply_role_arn: Option<String>,
+}
+
+/// One module call or resource that creates IAM roles.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleCreator {
+    /// `module "eks"` or `resource "aws_iam_role" "x"`, as written in the file.
+    pub what: String,
+    /// The file it is declared in.
+    pub file: String,
+    /// Whether a `permissions_boundary` argument is written at all.
+    pub has_boundary: bool,
+    /// Its value, when it evaluates to a string.
+    pub boundary: Option<String>,
 }
 
 /// Reads every `.tf` file and `terraform.tfvars` of `dir`.
@@ -63,7 +81,11 @@ pub fn read(name: &str, dir: &Path) -> EnvFacts {
     tf_files.sort();
     for path in &tf_files {
         if let Some(body) = parse_file(path, &mut facts) {
-            bodies.push(body);
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            bodies.push((file, body));
         }
     }
     let tfvars = dir.join("terraform.tfvars");
@@ -73,16 +95,19 @@ pub fn read(name: &str, dir: &Path) -> EnvFacts {
         None
     };
 
-    let ctx = context(&bodies, tfvars.as_ref());
-    for body in &bodies {
+    let only_bodies: Vec<Body> = bodies.iter().map(|(_, b)| b.clone()).collect();
+    let ctx = context(&only_bodies, tfvars.as_ref());
+    for (file, body) in &bodies {
         for block in body.blocks() {
             match block.identifier() {
                 "terraform" => read_terraform_block(block.body(), &ctx, &mut facts),
-                "module" => read_module(block, &ctx, &mut facts),
+                "module" => read_module(block, file, &ctx, &mut facts),
+                "resource" => read_resource(block, file, &ctx, &mut facts),
                 _ => {}
             }
         }
     }
+    facts.apply_role_arn = ctx_local_string(&ctx, "apply_role_arn");
     facts
 }
 
@@ -230,8 +255,40 @@ fn read_backend(block: &Block, ctx: &Context, facts: &mut EnvFacts) {
     });
 }
 
+/// A local's string value, read back by evaluating `local.NAME`.
+fn ctx_local_string(ctx: &Context, name: &str) -> Option<String> {
+    let expr: Expression = format!("local.{name}").parse::<hcl::Expression>().ok()?;
+    match expr.evaluate(ctx).ok()? {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn role_creator(what: String, file: &str, body: &Body, ctx: &Context) -> RoleCreator {
+    RoleCreator {
+        what,
+        file: file.to_string(),
+        has_boundary: attribute(body, "permissions_boundary").is_some(),
+        boundary: eval_string(body, "permissions_boundary", ctx),
+    }
+}
+
+/// `aws_iam_role` resources declared in the root itself.
+fn read_resource(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
+    let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+    if let [kind @ "aws_iam_role", name] = labels.as_slice() {
+        facts.role_creators.push(role_creator(
+            format!("resource \"{kind}\" \"{name}\""),
+            file,
+            block.body(),
+            ctx,
+        ));
+    }
+}
+
 /// The VPC and EKS modules are recognised by their source path (`.../modules/vpc`).
-fn read_module(block: &Block, ctx: &Context, facts: &mut EnvFacts) {
+/// Both create IAM roles (flow logs; control plane and nodes).
+fn read_module(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
     let body = block.body();
     let source = eval_string(body, "source", ctx).unwrap_or_default();
     let kind = source
@@ -243,5 +300,11 @@ fn read_module(block: &Block, ctx: &Context, facts: &mut EnvFacts) {
         "vpc" => facts.vpc_cidr = eval_string(body, "cidr", ctx),
         "eks" => facts.cluster_name = eval_string(body, "name", ctx),
         _ => {}
+    }
+    if matches!(kind, "vpc" | "eks") {
+        let label = block.labels().first().map(|l| l.as_str()).unwrap_or("");
+        facts
+            .role_creators
+            .push(role_creator(format!("module \"{label}\""), file, body, ctx));
     }
 }

@@ -3,9 +3,10 @@
 //! purely, whether environments stay isolated.
 
 pub mod facts;
+mod iam;
 pub mod rules;
 
-pub use facts::{Backend, EnvFacts};
+pub use facts::{Backend, EnvFacts, RoleCreator};
 pub use rules::{Violation, check};
 
 /// The files every environment root must have, so all roots read alike.

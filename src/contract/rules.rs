@@ -26,6 +26,8 @@ pub fn check(envs: &[EnvFacts]) -> Vec<Violation> {
     for env in envs {
         files(env, &mut out);
         backend(env, &mut out);
+        super::iam::permissions_boundaries(env, &mut out);
+        super::iam::own_apply_role(env, &mut out);
     }
     shared_state_keys(envs, &mut out);
     overlapping_cidrs(envs, &mut out);
@@ -34,7 +36,7 @@ pub fn check(envs: &[EnvFacts]) -> Vec<Violation> {
     out
 }
 
-fn violation(out: &mut Vec<Violation>, env: &EnvFacts, file: &str, message: String) {
+pub(super) fn violation(out: &mut Vec<Violation>, env: &EnvFacts, file: &str, message: String) {
     out.push(Violation {
         env: env.name.clone(),
         file: env.dir.join(file).display().to_string(),

@@ -48,6 +48,7 @@ pub enum Method {
     Get,
     Post,
     Patch,
+    Put,
     Delete,
 }
 
@@ -57,6 +58,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Patch => "PATCH",
+            Method::Put => "PUT",
             Method::Delete => "DELETE",
         }
     }
@@ -211,6 +213,7 @@ impl GitHub {
             Method::Get => gh._get(route).await,
             Method::Post => gh._post(route, body).await,
             Method::Patch => gh._patch(route, body).await,
+            Method::Put => gh._put(route, body).await,
             Method::Delete => gh._delete(route, body).await,
         }
         .map_err(|e| error_chain(&e))?;

@@ -1,6 +1,7 @@
 //! Shared test helpers: paths, the binary under test, and the real peers from scripts/setup.
 #![allow(dead_code)]
 
+pub mod action_runner;
 pub mod github_fake;
 pub mod moto;
 pub mod oidc;

@@ -5,6 +5,10 @@ locals {
   # Role assumed by this environment's apply job (created by infra/bootstrap).
   apply_role_arn = "arn:aws:iam::${var.account_id}:role/${var.project}-gha-apply-${var.env}"
 
+  # Every role this environment creates carries the bootstrap's boundary for it;
+  # the apply role cannot create a role without it.
+  permissions_boundary = "arn:aws:iam::${var.account_id}:policy/${var.project}-boundary-${var.env}"
+
   cluster_admins = merge(
     { gha-apply = local.apply_role_arn },
     { for i, arn in var.cluster_admin_role_arns : "admin-${i}" => arn },
@@ -48,6 +52,22 @@ resource "aws_kms_key" "this" {
           }
         }
       },
+      {
+        # Use stays with IAM (the statement above); deleting, disabling or
+        # re-policying the key is for this environment's apply role and the
+        # named admins only, whatever their IAM policies say.
+        Sid       = "DenyKeyChangesExceptEnvironmentAdmins"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action = [
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:PutKeyPolicy",
+          "kms:ScheduleKeyDeletion",
+        ]
+        Resource  = "*"
+        Condition = { ArnNotEquals = { "aws:PrincipalArn" = concat([local.apply_role_arn], var.cluster_admin_role_arns) } }
+      },
     ]
   })
 }
@@ -71,6 +91,8 @@ module "vpc" {
   single_nat_gateway = var.single_nat_gateway
   cluster_name       = local.cluster_name
 
+  permissions_boundary = local.permissions_boundary
+
   enable_flow_log                                 = true
   flow_log_traffic_type                           = "ALL"
   flow_log_cloudwatch_log_group_retention_in_days = var.log_retention_days
@@ -86,6 +108,8 @@ module "eks" {
 
   name               = local.cluster_name
   kubernetes_version = var.kubernetes_version
+
+  permissions_boundary = local.permissions_boundary
 
   vpc_id     = module.vpc.vpc_id
   subnet_ids = module.vpc.private_subnets
@@ -103,7 +127,7 @@ module "eks" {
     resources        = ["secrets"]
   }
 
-  enable_irsa         = true
+  enable_irsa         = var.enable_irsa
   authentication_mode = "API"
 
   enable_access_entries = var.enable_access_entries

@@ -159,7 +159,7 @@ variable "endpoint_public_access_cidrs" {
 }
 
 variable "cluster_admin_role_arns" {
-  description = "Extra IAM roles (e.g. a break-glass admin role) granted AmazonEKSClusterAdminPolicy through access entries. The environment's apply role is always added."
+  description = "Extra IAM roles (e.g. a break-glass admin role) granted AmazonEKSClusterAdminPolicy through access entries, and allowed (with the apply role) to delete, disable or re-policy the environment KMS key. The environment's apply role is always added."
   type        = list(string)
   default     = []
 
@@ -198,6 +198,12 @@ variable "force_destroy" {
 
 variable "enable_eks_addons" {
   description = "Install the EKS add-ons (vpc-cni, kube-proxy, coredns, eks-pod-identity-agent, metrics-server). Only the sandbox turns this off."
+  type        = bool
+  default     = true
+}
+
+variable "enable_irsa" {
+  description = "Create the cluster's IAM OIDC provider for IRSA. Only the sandbox turns this off: moto gives every cluster the same issuer URL, so a second environment's provider would collide."
   type        = bool
   default     = true
 }

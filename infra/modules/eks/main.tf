@@ -39,7 +39,8 @@ resource "aws_cloudwatch_log_group" "this" {
 ################################################################################
 
 resource "aws_iam_role" "cluster" {
-  name = "${var.name}-control-plane"
+  name                 = "${var.name}-control-plane"
+  permissions_boundary = var.permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -187,7 +188,8 @@ resource "aws_eks_addon" "this" {
 ################################################################################
 
 resource "aws_iam_role" "node" {
-  name = "${var.name}-node"
+  name                 = "${var.name}-node"
+  permissions_boundary = var.permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

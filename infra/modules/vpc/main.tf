@@ -5,8 +5,37 @@ data "aws_caller_identity" "current" {}
 locals {
   az_count = length(var.azs)
 
-  private_subnets = length(var.private_subnets) > 0 ? var.private_subnets : [for i in range(local.az_count) : cidrsubnet(var.cidr, 4, i)]
+  # Default layout of the /16: private /20s in blocks 0, 1, 2, 4, 5, 6 and public
+  # /24s 48..53, which all sit inside /20 block 3 (10.x.48.0/20) that no private
+  # subnet uses. Blocks 0-2 and 48-50 are what three AZs always had, so existing
+  # VPCs keep their subnets; up to six AZs never overlap
+  # (tests/subnets.tftest.hcl).
+  private_subnets = length(var.private_subnets) > 0 ? var.private_subnets : [for i in range(local.az_count) : cidrsubnet(var.cidr, 4, i < 3 ? i : i + 1)]
   public_subnets  = length(var.public_subnets) > 0 ? var.public_subnets : [for i in range(local.az_count) : cidrsubnet(var.cidr, 8, 48 + i)]
+
+  # Every subnet as [first address, last address] in integers, to check that none
+  # overlap and all lie inside the VPC (also for subnets passed in).
+  all_subnets = concat(local.private_subnets, local.public_subnets)
+  subnet_ranges = [
+    for c in local.all_subnets : [
+      for a in [cidrhost(c, 0), cidrhost(c, -1)] :
+      sum([for k, octet in split(".", a) : tonumber(octet) * pow(256, 3 - k)])
+    ]
+  ]
+  vpc_range = [
+    for a in [cidrhost(var.cidr, 0), cidrhost(var.cidr, -1)] :
+    sum([for k, octet in split(".", a) : tonumber(octet) * pow(256, 3 - k)])
+  ]
+  overlapping_subnets = flatten([
+    for i, a in local.subnet_ranges : [
+      for j, b in local.subnet_ranges : "${local.all_subnets[i]} and ${local.all_subnets[j]}"
+      if i < j && a[0] <= b[1] && b[0] <= a[1]
+    ]
+  ])
+  subnets_outside_vpc = [
+    for i, r in local.subnet_ranges : local.all_subnets[i]
+    if r[0] < local.vpc_range[0] || r[1] > local.vpc_range[1]
+  ]
 
   nat_count = var.enable_nat_gateway ? (var.single_nat_gateway ? 1 : local.az_count) : 0
 
@@ -24,6 +53,21 @@ resource "aws_vpc" "this" {
   enable_dns_hostnames = var.enable_dns_hostnames
 
   tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    precondition {
+      condition     = length(local.overlapping_subnets) == 0
+      error_message = "Subnets overlap: ${join("; ", local.overlapping_subnets)}. Give every subnet its own range (or leave public_subnets/private_subnets empty for the computed layout)."
+    }
+    precondition {
+      condition     = length(local.subnets_outside_vpc) == 0
+      error_message = "Subnets outside the VPC ${var.cidr}: ${join(", ", local.subnets_outside_vpc)}."
+    }
+    precondition {
+      condition     = length(local.private_subnets) == local.az_count && length(local.public_subnets) == local.az_count
+      error_message = "public_subnets and private_subnets need one CIDR per AZ (${local.az_count})."
+    }
+  }
 }
 
 # Adopts the VPC's default security group and removes every rule from it, so
@@ -154,7 +198,8 @@ resource "aws_cloudwatch_log_group" "flow_log" {
 resource "aws_iam_role" "flow_log" {
   count = var.enable_flow_log ? 1 : 0
 
-  name = "${var.name}-vpc-flow-log"
+  name                 = "${var.name}-vpc-flow-log"
+  permissions_boundary = var.permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -19,12 +19,12 @@ variable "cidr" {
 }
 
 variable "azs" {
-  description = "Availability zone names to spread subnets over (at least two, at most six)."
+  description = "Availability zone names to spread subnets over (one to six; EKS needs at least two)."
   type        = list(string)
 
   validation {
-    condition     = length(var.azs) >= 2 && length(var.azs) <= 6 && length(distinct(var.azs)) == length(var.azs)
-    error_message = "azs must list 2 to 6 distinct availability zones."
+    condition     = length(var.azs) >= 1 && length(var.azs) <= 6 && length(distinct(var.azs)) == length(var.azs)
+    error_message = "azs must list 1 to 6 distinct availability zones."
   }
 }
 
@@ -40,7 +40,7 @@ variable "public_subnets" {
 }
 
 variable "private_subnets" {
-  description = "CIDRs of the private subnets, one per AZ. Empty means computed: /20s from the start of <cidr> (10.x.0.0/20, 10.x.16.0/20, ...)."
+  description = "CIDRs of the private subnets, one per AZ. Empty means computed: /20s 10.x.0.0, 10.x.16.0, 10.x.32.0, then 10.x.64.0, 10.x.80.0, 10.x.96.0 (10.x.48.0/20 holds the public /24s)."
   type        = list(string)
   default     = []
 
@@ -139,4 +139,15 @@ variable "tags" {
   description = "Tags added to every resource (on top of the provider's default_tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary set on every IAM role this module creates (infra/bootstrap's per-environment boundary; the apply roles may create roles only with it)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary))
+    error_message = "permissions_boundary must be an IAM policy ARN, e.g. arn:aws:iam::111111111111:policy/mlops-boundary-dev."
+  }
 }

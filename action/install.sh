@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Installs tfpromote for this runner: the prebuilt release asset whose SHA-256 is committed
+# next to action.yml (checked before anything is unpacked), cached under $RUNNER_TOOL_CACHE,
+# or a cargo build of this action's own source when asked or when no asset exists.
+#
+# Inputs come only from the environment (action.yml's `env:`), never from `${{ }}` in a
+# script: INPUT_VERSION, INPUT_BUILD_FROM_SOURCE. Runner variables: GITHUB_ACTION_PATH,
+# GITHUB_OUTPUT, GITHUB_PATH, GITHUB_SERVER_URL, RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE,
+# RUNNER_TEMP. Writes the step output `path` (the binary) and adds its directory to PATH.
+set -euo pipefail
+
+fail() {
+  printf '::error title=tfpromote install::%s\n' "$*" >&2
+  exit 1
+}
+note() { printf 'tfpromote install: %s\n' "$*" >&2; }
+
+action_path=${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set: run this through action.yml}
+: "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set: run this inside GitHub Actions}"
+tool_cache=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/tool-cache}
+temp_root=${RUNNER_TEMP:-${TMPDIR:-/tmp}}
+
+# --- the committed release: version and repository -------------------------------------
+release_file="$action_path/RELEASE"
+sums_file="$action_path/SHA256SUMS"
+[ -f "$release_file" ] || fail "$release_file is missing: the action's checkout is incomplete"
+[ -f "$sums_file" ] || fail "$sums_file is missing: the action's checkout is incomplete"
+committed_version=""
+repository=""
+while IFS= read -r line || [ -n "$line" ]; do
+  case "$line" in
+    version=*) committed_version=${line#version=} ;;
+    repository=*) repository=${line#repository=} ;;
+  esac
+done <"$release_file"
+
+version=${INPUT_VERSION:-$committed_version}
+# The version ends up in a URL and a directory name: accept only a release tag's shape.
+if ! [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]]; then
+  fail "input version: \"$version\" is not a release tag like v1.2.3; leave it empty to use the release committed in $release_file"
+fi
+if ! [[ "$repository" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
+  fail "$release_file: repository \"$repository\" is not OWNER/REPO"
+fi
+
+# --- the target triple of this runner -----------------------------------------------------
+target=""
+case "${RUNNER_OS:-}/${RUNNER_ARCH:-}" in
+  Linux/X64) target=x86_64-unknown-linux-musl ;;
+  Linux/ARM64) target=aarch64-unknown-linux-musl ;;
+  macOS/X64) target=x86_64-apple-darwin ;;
+  macOS/ARM64) target=aarch64-apple-darwin ;;
+esac
+
+build_from_source() {
+  note "building tfpromote from source: $1"
+  command -v cargo >/dev/null 2>&1 ||
+    fail "building tfpromote from source needs cargo on PATH (install Rust first, e.g. rustup toolchain install stable)"
+  local target_dir="$temp_root/tfpromote-build"
+  cargo build --locked --release --manifest-path "$action_path/Cargo.toml" --target-dir "$target_dir" >&2 ||
+    fail "cargo build of tfpromote failed (see the log above)"
+  finish "$target_dir/release/tfpromote"
+}
+
+finish() { # finish BINARY: check it runs, hand it to the next step
+  local bin=$1 reported
+  reported=$("$bin" --version) || fail "the installed tfpromote at $bin does not run on this runner ($target)"
+  note "using $reported at $bin"
+  printf 'path=%s\n' "$bin" >>"$GITHUB_OUTPUT"
+  if [ -n "${GITHUB_PATH:-}" ]; then printf '%s\n' "$(dirname "$bin")" >>"$GITHUB_PATH"; fi
+  exit 0
+}
+
+case "${INPUT_BUILD_FROM_SOURCE:-false}" in
+  true) build_from_source "build-from-source: true" ;;
+  false | "") ;;
+  *) fail "input build-from-source: \"${INPUT_BUILD_FROM_SOURCE}\" must be true or false" ;;
+esac
+
+asset="tfpromote-$version-$target.tar.gz"
+expected=""
+if [ -n "$target" ]; then
+  while read -r sum name _rest; do
+    case "$sum" in '#'* | "") continue ;; esac
+    if [ "${name#\*}" = "$asset" ]; then expected=$sum; fi
+  done <"$sums_file"
+fi
+if [ -z "$expected" ]; then
+  if [ -z "$target" ]; then
+    build_from_source "no prebuilt tfpromote for ${RUNNER_OS:-unknown OS}/${RUNNER_ARCH:-unknown arch}"
+  elif [ -n "${INPUT_VERSION:-}" ] && [ "$version" != "$committed_version" ]; then
+    fail "no checksum for $asset in $sums_file: version $version is not a release this action knows; pin the action to the tag that ships it, or leave version empty"
+  fi
+  build_from_source "no checksum for $asset in $sums_file (no release yet for this platform)"
+fi
+[[ "$expected" =~ ^[0-9a-f]{64}$ ]] || fail "$sums_file: the checksum for $asset is not 64 hex digits"
+
+# --- cached? -------------------------------------------------------------------------------
+# Same layout as actions/tool-cache: <cache>/<tool>/<version>/<arch>/ plus <arch>.complete,
+# which here records the tarball's checksum so a changed SHA256SUMS line never reuses a
+# binary installed from other bytes.
+cache_dir="$tool_cache/tfpromote/${version#v}/$target"
+marker="$cache_dir.complete"
+if [ -x "$cache_dir/tfpromote" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$expected" ]; then
+  note "cached $asset in $cache_dir"
+  finish "$cache_dir/tfpromote"
+fi
+
+# --- download, verify, unpack --------------------------------------------------------------
+url="${GITHUB_SERVER_URL:-https://github.com}/$repository/releases/download/$version/$asset"
+work=$(mktemp -d "$temp_root/tfpromote-install.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+note "downloading $url"
+curl --fail --silent --show-error --location --retry 3 --retry-delay 2 --output "$work/$asset" "$url" ||
+  fail "cannot download $url (is release $version published with an asset for $target?)"
+
+if command -v sha256sum >/dev/null 2>&1; then
+  actual=$(sha256sum "$work/$asset")
+else
+  actual=$(shasum -a 256 "$work/$asset")
+fi
+actual=${actual%% *}
+if [ "$actual" != "$expected" ]; then
+  fail "checksum mismatch for $asset: expected $expected (committed in SHA256SUMS next to action.yml), got $actual from $url. The download is not the released file; refusing to install it."
+fi
+
+mkdir -p "$work/unpacked"
+tar -xzf "$work/$asset" -C "$work/unpacked" tfpromote ||
+  fail "$asset has no tfpromote binary at its top level"
+chmod 0755 "$work/unpacked/tfpromote"
+mkdir -p "$(dirname "$cache_dir")"
+rm -rf "$cache_dir" "$marker"
+mv "$work/unpacked" "$cache_dir"
+printf '%s\n' "$expected" >"$marker"
+finish "$cache_dir/tfpromote"

@@ -1,0 +1,297 @@
+################################################################################
+# Apply roles: one per environment, only from the promote/destroy workflow on main
+################################################################################
+
+resource "aws_iam_role" "apply" {
+  for_each = local.apply_role_name
+
+  name                 = each.value
+  description          = "Terraform apply for ${each.key} from GitHub Actions (${local.repo}, environment ${each.key}, ${var.apply_workflow_file}/${var.destroy_workflow_file} on ${var.main_branch})."
+  max_session_duration = var.max_session_duration
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "GitHubActionsApply"
+      Effect    = "Allow"
+      Principal = { Federated = local.github_oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = local.apply_subjects[each.key]
+        }
+      }
+    }]
+  })
+
+  tags = { Environment = each.key }
+
+  depends_on = [aws_iam_openid_connect_provider.github]
+}
+
+# Everything except IAM/Organizations/Account; IAM comes from the scoped policy
+# below, and its denies cut PowerUserAccess down to this environment.
+resource "aws_iam_role_policy_attachment" "apply_power_user" {
+  for_each = aws_iam_role.apply
+
+  role       = each.value.name
+  policy_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
+}
+
+locals {
+  environment_role_arn          = { for e in var.environments : e => "arn:aws:iam::${var.account_id}:role/${var.project}-${e}-*" }
+  environment_policy_arn        = { for e in var.environments : e => "arn:aws:iam::${var.account_id}:policy/${var.project}-${e}-*" }
+  environment_instance_profile  = { for e in var.environments : e => "arn:aws:iam::${var.account_id}:instance-profile/${var.project}-${e}-*" }
+  environment_oidc_provider_arn = "arn:aws:iam::${var.account_id}:oidc-provider/oidc.eks.${var.region}.amazonaws.com/id/*"
+  attachable_managed_policy_arns = {
+    for e in var.environments : e => [
+      "arn:aws:iam::aws:policy/AmazonEKS*",
+      "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+      local.environment_policy_arn[e],
+    ]
+  }
+}
+
+resource "aws_iam_role_policy" "apply_scoped" {
+  for_each = aws_iam_role.apply
+
+  name = "scoped-iam-and-state"
+  role = each.value.id
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        # Creating a role, or changing what it may do, requires this environment's
+        # permissions boundary on it (iam:PermissionsBoundary is the boundary the
+        # role has, or gets in this request).
+        Sid    = "ManageEnvironmentRolesWithBoundary"
+        Effect = "Allow"
+        Action = [
+          "iam:CreateRole",
+          "iam:PutRolePermissionsBoundary",
+          "iam:PutRolePolicy",
+          "iam:DeleteRolePolicy",
+        ]
+        Resource  = local.environment_role_arn[each.key]
+        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[each.key] } }
+      },
+      {
+        # Managed policies: only AWS-managed EKS/ECR/SSM ones or this environment's
+        # own, and only onto roles that carry the boundary.
+        Sid      = "AttachPoliciesToEnvironmentRoles"
+        Effect   = "Allow"
+        Action   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+        Resource = local.environment_role_arn[each.key]
+        Condition = {
+          StringEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[each.key] }
+          ArnLike      = { "iam:PolicyARN" = local.attachable_managed_policy_arns[each.key] }
+        }
+      },
+      {
+        Sid    = "ManageEnvironmentRoles"
+        Effect = "Allow"
+        Action = [
+          "iam:DeleteRole",
+          "iam:GetRole",
+          "iam:UpdateRole",
+          "iam:UpdateRoleDescription",
+          "iam:UpdateAssumeRolePolicy",
+          "iam:TagRole",
+          "iam:UntagRole",
+          "iam:ListRoleTags",
+          "iam:GetRolePolicy",
+          "iam:ListRolePolicies",
+          "iam:ListAttachedRolePolicies",
+          "iam:ListInstanceProfilesForRole",
+        ]
+        Resource = local.environment_role_arn[each.key]
+      },
+      {
+        Sid    = "ManageEnvironmentPolicies"
+        Effect = "Allow"
+        Action = [
+          "iam:CreatePolicy",
+          "iam:DeletePolicy",
+          "iam:GetPolicy",
+          "iam:GetPolicyVersion",
+          "iam:ListPolicyVersions",
+          "iam:CreatePolicyVersion",
+          "iam:DeletePolicyVersion",
+          "iam:TagPolicy",
+          "iam:UntagPolicy",
+        ]
+        Resource = local.environment_policy_arn[each.key]
+      },
+      {
+        Sid    = "ManageEnvironmentInstanceProfiles"
+        Effect = "Allow"
+        Action = [
+          "iam:CreateInstanceProfile",
+          "iam:DeleteInstanceProfile",
+          "iam:GetInstanceProfile",
+          "iam:TagInstanceProfile",
+          "iam:UntagInstanceProfile",
+          "iam:AddRoleToInstanceProfile",
+          "iam:RemoveRoleFromInstanceProfile",
+        ]
+        Resource = local.environment_instance_profile[each.key]
+      },
+      {
+        Sid      = "PassEnvironmentRoles"
+        Effect   = "Allow"
+        Action   = "iam:PassRole"
+        Resource = local.environment_role_arn[each.key]
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+          }
+        }
+      },
+      {
+        # EKS IRSA providers have random IDs, so they are scoped by the
+        # Environment tag that the environment's provider default_tags set.
+        Sid       = "CreateEnvironmentOidcProviders"
+        Effect    = "Allow"
+        Action    = ["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider"]
+        Resource  = local.environment_oidc_provider_arn
+        Condition = { StringEquals = { "aws:RequestTag/Environment" = each.key } }
+      },
+      {
+        Sid    = "ManageEnvironmentOidcProviders"
+        Effect = "Allow"
+        Action = [
+          "iam:GetOpenIDConnectProvider",
+          "iam:DeleteOpenIDConnectProvider",
+          "iam:UpdateOpenIDConnectProviderThumbprint",
+          "iam:AddClientIDToOpenIDConnectProvider",
+          "iam:RemoveClientIDFromOpenIDConnectProvider",
+          "iam:UntagOpenIDConnectProvider",
+          "iam:ListOpenIDConnectProviderTags",
+        ]
+        Resource  = local.environment_oidc_provider_arn
+        Condition = { StringEquals = { "aws:ResourceTag/Environment" = each.key } }
+      },
+      {
+        Sid      = "ListStateBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"]
+        Resource = local.state_bucket_arn
+      },
+      {
+        Sid      = "OwnEnvironmentState"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject"]
+        Resource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate"
+      },
+      {
+        Sid      = "OwnEnvironmentLock"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate.tflock"
+      },
+      {
+        Sid      = "UseStateKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+        Resource = aws_kms_key.state.arn
+      },
+      {
+        # PowerUserAccess includes sts:AssumeRole. Terraform runs with this role's
+        # own credentials and never needs to hop; without this deny a role it
+        # created (trusting this one) would be one AssumeRole away.
+        Sid      = "DenyAssumingRoles"
+        Effect   = "Deny"
+        Action   = ["sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"]
+        Resource = "*"
+      },
+      {
+        Sid      = "DenyBoundaryRemoval"
+        Effect   = "Deny"
+        Action   = ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"]
+        Resource = "*"
+      },
+      {
+        Sid       = "DenyForeignBoundary"
+        Effect    = "Deny"
+        Action    = ["iam:PutRolePermissionsBoundary", "iam:CreateRole"]
+        Resource  = "*"
+        Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[each.key] } }
+      },
+      {
+        # The boundaries and the CI roles themselves are the bootstrap's.
+        Sid    = "DenyBootstrapIamChanges"
+        Effect = "Deny"
+        Action = [
+          "iam:Add*",
+          "iam:Attach*",
+          "iam:Create*",
+          "iam:Delete*",
+          "iam:Detach*",
+          "iam:Put*",
+          "iam:Remove*",
+          "iam:Set*",
+          "iam:Tag*",
+          "iam:Untag*",
+          "iam:Update*",
+        ]
+        Resource = concat(
+          [for n in values(local.boundary_policy_arn) : n],
+          ["arn:aws:iam::${var.account_id}:role/${var.project}-gha-*", local.github_oidc_provider_arn],
+        )
+      },
+      {
+        # PowerUserAccess allows s3:* everywhere; these denies keep every other
+        # environment's (and the bootstrap's) state out of reach.
+        Sid      = "DenyOtherEnvironmentsState"
+        Effect   = "Deny"
+        Action   = ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject"]
+        Resource = [for p in local.state_prefixes : "${local.state_bucket_arn}/${p}/*" if p != each.key]
+      },
+      {
+        Sid      = "DenyStateVersionDeletes"
+        Effect   = "Deny"
+        Action   = ["s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention"]
+        Resource = "${local.state_bucket_arn}/*"
+      },
+      {
+        Sid    = "DenyStateBucketChanges"
+        Effect = "Deny"
+        # (Access points are refused by the bucket policy: s3:CreateAccessPoint
+        # names the access point, not the bucket, so it cannot be denied here.)
+        Action = [
+          "s3:DeleteBucket",
+          "s3:DeleteBucketPolicy",
+          "s3:PutBucketPolicy",
+          "s3:PutBucketAcl",
+          "s3:PutBucketOwnershipControls",
+          "s3:PutBucketPublicAccessBlock",
+          "s3:PutBucketVersioning",
+          "s3:PutBucketLogging",
+          "s3:PutEncryptionConfiguration",
+          "s3:PutLifecycleConfiguration",
+          "s3:PutReplicationConfiguration",
+          "s3:PutBucketObjectLockConfiguration",
+        ]
+        Resource = [local.state_bucket_arn, "arn:aws:s3:::${local.log_bucket_name}"]
+      },
+      {
+        Sid    = "DenyStateKeyChanges"
+        Effect = "Deny"
+        Action = [
+          "kms:ScheduleKeyDeletion",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:PutKeyPolicy",
+          "kms:CreateGrant",
+          "kms:RevokeGrant",
+          "kms:UpdateAlias",
+          "kms:DeleteAlias",
+        ]
+        Resource = aws_kms_key.state.arn
+      },
+    ], local.environment_scope_statements[each.key])
+  })
+}

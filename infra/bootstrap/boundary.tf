@@ -1,0 +1,53 @@
+################################################################################
+# Permissions boundary of every role an environment creates
+################################################################################
+
+# The apply role of an environment may create roles only with this boundary
+# attached (iam.tf: ManageEnvironmentRolesWithBoundary). Whatever policies such a
+# role is given, it can do at most what this allows: no IAM changes, no role
+# assumption, nothing in another environment, nothing on the state. The policy is
+# named outside every environment's "<project>-<env>-*" namespace, so no apply role
+# can edit it.
+resource "aws_iam_policy" "boundary" {
+  for_each = toset(var.environments)
+
+  name        = local.boundary_policy_name[each.key]
+  description = "Permissions boundary of every IAM role created by the ${each.key} environment."
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          # The ceiling for workloads (EKS control plane, nodes, flow logs, IRSA
+          # roles): any service action except IAM, Organizations, Account and
+          # assuming roles, further cut by the denies below.
+          Sid       = "AllowWorkloadActions"
+          Effect    = "Allow"
+          NotAction = ["iam:*", "organizations:*", "account:*", "sts:AssumeRole", "sts:AssumeRoleWithSAML"]
+          Resource  = "*"
+        },
+        {
+          # AmazonEKSClusterPolicy creates the ELB and autoscaling service-linked
+          # roles; their policies are fixed by AWS.
+          Sid      = "AllowServiceLinkedRoles"
+          Effect   = "Allow"
+          Action   = ["iam:CreateServiceLinkedRole", "iam:GetRole", "iam:ListAttachedRolePolicies"]
+          Resource = "arn:aws:iam::*:role/aws-service-role/*"
+        },
+        {
+          Sid      = "DenyTerraformState"
+          Effect   = "Deny"
+          Action   = ["s3:*", "kms:*"]
+          Resource = [local.state_bucket_arn, "${local.state_bucket_arn}/*", aws_kms_key.state.arn]
+        },
+      ],
+      local.environment_scope_statements[each.key],
+    )
+  })
+}
+
+locals {
+  boundary_policy_name = { for e in var.environments : e => "${var.project}-boundary-${e}" }
+  boundary_policy_arn  = { for e, n in local.boundary_policy_name : e => "arn:aws:iam::${var.account_id}:policy/${n}" }
+}

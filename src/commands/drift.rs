@@ -1,0 +1,99 @@
+//! `tfpromote drift`: plans every environment at main's commit (no lock: it changes
+//! nothing) and keeps one issue per drifted environment: opened on drift, updated while it
+//! lasts, closed once the environment matches main again.
+
+use std::sync::Arc;
+
+use crate::actions;
+use crate::aws::RoleKind;
+use crate::config::Config;
+use crate::context::Context;
+use crate::drift::{self, Action};
+use crate::pipeline::{self, PlanOptions};
+use crate::render::markdown;
+use crate::terraform::output::OutputSink;
+use crate::terraform::signals;
+use crate::{Error, Result};
+
+pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
+    let (gh, sha) = super::github_and_sha(context, "drift")?;
+    signals::install();
+    let terraform = super::terraform_for(&config).await?;
+    let open = gh.open_issues(drift::LABEL).await?;
+    let bodies: Vec<(u64, Option<&str>)> =
+        open.iter().map(|i| (i.number, i.body.as_deref())).collect();
+    let mut failures = Vec::new();
+    let mut drifted_envs = Vec::new();
+    for env in config.environments.iter() {
+        let name = env.name.as_str();
+        let planned = async {
+            let mut prepared = pipeline::prepare(&config, env, RoleKind::Plan, &terraform).await?;
+            let sink = OutputSink::buffered();
+            let result = prepared
+                .plan(
+                    PlanOptions {
+                        destroy: false,
+                        lock: config.terraform.lock_plans,
+                    },
+                    &sink,
+                )
+                .await;
+            super::log::print_or_file(
+                context.log_dir.as_deref(),
+                &format!("{name}-drift-plan"),
+                &sink.take(),
+                &prepared.redactor,
+                result.is_err(),
+            );
+            result.map(|saved| (saved, prepared.redactor))
+        }
+        .await;
+        let (saved, redactor) = match planned {
+            Ok(done) => done,
+            Err(e) if signals::cancelled() => return Err(e),
+            Err(e) => {
+                // A failed plan says nothing about drift: the issue stays as it is.
+                failures.push(format!(
+                    "{name}: {}",
+                    terraform.redactor().redact(&e.to_string())
+                ));
+                continue;
+            }
+        };
+        let is_drifted = drift::drifted(&saved.summary);
+        let block = redactor
+            .redact(&markdown::environment_block(name, &saved.summary, 50_000))
+            .into_owned();
+        match drift::decide(drift::find(name, &bodies), is_drifted) {
+            Action::Open => {
+                let (title, body) = drift::issue(name, &sha, context.run_url().as_deref(), &block);
+                let issue = gh.create_issue(&title, &body, &[drift::LABEL]).await?;
+                eprintln!("tfpromote: {name}: drifted; opened {}", issue.html_url);
+            }
+            Action::Update(n) => {
+                let (_, body) = drift::issue(name, &sha, context.run_url().as_deref(), &block);
+                gh.update_issue(n, &body, None).await?;
+                eprintln!("tfpromote: {name}: still drifted; updated issue #{n}");
+            }
+            Action::Close(n) => {
+                gh.update_issue(n, &drift::resolved(name, &sha), Some("closed"))
+                    .await?;
+                eprintln!("tfpromote: {name}: no drift; closed issue #{n}");
+            }
+            Action::Nothing => eprintln!("tfpromote: {name}: no drift"),
+        }
+        if is_drifted {
+            drifted_envs.push(name.to_string());
+            if let Err(e) = actions::append_step_summary(&block) {
+                eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
+            }
+        }
+    }
+    actions::set_output("drifted", &drifted_envs.join(","))
+        .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Multiple(failures))
+    }
+}

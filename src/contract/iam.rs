@@ -1,0 +1,148 @@
+//! IAM isolation rules (issue 12), over facts only: every role an environment creates
+//! carries that environment's permissions boundary, and the root trusts only its own
+//! apply role.
+
+use super::EnvFacts;
+use super::rules::{Violation, violation};
+
+/// The boundary policy name infra/bootstrap creates per environment ends with this.
+fn boundary_suffix(env: &str) -> String {
+    format!("-boundary-{env}")
+}
+
+/// The apply role name infra/bootstrap creates per environment ends with this.
+fn apply_role_suffix(env: &str) -> String {
+    format!("-gha-apply-{env}")
+}
+
+/// The apply role may create roles only with the environment's boundary; a module or
+/// resource without it would fail at apply time in AWS (and be a gap if it did not).
+pub(super) fn permissions_boundaries(env: &EnvFacts, out: &mut Vec<Violation>) {
+    let suffix = boundary_suffix(&env.name);
+    for creator in &env.role_creators {
+        let fix = format!(
+            "set permissions_boundary to this environment's boundary \
+             (arn:aws:iam::<account>:policy/<project>{suffix}, infra/bootstrap output permissions_boundary_arns)"
+        );
+        match (&creator.boundary, creator.has_boundary) {
+            (_, false) => violation(
+                out,
+                env,
+                &creator.file,
+                format!(
+                    "{} creates IAM roles without a permissions_boundary; {fix}",
+                    creator.what
+                ),
+            ),
+            (None, true) => violation(
+                out,
+                env,
+                &creator.file,
+                format!(
+                    "{}: permissions_boundary cannot be evaluated to an ARN; {fix}",
+                    creator.what
+                ),
+            ),
+            (Some(arn), true) if !(arn.contains(":policy/") && arn.ends_with(&suffix)) => {
+                violation(
+                    out,
+                    env,
+                    &creator.file,
+                    format!(
+                        "{}: permissions_boundary {arn:?} is not the `{}` environment's boundary; {fix}",
+                        creator.what, env.name
+                    ),
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `local.apply_role_arn` is made cluster administrator; another environment's apply
+/// role there would reach across environments.
+pub(super) fn own_apply_role(env: &EnvFacts, out: &mut Vec<Violation>) {
+    let suffix = apply_role_suffix(&env.name);
+    if let Some(arn) = &env.apply_role_arn
+        && !(arn.contains(":role/") && arn.ends_with(&suffix))
+    {
+        violation(
+            out,
+            env,
+            "main.tf",
+            format!(
+                "local.apply_role_arn {arn:?} is not the `{}` environment's apply role; \
+                 use arn:aws:iam::<account>:role/<project>{suffix}",
+                env.name
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::RoleCreator;
+
+    fn env(creators: Vec<RoleCreator>, apply: Option<&str>) -> EnvFacts {
+        EnvFacts {
+            name: "dev".into(),
+            role_creators: creators,
+            apply_role_arn: apply.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    fn creator(boundary: Option<&str>, has: bool) -> RoleCreator {
+        RoleCreator {
+            what: "module \"eks\"".into(),
+            file: "main.tf".into(),
+            has_boundary: has,
+            boundary: boundary.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn own_boundary_passes_and_others_fail() {
+        let ok = "arn:aws:iam::111111111111:policy/mlops-boundary-dev";
+        let mut out = Vec::new();
+        permissions_boundaries(&env(vec![creator(Some(ok), true)], None), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        for (b, has, word) in [
+            (None, false, "without a permissions_boundary"),
+            (None, true, "cannot be evaluated"),
+            (
+                Some("arn:aws:iam::111111111111:policy/mlops-boundary-prod"),
+                true,
+                "is not the `dev` environment's boundary",
+            ),
+        ] {
+            let mut out = Vec::new();
+            permissions_boundaries(&env(vec![creator(b, has)], None), &mut out);
+            assert_eq!(out.len(), 1, "{b:?}");
+            assert!(out[0].message.contains(word), "{}", out[0].message);
+        }
+    }
+
+    #[test]
+    fn apply_role_of_another_environment_fails() {
+        let mut out = Vec::new();
+        own_apply_role(
+            &env(
+                vec![],
+                Some("arn:aws:iam::111111111111:role/mlops-gha-apply-dev"),
+            ),
+            &mut out,
+        );
+        assert!(out.is_empty());
+        own_apply_role(
+            &env(
+                vec![],
+                Some("arn:aws:iam::111111111111:role/mlops-gha-apply-prod"),
+            ),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(out[0].message.contains("role/<project>-gha-apply-dev"));
+    }
+}
