@@ -20,13 +20,50 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Asks the runner to mask `value` in all later log output. Must precede any printing.
+/// Asks the runner to mask `value` in all later log output. Must precede any printing of
+/// text that may hold it: the runner masks only what follows.
+///
+/// One command per line of a multi-line value (as GitHub recommends: the runner matches
+/// line by line), trivial lines left out ([`crate::redact::is_trivial`]: masking `true`
+/// would hide every `true` in the log). Written to stderr: the runner reads workflow
+/// commands on both streams, and stdout stays clean machine-readable output
+/// (`plan > plan.md` must not capture the secrets).
 pub fn add_mask(value: &str) {
-    if in_actions() && !value.trim().is_empty() {
-        for line in value.lines().filter(|l| !l.trim().is_empty()) {
-            println!("::add-mask::{}", escape_data(line));
+    if in_actions() {
+        for line in mask_lines(value) {
+            eprintln!("::add-mask::{}", escape_data(line));
         }
     }
+}
+
+/// Registers every form a redactor masks (escaped forms included) with the runner, each
+/// line once per process: callers register everything they know right before printing
+/// Terraform output, and only what is new is written.
+pub fn add_masks<'a>(values: impl IntoIterator<Item = &'a String>) {
+    static REGISTERED: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
+    if !in_actions() {
+        return;
+    }
+    let Ok(mut registered) = REGISTERED.lock() else {
+        return;
+    };
+    let registered = registered.get_or_insert_with(Default::default);
+    for value in values {
+        for line in mask_lines(value) {
+            if registered.insert(line.to_string()) {
+                eprintln!("::add-mask::{}", escape_data(line));
+            }
+        }
+    }
+}
+
+/// The lines of `value` worth an `::add-mask::`. Pure.
+fn mask_lines(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !crate::redact::is_trivial(l))
 }
 
 pub fn group_start(title: &str) {
@@ -160,7 +197,10 @@ pub fn diagnostics(lines: &[String]) -> Vec<Diagnostic> {
         let is_source = text
             .split_once(':')
             .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-        if text.is_empty() || is_source || text.starts_with('├') || text.starts_with("(and ") {
+        // `├────` and the indented `│ x is "..."` lines list the values an expression saw:
+        // never part of the detail, which reaches annotations and the comment.
+        let value_dump = text.starts_with('├') || text.starts_with('│');
+        if text.is_empty() || is_source || value_dump || text.starts_with("(and ") {
             continue;
         }
         if current.detail.len() < 1000 {
@@ -290,6 +330,12 @@ An argument named \"foo\" is not expected here.\n";
             found[1].detail,
             "An argument named \"foo\" is not expected here."
         );
+    }
+
+    #[test]
+    fn masks_are_one_per_non_trivial_line() {
+        let lines: Vec<&str> = mask_lines("-----BEGIN-----\r\nabcdefgh\n}\ntrue\n").collect();
+        assert_eq!(lines, ["-----BEGIN-----", "abcdefgh"]);
     }
 
     #[test]

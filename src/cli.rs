@@ -1,7 +1,7 @@
 //! Command-line definitions only. Every option can also come from a `TFPROMOTE_*` variable so
 //! the composite action passes inputs through `env:` and never through a shell line.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -168,4 +168,39 @@ pub struct RenderArgs {
 pub enum Format {
     Markdown,
     Json,
+}
+
+impl Cli {
+    /// Parses the process's arguments. A `TFPROMOTE_*` variable set to the empty string
+    /// counts as unset (issue 10 item 11): a composite action passes `""` for every input the
+    /// workflow left out, and `TFPROMOTE_ALL=` must not fail with "a value is required".
+    pub fn parse_args() -> Cli {
+        Cli::parse_with_env(std::env::args_os(), |name| {
+            std::env::var_os(name).is_some_and(|v| v.is_empty())
+        })
+    }
+
+    /// [`Cli::parse_args`] with the arguments and the "is this variable empty" test given.
+    pub fn parse_with_env<I, T>(args: I, is_empty: impl Fn(&str) -> bool) -> Cli
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let command = without_empty_env(Cli::command(), &is_empty);
+        let matches = command.get_matches_from(args);
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
+/// Drops the `env` link of every argument whose variable is set but empty.
+fn without_empty_env(command: clap::Command, is_empty: &dyn Fn(&str) -> bool) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let empty = arg
+                .get_env()
+                .and_then(|name| name.to_str())
+                .is_some_and(is_empty);
+            if empty { arg.env(None) } else { arg }
+        })
+        .mut_subcommands(|sub| without_empty_env(sub, is_empty))
 }

@@ -104,3 +104,21 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a JSON answer did not parse, without quoting any of it: serde's own message quotes
+/// the offending value, and an answer from a token service or an API may hold a credential
+/// (issue 10 item 5). Says what kind of problem and where.
+pub fn json_error_shape(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let kind = match e.classify() {
+        Category::Data => "valid JSON of an unexpected shape",
+        Category::Syntax => "not valid JSON",
+        Category::Eof => "cut short",
+        Category::Io => "unreadable",
+    };
+    format!(
+        "{kind}, at line {} column {}; the answer is not shown because it may hold a credential",
+        e.line(),
+        e.column()
+    )
+}

@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod redact;
 pub mod render;
+pub mod secrets;
 pub mod summary;
 pub mod terraform;
 pub mod tracker;
@@ -45,7 +46,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match &cli.command {
-        Command::Render(args) => commands::render::run(args),
+        Command::Render(args) => commands::render::run(args, &cli.config),
         Command::Check(args) => commands::check::run(&config::load(&cli.config)?, args),
         Command::Credentials(args) => {
             let config = config::load(&cli.config)?;

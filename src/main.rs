@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -8,6 +6,6 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let code = tfpromote::run(tfpromote::cli::Cli::parse());
+    let code = tfpromote::run(tfpromote::cli::Cli::parse_args());
     std::process::ExitCode::from(code as u8)
 }

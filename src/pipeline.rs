@@ -42,6 +42,11 @@ pub async fn prepare(
 ) -> Result<Prepared> {
     let request = aws::request_for(config, env, role)?;
     let mut redactor = base.redactor().clone();
+    let dir = config.env_dir(env);
+    let var_files: Vec<PathBuf> = env.var_files.iter().map(|p| config.resolve(p)).collect();
+    // Issue 10 item 1: sensitive variables' values are known before Terraform can echo them
+    // (a failed plan has no plan JSON to learn them from).
+    redactor.add_literals(crate::secrets::learn(&dir, &var_files));
     let terraform = match request {
         None => base.clone(),
         Some(request) => {
@@ -54,9 +59,11 @@ pub async fn prepare(
             aws::with_credentials(base.clone(), &creds, &config.aws.region)
         }
     };
+    // Terraform's output is masked as it streams in, with everything known so far.
+    let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
     Ok(Prepared {
         env: env.clone(),
-        dir: config.env_dir(env),
+        dir,
         terraform,
         redactor,
         backend_config: env
@@ -64,7 +71,7 @@ pub async fn prepare(
             .iter()
             .map(|p| config.resolve(p))
             .collect(),
-        var_files: env.var_files.iter().map(|p| config.resolve(p)).collect(),
+        var_files,
     })
 }
 

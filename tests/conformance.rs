@@ -90,7 +90,9 @@ fn missing_and_non_plan_files_fail_clearly() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("plan-log.json") && stderr.contains("format_version"),
+        stderr.contains("plan-log.json")
+            && stderr.contains("`terraform plan -json` log")
+            && stderr.contains("terraform show -json PLANFILE"),
         "{stderr}"
     );
 

@@ -200,19 +200,17 @@ async fn throttling_then_idp_error_then_success_with_a_fresh_token_each_time() {
     let arn = format!("arn:aws:sts::111111111111:assumed-role/mlops-gha-plan/{SESSION}");
     assert!(out.stdout.contains(&arn), "{out}");
     assert!(out.stdout.contains("2030-10-24T23:00:23Z"), "expiry: {out}");
-    let mask_secret = out
-        .stdout
-        .find(&format!("::add-mask::{SECRET_KEY}"))
-        .expect("secret key masked");
-    let mask_token = out
-        .stdout
-        .find(&format!("::add-mask::{SESSION_TOKEN}"))
-        .expect("session token masked");
-    let shown = out.stdout.find(&arn).unwrap_or(0);
+    // Masks go to stderr (the runner reads workflow commands on both streams), so stdout
+    // stays clean output; neither secret is ever printed, on either stream.
     assert!(
-        mask_secret < shown && mask_token < shown,
-        "masks come first"
+        out.stderr.contains(&format!("::add-mask::{SECRET_KEY}")),
+        "secret key masked: {out}"
     );
+    assert!(
+        out.stderr.contains(&format!("::add-mask::{SESSION_TOKEN}")),
+        "session token masked: {out}"
+    );
+    assert!(!out.stdout.contains("::add-mask::"), "{out}");
 
     let exported = std::fs::read_to_string(&github_env).expect("GITHUB_ENV written");
     for line in [
@@ -437,7 +435,7 @@ async fn plan_role_credentials_reach_terraform_on_moto() {
     // What the job masked is what must not show anywhere else: the ID token, the secret
     // key and the session token moto made up.
     let masked: Vec<String> = out
-        .stdout
+        .stderr
         .lines()
         .filter_map(|l| l.strip_prefix("::add-mask::"))
         .map(str::to_string)

@@ -214,25 +214,26 @@ fn real_plan_leaks_nothing_anywhere() {
         "CANARYPAT-7777",
         "CANARY-TOKEN-NEW-8888",
     ];
-    // `::add-mask::` lines are the one place a secret may appear: they tell the runner to hide it.
-    let stdout_without_masks: String = stdout
+    // `::add-mask::` lines are the one place a secret may appear: they tell the runner to
+    // hide it. They go to stderr, so stdout stays clean machine-readable output.
+    let stderr_without_masks: String = stderr
         .lines()
         .filter(|l| !l.starts_with("::add-mask::"))
         .collect::<Vec<_>>()
         .join("\n");
-    assert_clean("stdout", &stdout_without_masks, &canaries);
-    assert_clean("stderr (logs)", &stderr, &canaries);
+    assert_clean("stdout", &stdout, &canaries);
+    assert_clean("stderr (logs)", &stderr_without_masks, &canaries);
     for file in &files {
         assert_clean(&file.display().to_string(), &read(file), &canaries);
     }
     // The masks were registered for the secrets Terraform's JSON revealed.
     assert!(
-        stdout.contains("::add-mask::CANARY-PW-NEW-5555"),
-        "{stdout}"
+        stderr.contains("::add-mask::CANARY-PW-NEW-5555"),
+        "{stderr}"
     );
     assert!(
-        stdout.contains("::add-mask::CANARY-TOKEN-NEW-8888"),
-        "{stdout}"
+        stderr.contains("::add-mask::CANARY-TOKEN-NEW-8888"),
+        "{stderr}"
     );
     // And the work was really done: the update and its sensitive attribute are described.
     let comment = read(&files[0]);

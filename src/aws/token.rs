@@ -123,7 +123,10 @@ pub fn parse_token_response(body: &str) -> Result<String, String> {
     match serde_json::from_str::<Answer>(body) {
         Ok(Answer { value: Some(v) }) if !v.trim().is_empty() => Ok(v),
         Ok(_) => Err("the answer has no `value` (expected {\"value\": \"<JWT>\"})".into()),
-        Err(e) => Err(format!("the answer is not the expected JSON ({e})")),
+        Err(e) => Err(format!(
+            "the answer is not the expected {{\"value\": \"<JWT>\"}} ({})",
+            crate::error::json_error_shape(&e)
+        )),
     }
 }
 
@@ -259,6 +262,17 @@ mod tests {
         assert!(parse_token_response(r#"{"value":""}"#).is_err());
         assert!(parse_token_response("<html>").is_err());
         assert!(parse_token_response("{}").is_err());
+        // Item 5: an answer of another shape is described, never quoted.
+        for body in [
+            r#""eyJhbGciOiJSUzI1NiJ9.CANARY-JWT.sig""#,
+            r#"{"value": ["eyJ.CANARY-JWT.x"]}"#,
+            r#"{"value": "eyJ.CANARY-JWT.x""#,
+            "eyJ.CANARY-JWT.x",
+        ] {
+            let err = parse_token_response(body).expect_err(body);
+            assert!(!err.contains("CANARY-JWT"), "{err}");
+            assert!(err.contains("not shown"), "{err}");
+        }
     }
 
     #[test]

@@ -34,9 +34,7 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
         .unwrap_or_else(|| "terraform".to_string());
     let mut redactor = Redactor::new(config.redact.patterns.iter().map(|p| p.0.clone()));
     redactor.add_env_values(&config.redact.env);
-    for literal in redactor.literals() {
-        crate::actions::add_mask(literal);
-    }
+    crate::actions::add_masks(redactor.mask_forms());
     let mut terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
     let configured = config
         .terraform

@@ -181,9 +181,8 @@ async fn publish(
     reports: &[EnvReport],
     args: &PlanArgs,
 ) -> Result<()> {
-    for literal in redactor.literals() {
-        actions::add_mask(literal);
-    }
+    // Registered per environment before its log; only what is still new is written.
+    actions::add_masks(redactor.mask_forms());
     let render = |budget| {
         redactor
             .redact(&markdown::plan_document("Terraform plan", reports, budget))
@@ -194,7 +193,7 @@ async fn publish(
     }
     actions::append_step_summary(&render(STEP_SUMMARY_BUDGET))
         .map_err(|e| Error::io("cannot write $GITHUB_STEP_SUMMARY", e))?;
-    write_outputs(reports, redactor).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+    write_outputs(reports).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
 
     let budget = tracker::section_budget(config.environments.len().max(reports.len()));
     let records = publish::plan_records(context, reports, redactor, budget);
@@ -226,7 +225,9 @@ fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
-fn write_outputs(reports: &[EnvReport], redactor: &Redactor) -> std::io::Result<()> {
+/// Step outputs are built from structured data and never pass through text masking
+/// (issue 10 item 7): masking would turn `true` or a count into `***`.
+fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
     let ok: Vec<(&str, &Summary)> = reports
         .iter()
         .filter_map(|r| r.result.as_ref().ok().map(|s| (r.name.as_str(), s)))
@@ -251,7 +252,7 @@ fn write_outputs(reports: &[EnvReport], redactor: &Redactor) -> std::io::Result<
         actions::set_output(&format!("{name}_replace"), &s.counts.replace.to_string())?;
         actions::set_output(&format!("{name}_fingerprint"), &s.fingerprint)?;
         let json = crate::render::json::render(s);
-        actions::set_output(&format!("{name}_summary_json"), &redactor.redact(&json))?;
+        actions::set_output(&format!("{name}_summary_json"), &json)?;
     }
     let failed: Vec<&str> = reports
         .iter()

@@ -1,19 +1,45 @@
 //! `tfpromote render`: summarise a plan JSON file offline.
 
+use std::path::Path;
+
 use crate::cli::{Format, RenderArgs};
+use crate::config::{self, Config};
 use crate::redact::Redactor;
 use crate::render::{json, markdown};
 use crate::summary::Summary;
 
-pub fn run(args: &RenderArgs) -> crate::Result<()> {
+/// `config_path` is the global `--config`: its `redact` settings apply when the file exists
+/// (issue 10 item 9); the default path may be absent, an explicitly named file may not.
+pub fn run(args: &RenderArgs, config_path: &Path) -> crate::Result<()> {
     let summary = Summary::from_file(&args.plan_json)?;
-    let mut redactor = Redactor::default();
-    redactor.add_env_values(&[]);
-    redactor.add_literals(summary.secret_literals.iter().cloned());
     let text = match args.format {
+        // Machine output is built from structured data and never passes text masking
+        // (issue 10 item 7): sensitive leaves are never in it, and masking `true` or a
+        // count would make it invalid JSON.
         Format::Json => json::render(&summary),
-        Format::Markdown => markdown::environment_block(&args.env, &summary, args.budget),
+        Format::Markdown => {
+            let redactor = redactor_for(settings(config_path)?.as_ref(), &summary);
+            let block = markdown::environment_block(&args.env, &summary, args.budget);
+            redactor.redact(&block).into_owned()
+        }
     };
-    println!("{}", redactor.redact(&text));
+    println!("{text}");
     Ok(())
+}
+
+fn settings(path: &Path) -> crate::Result<Option<Config>> {
+    if path == Path::new(config::DEFAULT_PATH) && !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(config::load_settings(path)?))
+}
+
+fn redactor_for(config: Option<&Config>, summary: &Summary) -> Redactor {
+    let mut redactor = match config {
+        Some(c) => Redactor::new(c.redact.patterns.iter().map(|p| p.0.clone())),
+        None => Redactor::default(),
+    };
+    redactor.add_env_values(config.map(|c| c.redact.env.as_slice()).unwrap_or_default());
+    redactor.add_literals(summary.secret_literals.iter().cloned());
+    redactor
 }

@@ -5,10 +5,11 @@
 
 mod error;
 mod load;
+pub mod repo;
 pub mod values;
 
 pub use error::ConfigError;
-pub use load::{load, parse};
+pub use load::{MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, load, load_settings, parse};
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -118,11 +119,12 @@ pub struct Environment {
     /// What `destroy --confirm` must be given; default the environment's name.
     #[serde(default)]
     pub destroy_confirmation: Option<String>,
-    /// Extra `-var-file`s, relative to the config file.
-    #[serde(default)]
+    /// Extra `-var-file`s, relative to the config file; inside the repository.
+    #[serde(default, deserialize_with = "values::var_files")]
     pub var_files: Vec<PathBuf>,
-    /// `-backend-config` files for `init`, relative to the config file (e.g. the sandbox's).
-    #[serde(default)]
+    /// `-backend-config` files for `init`, relative to the config file (e.g. the sandbox's);
+    /// inside the repository.
+    #[serde(default, deserialize_with = "values::backend_files")]
     pub backend_config: Vec<PathBuf>,
 }
 

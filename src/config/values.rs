@@ -16,6 +16,8 @@ use super::Environment;
 #[derive(Default)]
 pub(super) struct ParseContext {
     pub base_dir: PathBuf,
+    /// Every configured path must resolve inside this ([`super::repo`]).
+    pub root: PathBuf,
     /// Skip the directory-exists check (e.g. `render` never touches environment dirs).
     pub check_dirs: bool,
     pub seen_names: HashSet<String>,
@@ -134,6 +136,9 @@ impl<'de> Deserialize<'de> for EnvDir {
             }
             let path = PathBuf::from(raw);
             let problem = with_context(|c| {
+                if let Some(outside) = super::repo::outside(&c.root, &c.base_dir, raw, "`dir`") {
+                    return Some(outside);
+                }
                 let full = c.base_dir.join(&path);
                 if c.check_dirs && !full.is_dir() {
                     return Some(format!(
@@ -156,6 +161,49 @@ impl<'de> Deserialize<'de> for EnvDir {
             }
         })
     }
+}
+
+/// A file path from the config that must resolve inside the repository.
+struct RepoFile(PathBuf);
+
+fn repo_file<'de, D: Deserializer<'de>>(d: D, what: &'static str) -> Result<RepoFile, D::Error> {
+    validated(d, |raw| {
+        if raw.trim().is_empty() {
+            return Err(format!(
+                "empty {what} path: remove the entry or give a file"
+            ));
+        }
+        match with_context(|c| super::repo::outside(&c.root, &c.base_dir, raw, what)).flatten() {
+            Some(message) => Err(message),
+            None => Ok(RepoFile(PathBuf::from(raw))),
+        }
+    })
+}
+
+struct VarFile(RepoFile);
+impl<'de> Deserialize<'de> for VarFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        repo_file(d, "var file").map(VarFile)
+    }
+}
+
+struct BackendFile(RepoFile);
+impl<'de> Deserialize<'de> for BackendFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        repo_file(d, "backend config file").map(BackendFile)
+    }
+}
+
+/// `var_files`, each checked where the parser still knows its line.
+pub(super) fn var_files<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    let files = Vec::<VarFile>::deserialize(d)?;
+    Ok(files.into_iter().map(|f| f.0.0).collect())
+}
+
+/// `backend_config`, each checked where the parser still knows its line.
+pub(super) fn backend_files<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    let files = Vec::<BackendFile>::deserialize(d)?;
+    Ok(files.into_iter().map(|f| f.0.0).collect())
 }
 
 /// A duration written like `5m`, `90s` or `1h`.

@@ -179,7 +179,7 @@ impl GitHub {
         let response = self.send(method, route, body, idempotent).await?;
         let value = serde_json::from_str(&response.body).map_err(|e| GitHubError::Decode {
             call: format!("{} {}", method.name(), strip_query(route)),
-            message: e.to_string(),
+            message: crate::error::json_error_shape(&e),
         })?;
         Ok((value, response))
     }
@@ -259,7 +259,8 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// GitHub's `{"message": ...}`, else the start of the body.
+/// GitHub's `{"message": ...}`, else only the size of the body: an unexpected answer (a
+/// proxy's page, an echo of the request) may hold the token, so it is never quoted.
 fn error_message(body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
@@ -268,7 +269,12 @@ fn error_message(body: &str) -> String {
                 .and_then(|m| m.as_str())
                 .map(str::to_string)
         })
-        .unwrap_or_else(|| body.chars().take(200).collect())
+        .unwrap_or_else(|| {
+            format!(
+                "an answer of {} bytes that is not GitHub's JSON",
+                body.len()
+            )
+        })
 }
 
 /// The `rel="next"` URL of a `Link` header.

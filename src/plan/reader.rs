@@ -55,6 +55,7 @@ pub(crate) fn any_marked(mark: &Value) -> bool {
 /// `resource_changes` and `resource_drift`, is cut out by [`Scanner`] and parsed on its own.
 pub fn read_plan<R: Read, V: PlanVisitor>(reader: R, visitor: &mut V) -> Result<(), String> {
     let mut scan = Scanner::new(reader);
+    scan.skip_bom()?;
     if scan.peek()? != Some(b'{') {
         return Err(not_a_plan("the document is not a JSON object"));
     }
@@ -88,6 +89,12 @@ fn read_member<R: Read, V: PlanVisitor>(
     format_version: &mut Option<String>,
 ) -> Result<(), String> {
     match key {
+        // `terraform plan -json` writes a stream of UI messages, each with these keys.
+        "@level" | "@message" | "@module" | "@timestamp" => {
+            return Err(
+                "is a `terraform plan -json` log (one UI message per line), not a plan: pass the output of `terraform show -json PLANFILE`".into(),
+            );
+        }
         "format_version" => {
             let v: String = parse(scan.value()?, key)?;
             visitor.format_version(&v);

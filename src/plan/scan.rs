@@ -8,6 +8,15 @@ use std::io::Read;
 
 const CHUNK: usize = 1 << 20;
 
+/// serde_json's recursion limit: anything nested deeper would fail to parse later, or be
+/// silently dropped where a value is opened leniently, so it is refused here with the
+/// place named (issue 10 item 8).
+pub const MAX_DEPTH: usize = 128;
+
+/// The largest single value (one resource change, the `variables` map, ...) held in memory
+/// at once. Whole plans may be far larger: they are streamed value by value.
+pub const MAX_VALUE_BYTES: usize = 256 << 20;
+
 const QUOTE: u8 = 1;
 const OPEN: u8 = 2;
 const CLOSE: u8 = 3;
@@ -30,6 +39,8 @@ pub struct Scanner<R> {
     eof: bool,
     /// Bytes dropped from the front of `buf`, for error offsets.
     dropped: u64,
+    /// See [`MAX_VALUE_BYTES`]; lower in tests.
+    max_value_bytes: usize,
 }
 
 pub type ScanResult<T> = Result<T, String>;
@@ -42,7 +53,26 @@ impl<R: Read> Scanner<R> {
             pos: 0,
             eof: false,
             dropped: 0,
+            max_value_bytes: MAX_VALUE_BYTES,
         }
+    }
+
+    /// A scanner that refuses values over `limit` bytes (tests use a small one).
+    #[cfg(test)]
+    pub fn with_value_limit(reader: R, limit: usize) -> Self {
+        Scanner {
+            max_value_bytes: limit,
+            ..Scanner::new(reader)
+        }
+    }
+
+    /// Skips a UTF-8 byte-order mark at the very start (editors on Windows write one).
+    pub fn skip_bom(&mut self) -> ScanResult<()> {
+        while self.buf.len() < 3 && self.fill()? {}
+        if self.offset() == 0 && self.buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.pos = 3;
+        }
+        Ok(())
     }
 
     /// Byte offset of the next unread byte, for messages.
@@ -193,7 +223,15 @@ impl<R: Read> Scanner<R> {
                 } else {
                     match STRUCTURAL[bytes[i] as usize] {
                         QUOTE => in_string = true,
-                        OPEN => depth += 1,
+                        OPEN => {
+                            depth += 1;
+                            if keep && depth > MAX_DEPTH {
+                                return Err(format!(
+                                    "nests values more than {MAX_DEPTH} levels deep (at byte {}); tfpromote refuses a plan it cannot read completely rather than ignore part of it",
+                                    self.dropped + i as u64
+                                ));
+                            }
+                        }
                         CLOSE => {
                             depth -= 1;
                             if depth == 0 {
@@ -207,6 +245,13 @@ impl<R: Read> Scanner<R> {
             }
             if keep {
                 i -= self.compact();
+                if i > self.max_value_bytes {
+                    return Err(format!(
+                        "has a single value larger than {} MiB (starting at byte {}); tfpromote holds one value at a time in memory and refuses this one",
+                        self.max_value_bytes >> 20,
+                        self.offset()
+                    ));
+                }
             } else {
                 // Nothing before `i` is needed any more.
                 self.pos = i;
@@ -268,6 +313,47 @@ mod tests {
         assert_eq!(s.value().expect("number"), b"-1.5e3");
         s.expect(b'}', "}").expect("close");
         assert_eq!(s.peek().expect("end"), None);
+    }
+
+    /// Item 8: nesting deeper than serde_json reads is refused, not silently dropped.
+    #[test]
+    fn deep_nesting_is_refused_with_the_offset() {
+        let doc = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        let err = Scanner::new(doc.as_bytes()).value().expect_err("too deep");
+        assert!(
+            err.contains("more than 128 levels deep (at byte 128)"),
+            "{err}"
+        );
+        let ok = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(Scanner::new(ok.as_bytes()).value().is_ok());
+        // Skipped values (never parsed) may nest deeper.
+        assert!(Scanner::new(doc.as_bytes()).skip().is_ok());
+    }
+
+    /// Item 13: a value over the memory budget fails fast.
+    #[test]
+    fn oversized_values_fail_fast() {
+        let doc = format!("[\"{}\"]", "x".repeat(3 << 20));
+        let err = Scanner::with_value_limit(doc.as_bytes(), 1 << 20)
+            .value()
+            .expect_err("too big");
+        assert!(err.contains("larger than 1 MiB"), "{err}");
+        assert!(
+            Scanner::with_value_limit(doc.as_bytes(), 4 << 20)
+                .value()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let mut s = Scanner::new(Trickle(b"\xEF\xBB\xBF{}"));
+        s.skip_bom().expect("bom");
+        assert_eq!(s.value().expect("object"), b"{}");
     }
 
     #[test]

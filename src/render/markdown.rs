@@ -23,12 +23,13 @@ pub fn environment_block(env: &str, summary: &Summary, budget: usize) -> String 
     let warnings = warnings(env, summary);
     if out.len() + warnings.len() + TABLE_RESERVE > budget {
         // Too many destructive changes to list one by one: keep every count, grouped by type.
-        out.push_str(&warnings_grouped(env, summary));
+        let room = budget.saturating_sub(out.len() + TABLE_RESERVE);
+        out.push_str(&warnings_grouped(env, summary, room));
     } else {
         out.push_str(&warnings);
     }
     let mut outputs = outputs_section(summary);
-    if out.len() + outputs.len() + TABLE_RESERVE > budget {
+    if !outputs.is_empty() && out.len() + outputs.len() + TABLE_RESERVE > budget {
         outputs = format!(
             "_{} not listed here (size limit); see the job summary._
 
@@ -181,7 +182,12 @@ fn warning_line(r: &ResourceSummary) -> String {
 }
 
 /// Every destroy/replace count survives, grouped by resource type, when the list is too long.
-fn warnings_grouped(env: &str, summary: &Summary) -> String {
+/// The caution title (with the totals) is always kept; groups are listed while they fit in
+/// `room` bytes, the rest summed up in one line, so the block holds for any plan shape.
+fn warnings_grouped(env: &str, summary: &Summary, room: usize) -> String {
+    /// Resource types are identifiers, but a plan is untrusted input: cap what one row shows.
+    const TYPE_CHARS: usize = 120;
+    const CLOSING: &str = "> \n> Too many to list one by one here; every address is in the job summary and the plan artifact.\n\n";
     let Some(mut out) = destructive_title(env, summary) else {
         return String::new();
     };
@@ -191,22 +197,63 @@ fn warnings_grouped(env: &str, summary: &Summary) -> String {
             .entry((r.kind, resource_type(&r.address)))
             .or_default() += 1;
     }
+    // Room for the "N more" line; the longest is well under this.
+    const MORE_RESERVE: usize = 120;
+    let (mut hidden_groups, mut hidden) = (0usize, 0usize);
     for ((kind, rtype), n) in groups {
-        out.push_str(&format!(
+        let shown: String = if rtype.chars().count() > TYPE_CHARS {
+            rtype.chars().take(TYPE_CHARS).chain(['…']).collect()
+        } else {
+            rtype
+        };
+        let line = format!(
             "> - **{}** {} × {}\n",
             kind.verb(),
             thousands(n),
-            code(&rtype, false)
+            code(&shown, false)
+        );
+        if hidden_groups == 0 && out.len() + line.len() + MORE_RESERVE + CLOSING.len() <= room {
+            out.push_str(&line);
+        } else {
+            hidden_groups += 1;
+            hidden += n;
+        }
+    }
+    if hidden_groups > 0 {
+        out.push_str(&format!(
+            "> - … and {} more in {}\n",
+            plural(hidden, "resource", "resources"),
+            plural(hidden_groups, "other resource type", "other resource types")
         ));
     }
-    out.push_str("> \n> Too many to list one by one here; every address is in the job summary and the plan artifact.\n\n");
+    out.push_str(CLOSING);
     out
 }
 
-/// `module.a.aws_instance.web["x"]` -> `aws_instance`.
+/// `module.a["k"].module.b[0].aws_instance.web["x.y"]` -> `aws_instance`: instance keys
+/// (which may hold dots and brackets inside quotes) are dropped before the address is split.
 fn resource_type(address: &str) -> String {
-    let without_key = address.split('[').next().unwrap_or(address);
-    let parts: Vec<&str> = without_key.split('.').collect();
+    let mut without_keys = String::with_capacity(address.len());
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in address.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '"' if depth > 0 => in_string = true,
+            _ if depth == 0 => without_keys.push(c),
+            _ => {}
+        }
+    }
+    let parts: Vec<&str> = without_keys.split('.').collect();
     let mut i = 0;
     while i + 1 < parts.len() && parts[i] == "module" {
         i += 2;
@@ -216,8 +263,9 @@ fn resource_type(address: &str) -> String {
     }
     parts
         .get(i)
+        .filter(|s| !s.is_empty())
         .map(|s| s.to_string())
-        .unwrap_or_else(|| address.to_string())
+        .unwrap_or_else(|| without_keys.clone())
 }
 
 fn outputs_section(summary: &Summary) -> String {
@@ -367,5 +415,15 @@ mod tests {
         );
         assert_eq!(resource_type("data.aws_ami.al2023"), "aws_ami");
         assert_eq!(resource_type("aws_s3_bucket.b[0]"), "aws_s3_bucket");
+    }
+
+    /// Item 6: module instance keys (with quotes, dots and brackets) are not the type.
+    #[test]
+    fn resource_type_skips_module_instance_keys() {
+        assert_eq!(resource_type("module.m[0].aws_instance.x"), "aws_instance");
+        assert_eq!(
+            resource_type(r#"module.a["k.]\"x"].module.b[1].data.aws_ami.y["z"]"#),
+            "aws_ami"
+        );
     }
 }

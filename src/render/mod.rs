@@ -33,6 +33,7 @@ pub fn reason_text(reason: &str) -> String {
         "delete_because_no_move_target" => "its moved block points nowhere".into(),
         "read_because_config_unknown" => "its configuration is known only after apply".into(),
         "read_because_dependency_pending" => "a dependency has pending changes".into(),
-        other => other.replace('_', " "),
+        // Any other string from a plan is untrusted: shown as code, never as Markdown/HTML.
+        other => format!("unrecognised reason {}", text::code(other, false)),
     }
 }

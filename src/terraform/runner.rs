@@ -424,7 +424,10 @@ struct Finished {
     stderr_tail: String,
 }
 
-fn failure(label: &str, dir: Option<&Path>, code: i32, detail: String) -> TerraformError {
+/// A command that exited non-zero: its error carries Terraform's diagnostics, not its raw
+/// output (see [`super::failure`]).
+fn failure(label: &str, dir: Option<&Path>, code: i32, tail: String) -> TerraformError {
+    let detail = super::failure::explain(&tail);
     let where_ = dir
         .map(|d| d.display().to_string())
         .unwrap_or_else(|| ".".into());
