@@ -4,9 +4,31 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+/// What the runner gave this job: whether it is one, and its command files. Part of the
+/// run's [`crate::context::Context`]; installed once with [`configure`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionsEnv {
+    pub active: bool,
+    pub output: Option<PathBuf>,
+    pub step_summary: Option<PathBuf>,
+    pub env: Option<PathBuf>,
+}
+
+static ACTIONS: std::sync::OnceLock<ActionsEnv> = std::sync::OnceLock::new();
+
+/// Installs the run's Actions facts (from the context read at start-up). Before it, and
+/// outside a job, everything here behaves as outside Actions.
+pub fn configure(env: &ActionsEnv) {
+    let _ = ACTIONS.set(env.clone());
+}
+
+fn actions_env() -> Option<&'static ActionsEnv> {
+    ACTIONS.get()
+}
+
 /// True inside a GitHub Actions job.
 pub fn in_actions() -> bool {
-    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+    actions_env().is_some_and(|a| a.active)
 }
 
 /// Escaping for workflow command data (`@actions/core` command.ts rules).
@@ -214,9 +236,13 @@ pub fn diagnostics(lines: &[String]) -> Vec<Diagnostic> {
 }
 
 fn env_file(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    let a = actions_env()?;
+    match name {
+        "GITHUB_OUTPUT" => a.output.clone(),
+        "GITHUB_STEP_SUMMARY" => a.step_summary.clone(),
+        "GITHUB_ENV" => a.env.clone(),
+        _ => None,
+    }
 }
 
 /// Appends `name=value` to `$GITHUB_OUTPUT`, with a heredoc delimiter for multi-line values.

@@ -34,6 +34,13 @@ pub struct Context {
     pub github_backoff: Option<std::time::Duration>,
     /// `TFPROMOTE_LOG_DIR`: Terraform's output goes to files there instead of the terminal.
     pub log_dir: Option<std::path::PathBuf>,
+    /// `GITHUB_WORKSPACE`: the repository root configured paths must stay inside.
+    pub workspace: Option<std::path::PathBuf>,
+    /// Inside a GitHub Actions job (`GITHUB_ACTIONS=true`) and its files.
+    pub actions: crate::actions::ActionsEnv,
+    /// The process environment, read once: the few lower edges that need a variable
+    /// (ID token request, STS endpoint, `TF_VAR_*`, plugin cache) get it from here.
+    pub vars: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
 impl std::fmt::Debug for Context {
@@ -77,11 +84,27 @@ const TOKEN_VARS: [&str; 3] = [
 ];
 
 impl Context {
-    /// The context of this process: its environment and `GITHUB_EVENT_PATH`'s payload.
+    /// The context of this process: its environment (read here, once) and
+    /// `GITHUB_EVENT_PATH`'s payload.
     pub fn from_env() -> Context {
-        let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let vars: std::collections::BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Context::from_vars(vars)
+    }
+
+    /// The context of a set of variables (the process's, or a test's).
+    pub fn from_vars(vars: std::collections::BTreeMap<String, String>) -> Context {
+        let lookup = |name: &str| vars.get(name).filter(|v| !v.is_empty()).cloned();
         let event = lookup("GITHUB_EVENT_PATH").and_then(|p| std::fs::read_to_string(p).ok());
-        Context::from_lookup(lookup, event.as_deref())
+        let mut context = Context::from_lookup(lookup, event.as_deref());
+        context.vars = std::sync::Arc::new(vars);
+        context
+    }
+
+    /// A variable of the process environment, unless empty.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).filter(|v| !v.is_empty()).cloned()
     }
 
     /// Pure: the context from a variable lookup and the event payload text. A payload that
@@ -120,6 +143,14 @@ impl Context {
             github_backoff: lookup("TFPROMOTE_GITHUB_BACKOFF")
                 .and_then(|v| humantime::parse_duration(v.trim()).ok()),
             log_dir: lookup("TFPROMOTE_LOG_DIR").map(std::path::PathBuf::from),
+            workspace: lookup("GITHUB_WORKSPACE").map(std::path::PathBuf::from),
+            actions: crate::actions::ActionsEnv {
+                active: lookup("GITHUB_ACTIONS").is_some_and(|v| v == "true"),
+                output: lookup("GITHUB_OUTPUT").map(std::path::PathBuf::from),
+                step_summary: lookup("GITHUB_STEP_SUMMARY").map(std::path::PathBuf::from),
+                env: lookup("GITHUB_ENV").map(std::path::PathBuf::from),
+            },
+            vars: Default::default(),
         }
     }
 
@@ -219,6 +250,37 @@ mod tests {
         );
         assert_eq!(c.token.as_deref(), Some("input"));
         assert_eq!(c.api_url, "https://ghe.example/api/v3");
+    }
+
+    #[test]
+    fn the_environment_is_read_once_into_the_context() {
+        let vars: std::collections::BTreeMap<String, String> = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", "/runner/out"),
+            ("GITHUB_STEP_SUMMARY", "/runner/summary"),
+            ("GITHUB_WORKSPACE", "/work/repo"),
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "https://token"),
+            ("GITHUB_ENV", ""),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let c = Context::from_vars(vars);
+        assert!(c.actions.active);
+        assert_eq!(
+            c.actions.output.as_deref(),
+            Some(std::path::Path::new("/runner/out"))
+        );
+        assert_eq!(c.actions.env, None, "empty means unset");
+        assert_eq!(
+            c.workspace.as_deref(),
+            Some(std::path::Path::new("/work/repo"))
+        );
+        assert_eq!(
+            c.var("ACTIONS_ID_TOKEN_REQUEST_URL").as_deref(),
+            Some("https://token")
+        );
+        assert_eq!(c.var("GITHUB_ENV"), None);
     }
 
     #[test]

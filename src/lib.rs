@@ -30,7 +30,10 @@ use std::sync::Arc;
 
 /// Runs one command line to completion and reports the exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    match dispatch(cli) {
+    // The one place the process environment is read; everything below gets the context.
+    let context = context::Context::from_env();
+    actions::configure(&context.actions);
+    match dispatch(cli, context) {
         Ok(()) => ExitCode::Success,
         Err(error) => {
             let code = error.exit_code();
@@ -44,13 +47,17 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<()> {
+fn dispatch(cli: Cli, context: context::Context) -> Result<()> {
+    let loaded = |cli: &Cli| -> Result<(Arc<config::Config>, context::Context)> {
+        let config = config::load_in_workspace(&cli.config, context.workspace.as_deref())?;
+        Ok((Arc::new(config), context.clone()))
+    };
     match &cli.command {
-        Command::Render(args) => commands::render::run(args, &cli.config),
-        Command::Check(args) => commands::check::run(&config::load(&cli.config)?, args),
+        Command::Render(args) => commands::render::run(args, &cli.config, &context),
+        Command::Check(args) => commands::check::run(&loaded(&cli)?.0, args),
         Command::Credentials(args) => {
-            let config = config::load(&cli.config)?;
-            runtime()?.block_on(commands::credentials::run(&config, args))
+            let (config, context) = loaded(&cli)?;
+            runtime()?.block_on(commands::credentials::run(&config, &context, args))
         }
         Command::GithubSetup(args) => {
             let (config, context) = loaded(&cli)?;
@@ -81,14 +88,6 @@ fn dispatch(cli: Cli) -> Result<()> {
             runtime()?.block_on(commands::status::run(config, &context, args))
         }
     }
-}
-
-/// The config and the run's context, each read once and passed down.
-fn loaded(cli: &Cli) -> Result<(Arc<config::Config>, context::Context)> {
-    Ok((
-        Arc::new(config::load(&cli.config)?),
-        context::Context::from_env(),
-    ))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::aws::{self, RoleKind};
 use crate::config::{Config, Environment};
+use crate::context::Context;
 use crate::redact::Redactor;
 use crate::summary::Summary;
 use crate::terraform::Terraform;
@@ -36,17 +37,18 @@ pub struct Prepared {
 /// Assumes `role` for `env` when the environment has one (ambient credentials otherwise).
 pub async fn prepare(
     config: &Config,
+    context: &Context,
     env: &Environment,
     role: RoleKind,
     base: &Terraform,
 ) -> Result<Prepared> {
-    let request = aws::request_for(config, env, role)?;
+    let request = aws::request_for(config, context, env, role)?;
     let mut redactor = base.redactor().clone();
     let dir = config.env_dir(env);
     let var_files: Vec<PathBuf> = env.var_files.iter().map(|p| config.resolve(p)).collect();
     // Issue 10 item 1: sensitive variables' values are known before Terraform can echo them
     // (a failed plan has no plan JSON to learn them from).
-    redactor.add_literals(crate::secrets::learn(&dir, &var_files));
+    redactor.add_literals(crate::secrets::learn(&dir, &var_files, &context.vars));
     let terraform = match request {
         None => base.clone(),
         Some(request) => {

@@ -150,10 +150,16 @@ impl Redactor {
     }
 
     /// Masks the values of `TF_VAR_*` and the named environment variables.
-    pub fn add_env_values(&mut self, names: &[String]) {
-        let values: Vec<String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("TF_VAR_") || names.iter().any(|n| n == k))
-            .map(|(_, v)| v)
+    /// `vars` is the run's environment (read once, in the context).
+    pub fn add_env_values(
+        &mut self,
+        names: &[String],
+        vars: &std::collections::BTreeMap<String, String>,
+    ) {
+        let values: Vec<String> = vars
+            .iter()
+            .filter(|(k, _)| k.starts_with("TF_VAR_") || names.iter().any(|n| n == *k))
+            .map(|(_, v)| v.clone())
             .collect();
         self.add_literals(values);
     }

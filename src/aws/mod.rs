@@ -16,6 +16,7 @@ pub use sts::Credentials;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Environment};
+use crate::context::Context;
 use crate::terraform::Terraform;
 
 /// Which of an environment's roles a step needs: `plan` is read-only (pull requests),
@@ -56,6 +57,7 @@ pub struct AssumeRequest {
 /// network call, when the job cannot request an ID token.
 pub fn request_for(
     config: &Config,
+    context: &Context,
     env: &Environment,
     kind: RoleKind,
 ) -> Result<Option<AssumeRequest>, AwsError> {
@@ -63,20 +65,22 @@ pub fn request_for(
         return Ok(None);
     };
     let name = env.name.to_string();
-    let token = token::TokenRequest::from_env().map_err(|missing| AwsError::NoIdToken {
-        env: name.clone(),
-        role: role.to_string(),
-        missing,
-    })?;
+    let lookup = |name: &str| context.var(name);
+    let token =
+        token::TokenRequest::from_lookup(lookup).map_err(|missing| AwsError::NoIdToken {
+            env: name.clone(),
+            role: role.to_string(),
+            missing,
+        })?;
     Ok(Some(AssumeRequest {
-        session_name: session::session_name(&name, &session::SessionFacts::from_env()),
+        session_name: session::session_name(&name, &session::SessionFacts::from_lookup(lookup)),
         env: name,
         role_arn: role.to_string(),
         region: config.aws.region.clone(),
         audience: config.aws.audience.clone(),
         duration: config.aws.session_duration.0,
         budget: config.aws.retry_timeout.0,
-        endpoint: sts::endpoint_from(|n| std::env::var(n).ok()),
+        endpoint: sts::endpoint_from(lookup),
         token,
     }))
 }
@@ -85,10 +89,11 @@ pub fn request_for(
 /// point for every command that runs Terraform (plan, apply, destroy).
 pub async fn credentials_for(
     config: &Config,
+    context: &Context,
     env: &Environment,
     kind: RoleKind,
 ) -> Result<Option<Credentials>, AwsError> {
-    match request_for(config, env, kind)? {
+    match request_for(config, context, env, kind)? {
         Some(request) => assume(&request).await.map(Some),
         None => Ok(None),
     }

@@ -16,8 +16,8 @@ pub struct SessionFacts {
 }
 
 impl SessionFacts {
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         SessionFacts {
             repository: var("GITHUB_REPOSITORY"),
             run_id: var("GITHUB_RUN_ID"),

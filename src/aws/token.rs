@@ -44,10 +44,6 @@ impl TokenRequest {
         }
     }
 
-    pub fn from_env() -> Result<TokenRequest, Vec<&'static str>> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
     /// The request URL with `audience` added as a query parameter (the runner's URL already
     /// carries a query string, so it is parsed rather than concatenated).
     pub fn url_for(&self, audience: &str) -> Result<reqwest::Url, String> {

@@ -52,7 +52,7 @@ impl<'a> Ladder<'a> {
         }
         let (gh, sha) = super::github_and_sha(context, "apply")?;
         signals::install();
-        let terraform = super::terraform_for(&config).await?;
+        let terraform = super::terraform_for(&config, context).await?;
         // The tracker lives on the pull request; without one the apply still runs (the
         // approval and plan-change gates will say what is missing).
         let pr = match gh.pulls_for_commit(&sha).await {
@@ -83,8 +83,14 @@ impl<'a> Ladder<'a> {
             return Err(self.refused(env, refusal).await);
         }
 
-        let mut prepared =
-            pipeline::prepare(&self.config, env, RoleKind::Apply, &self.terraform).await?;
+        let mut prepared = pipeline::prepare(
+            &self.config,
+            self.context,
+            env,
+            RoleKind::Apply,
+            &self.terraform,
+        )
+        .await?;
         let sink = OutputSink::buffered();
         let planned = prepared
             .plan(

@@ -6,9 +6,10 @@ use crate::actions;
 use crate::aws::{self, RoleKind};
 use crate::cli::{CredentialsArgs, Export};
 use crate::config::Config;
+use crate::context::Context;
 use crate::{Error, Result};
 
-pub async fn run(config: &Config, args: &CredentialsArgs) -> Result<()> {
+pub async fn run(config: &Config, context: &Context, args: &CredentialsArgs) -> Result<()> {
     let env = config.environment(args.env.trim()).ok_or_else(|| {
         Error::Usage(format!(
             "unknown environment {:?}: {} defines {}",
@@ -19,7 +20,7 @@ pub async fn run(config: &Config, args: &CredentialsArgs) -> Result<()> {
     })?;
     let export = args.export == Some(Export::GithubEnv);
     // Refuse before any network call: exporting is the point of the step.
-    if export && std::env::var_os("GITHUB_ENV").is_none_or(|v| v.is_empty()) {
+    if export && context.actions.env.is_none() {
         return Err(Error::Usage(
             "--export github-env needs $GITHUB_ENV, which only GitHub Actions sets: \
              run this inside a workflow step, or drop --export"
@@ -27,7 +28,7 @@ pub async fn run(config: &Config, args: &CredentialsArgs) -> Result<()> {
         ));
     }
     let role_name = role_key(args.role);
-    let Some(creds) = aws::credentials_for(config, env, args.role).await? else {
+    let Some(creds) = aws::credentials_for(config, context, env, args.role).await? else {
         println!(
             "environment {} has no {role_name}: Terraform uses the ambient AWS credentials; nothing to assume",
             env.name

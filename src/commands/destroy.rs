@@ -32,9 +32,10 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &DestroyArgs) -> 
     .inspect_err(|r| eprintln!("tfpromote: {r}"))?;
 
     signals::install();
-    let terraform = super::terraform_for(&config).await?;
+    let terraform = super::terraform_for(&config, context).await?;
     let records = Records::new(context)?;
-    let mut prepared = pipeline::prepare(&config, &env, RoleKind::Apply, &terraform).await?;
+    let mut prepared =
+        pipeline::prepare(&config, context, &env, RoleKind::Apply, &terraform).await?;
     let sink = OutputSink::buffered();
     let planned = prepared
         .plan(

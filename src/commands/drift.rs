@@ -18,7 +18,7 @@ use crate::{Error, Result};
 pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
     let (gh, sha) = super::github_and_sha(context, "drift")?;
     signals::install();
-    let terraform = super::terraform_for(&config).await?;
+    let terraform = super::terraform_for(&config, context).await?;
     let open = gh.open_issues(drift::LABEL).await?;
     let bodies: Vec<(u64, Option<&str>)> =
         open.iter().map(|i| (i.number, i.body.as_deref())).collect();
@@ -27,7 +27,8 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
     for env in config.environments.iter() {
         let name = env.name.as_str();
         let planned = async {
-            let mut prepared = pipeline::prepare(&config, env, RoleKind::Plan, &terraform).await?;
+            let mut prepared =
+                pipeline::prepare(&config, context, env, RoleKind::Plan, &terraform).await?;
             let sink = OutputSink::buffered();
             let result = prepared
                 .plan(

@@ -21,19 +21,15 @@ use crate::terraform::{Terraform, version_at_least};
 use crate::{Error, Result};
 
 /// The Terraform runner for this config, after checking the binary is new enough.
-async fn terraform_for(config: &Config) -> Result<Terraform> {
+async fn terraform_for(config: &Config, context: &crate::context::Context) -> Result<Terraform> {
     let binary = config
         .terraform
         .binary
         .clone()
-        .or_else(|| {
-            std::env::var("TFPROMOTE_TERRAFORM")
-                .ok()
-                .filter(|s| !s.is_empty())
-        })
+        .or_else(|| context.var("TFPROMOTE_TERRAFORM"))
         .unwrap_or_else(|| "terraform".to_string());
     let mut redactor = Redactor::new(config.redact.patterns.iter().map(|p| p.0.clone()));
-    redactor.add_env_values(&config.redact.env);
+    redactor.add_env_values(&config.redact.env, &context.vars);
     crate::actions::add_masks(redactor.mask_forms());
     let mut terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
     let configured = config
@@ -41,7 +37,9 @@ async fn terraform_for(config: &Config) -> Result<Terraform> {
         .plugin_cache
         .as_deref()
         .map(|p| config.resolve(p));
-    if let Some(cache) = plugin_cache::resolve(&CacheFacts::from_env(configured)) {
+    if let Some(cache) =
+        plugin_cache::resolve(&CacheFacts::from_lookup(configured, |n| context.var(n)))
+    {
         tracing::info!("plugin cache {} ({:?})", cache.dir.display(), cache.source);
         terraform = terraform.with_plugin_cache(cache);
     }

@@ -27,10 +27,10 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     // A job without an ID token fails every environment that has a role the same way, and
     // the fix is in the workflow: say so once, before any Terraform runs.
     for env in &selected {
-        aws::request_for(&config, env, RoleKind::Plan)?;
+        aws::request_for(&config, context, env, RoleKind::Plan)?;
     }
     signals::install();
-    let terraform = Arc::new(super::terraform_for(&config).await?);
+    let terraform = Arc::new(super::terraform_for(&config, context).await?);
     // A plan changes nothing, and the plan role may not write lock files.
     let options = PlanOptions {
         destroy: false,
@@ -45,7 +45,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     let mut tasks = Vec::new();
     for env in selected {
         let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
-        let log_dir = context.log_dir.clone();
+        let context = context.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
             let name = env.name.to_string();
@@ -55,9 +55,9 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
             );
             let started = Instant::now();
             let sink = OutputSink::buffered();
-            let (result, redactor, waited) = plan_one(&config, &env, &terraform, options, &sink).await;
+            let (result, redactor, waited) = plan_one(&config, &context, &env, &terraform, options, &sink).await;
             let lines = sink.take();
-            match &log_dir {
+            match &context.log_dir {
                 Some(dir) => super::log::print_or_file(
                     Some(dir),
                     &format!("{name}-plan"),
@@ -132,15 +132,17 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
 /// that knows this environment's secrets (credentials, sensitive values) either way.
 async fn plan_one(
     config: &Config,
+    context: &Context,
     env: &Environment,
     terraform: &crate::terraform::Terraform,
     options: PlanOptions,
     sink: &OutputSink,
 ) -> (Result<Summary>, Redactor, Duration) {
-    let mut prepared = match pipeline::prepare(config, env, RoleKind::Plan, terraform).await {
-        Ok(p) => p,
-        Err(e) => return (Err(e), terraform.redactor().clone(), Duration::ZERO),
-    };
+    let mut prepared =
+        match pipeline::prepare(config, context, env, RoleKind::Plan, terraform).await {
+            Ok(p) => p,
+            Err(e) => return (Err(e), terraform.redactor().clone(), Duration::ZERO),
+        };
     match prepared.plan(options, sink).await {
         Ok(saved) => {
             let waited = saved.init_wait;

@@ -4,13 +4,14 @@ use std::path::Path;
 
 use crate::cli::{Format, RenderArgs};
 use crate::config::{self, Config};
+use crate::context::Context;
 use crate::redact::Redactor;
 use crate::render::{json, markdown};
 use crate::summary::Summary;
 
 /// `config_path` is the global `--config`: its `redact` settings apply when the file exists
 /// (issue 10 item 9); the default path may be absent, an explicitly named file may not.
-pub fn run(args: &RenderArgs, config_path: &Path) -> crate::Result<()> {
+pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::Result<()> {
     let summary = Summary::from_file(&args.plan_json)?;
     let text = match args.format {
         // Machine output is built from structured data and never passes text masking
@@ -18,7 +19,7 @@ pub fn run(args: &RenderArgs, config_path: &Path) -> crate::Result<()> {
         // count would make it invalid JSON.
         Format::Json => json::render(&summary),
         Format::Markdown => {
-            let redactor = redactor_for(settings(config_path)?.as_ref(), &summary);
+            let redactor = redactor_for(settings(config_path)?.as_ref(), &summary, context);
             let block = markdown::environment_block(&args.env, &summary, args.budget);
             redactor.redact(&block).into_owned()
         }
@@ -34,12 +35,15 @@ fn settings(path: &Path) -> crate::Result<Option<Config>> {
     Ok(Some(config::load_settings(path)?))
 }
 
-fn redactor_for(config: Option<&Config>, summary: &Summary) -> Redactor {
+fn redactor_for(config: Option<&Config>, summary: &Summary, context: &Context) -> Redactor {
     let mut redactor = match config {
         Some(c) => Redactor::new(c.redact.patterns.iter().map(|p| p.0.clone())),
         None => Redactor::default(),
     };
-    redactor.add_env_values(config.map(|c| c.redact.env.as_slice()).unwrap_or_default());
+    redactor.add_env_values(
+        config.map(|c| c.redact.env.as_slice()).unwrap_or_default(),
+        &context.vars,
+    );
     redactor.add_literals(summary.secret_literals.iter().cloned());
     redactor
 }

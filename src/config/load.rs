@@ -14,23 +14,33 @@ pub const MAX_CONFIG_DEPTH: usize = 64;
 
 /// Reads and validates a config file, checking that environment directories exist.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    load_with(path, true)
+    load_with(path, true, None)
+}
+
+/// [`load`] in a job whose checkout is `workspace` (`GITHUB_WORKSPACE`): configured paths
+/// must stay inside it.
+pub fn load_in_workspace(path: &Path, workspace: Option<&Path>) -> Result<Config, ConfigError> {
+    load_with(path, true, workspace)
 }
 
 /// Reads and validates a config file without requiring the environment directories to exist
 /// (`render`, which only needs the redaction settings).
 pub fn load_settings(path: &Path) -> Result<Config, ConfigError> {
-    load_with(path, false)
+    load_with(path, false, None)
 }
 
-fn load_with(path: &Path, check_dirs: bool) -> Result<Config, ConfigError> {
+fn load_with(
+    path: &Path,
+    check_dirs: bool,
+    workspace: Option<&Path>,
+) -> Result<Config, ConfigError> {
     let text = read_capped(path)?;
     let base = path
         .parent()
         .map(Path::to_path_buf)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    parse(&text, path, &base, check_dirs)
+    parse_in(&text, path, &base, check_dirs, workspace)
 }
 
 fn read_capped(path: &Path) -> Result<String, ConfigError> {
@@ -73,6 +83,16 @@ pub fn parse(
     base_dir: &Path,
     check_dirs: bool,
 ) -> Result<Config, ConfigError> {
+    parse_in(text, file, base_dir, check_dirs, None)
+}
+
+fn parse_in(
+    text: &str,
+    file: &Path,
+    base_dir: &Path,
+    check_dirs: bool,
+    workspace: Option<&Path>,
+) -> Result<Config, ConfigError> {
     // Editors on Windows save a byte-order mark; it is not part of the YAML.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Some((line, message)) = too_deep(text) {
@@ -86,7 +106,7 @@ pub fn parse(
     CONTEXT.with(|c| {
         *c.borrow_mut() = Some(ParseContext {
             base_dir: base_dir.to_path_buf(),
-            root: super::repo::root_for(base_dir),
+            root: super::repo::root_for(base_dir, workspace),
             check_dirs,
             ..Default::default()
         })

@@ -9,7 +9,7 @@ pub mod repo;
 pub mod values;
 
 pub use error::ConfigError;
-pub use load::{MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, load, load_settings, parse};
+pub use load::{MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, load, load_in_workspace, load_settings, parse};
 
 use serde::Deserialize;
 use std::path::PathBuf;

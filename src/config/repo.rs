@@ -10,10 +10,10 @@
 use std::path::{Component, Path, PathBuf};
 
 /// The root every configured path must stay inside.
-pub fn root_for(config_dir: &Path) -> PathBuf {
+pub fn root_for(config_dir: &Path, workspace: Option<&Path>) -> PathBuf {
     let dir = real_path(config_dir);
-    if let Some(workspace) = std::env::var_os("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
-        let workspace = real_path(Path::new(&workspace));
+    if let Some(workspace) = workspace {
+        let workspace = real_path(workspace);
         if dir.starts_with(&workspace) {
             return workspace;
         }
@@ -90,7 +90,7 @@ mod tests {
         assert!(outside(&root, &root, "../x", "dir").is_some());
         assert!(outside(&root, &root, "envs/link/passwd", "var file").is_some());
         assert_eq!(
-            root_for(&root.join("envs/dev")),
+            root_for(&root.join("envs/dev"), None),
             real_path(&root.join("envs/dev"))
         );
     }

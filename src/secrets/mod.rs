@@ -22,7 +22,11 @@ pub use values::{leaves, tfvars_values};
 
 /// The clear-text secrets of the root module in `dir` with the extra `var_files`: every
 /// scalar leaf of every variable declared `sensitive = true`.
-pub fn learn(dir: &Path, var_files: &[PathBuf]) -> Vec<String> {
+pub fn learn(
+    dir: &Path,
+    var_files: &[PathBuf],
+    vars: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
     let declared = read_declarations(dir);
     if declared.is_empty() {
         return Vec::new();
@@ -42,11 +46,11 @@ pub fn learn(dir: &Path, var_files: &[PathBuf]) -> Vec<String> {
             }
         }
     }
-    for (key, value) in std::env::vars() {
+    for (key, value) in vars {
         if let Some(name) = key.strip_prefix("TF_VAR_")
             && declared.contains_key(name)
         {
-            secrets.insert(value);
+            secrets.insert(value.clone());
         }
     }
     secrets.into_iter().collect()
@@ -122,7 +126,7 @@ mod tests {
             "extra = <<EOT\n-----BEGIN-----\nline-two\nEOT\n",
         )
         .expect("x");
-        let learned = learn(d, &[d.join("x.tfvars")]);
+        let learned = learn(d, &[d.join("x.tfvars")], &Default::default());
         for want in [
             "from-tfvars",
             "default-secret",

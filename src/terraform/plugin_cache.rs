@@ -59,9 +59,12 @@ pub struct CacheFacts {
 }
 
 impl CacheFacts {
-    /// Reads the facts from this process's environment and files.
-    pub fn from_env(configured: Option<PathBuf>) -> CacheFacts {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    /// Reads the facts through `lookup` (the run's environment) and the CLI config file.
+    pub fn from_lookup(
+        configured: Option<PathBuf>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> CacheFacts {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let home = var("HOME");
         let cli_path = var("TF_CLI_CONFIG_FILE")
             .map(PathBuf::from)
