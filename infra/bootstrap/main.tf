@@ -45,9 +45,9 @@ resource "aws_kms_key_policy" "state" {
         Resource  = "*"
       },
       {
-        Sid       = "PlanRoleReadsState"
+        Sid       = "PlanRolesReadState"
         Effect    = "Allow"
-        Principal = { AWS = aws_iam_role.plan.arn }
+        Principal = { AWS = [for e in var.environments : aws_iam_role.plan[e].arn] }
         Action    = ["kms:Decrypt", "kms:DescribeKey"]
         Resource  = "*"
       },
@@ -184,6 +184,21 @@ resource "aws_s3_bucket_policy" "state" {
           Action    = ["s3:PutObject", "s3:DeleteObject", "s3:RestoreObject"]
           Resource  = "${aws_s3_bucket.state.arn}/${p}/*"
           Condition = { ArnNotEquals = { "aws:PrincipalArn" = writers } }
+        }
+      ],
+      [
+        # Reads from the bucket's side too: a plan role reads only its own
+        # environment's prefix, whatever its IAM policies say.
+        for e in var.environments : {
+          Sid       = "OnlyOwnPlanRoleReads${title(e)}State"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = ["s3:GetObject", "s3:GetObjectVersion"]
+          Resource  = "${aws_s3_bucket.state.arn}/${e}/*"
+          Condition = {
+            ArnLike      = { "aws:PrincipalArn" = "arn:aws:iam::${var.account_id}:role/${var.project}-gha-plan-*" }
+            ArnNotEquals = { "aws:PrincipalArn" = local.plan_role_arn[e] }
+          }
         }
       ],
       [

@@ -9,10 +9,10 @@ locals {
   state_bucket_arn = "arn:aws:s3:::${var.state_bucket_name}"
   state_prefixes   = concat(var.environments, ["bootstrap"])
 
-  plan_role_name  = "${var.project}-gha-plan"
+  plan_role_name  = { for e in var.environments : e => "${var.project}-gha-plan-${e}" }
   apply_role_name = { for e in var.environments : e => "${var.project}-gha-apply-${e}" }
   apply_role_arn  = { for e, n in local.apply_role_name : e => "arn:aws:iam::${var.account_id}:role/${n}" }
-  plan_role_arn   = "arn:aws:iam::${var.account_id}:role/${local.plan_role_name}"
+  plan_role_arn   = { for e, n in local.plan_role_name : e => "arn:aws:iam::${var.account_id}:role/${n}" }
 
   # OIDC subjects. The repository's subject template (set by `tfpromote github-setup`)
   # is ["repo", "context", "job_workflow_ref"], so a token names the repository, the

@@ -23,9 +23,9 @@ output "github_oidc_provider_arn" {
   value       = local.github_oidc_provider_arn
 }
 
-output "plan_role_arn" {
-  description = "Role for terraform plan (pull requests and the main branch) - tfpromote.yaml plan_role."
-  value       = aws_iam_role.plan.arn
+output "plan_role_arns" {
+  description = "Plan role per environment (pull requests and the main branch; reads only that environment's state) - tfpromote.yaml plan_role."
+  value       = { for e, r in aws_iam_role.plan : e => r.arn }
 }
 
 output "apply_role_arns" {

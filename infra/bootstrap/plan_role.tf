@@ -1,10 +1,16 @@
 ################################################################################
-# Plan role: pull requests and main, view-only plus the reads a plan needs
+# Plan roles: pull requests and main, view-only plus the reads a plan needs
 ################################################################################
 
+# One plan role per environment: a plan of dev reads dev's state and nothing
+# else, so a pull request that plans dev (or a workflow step that is tricked
+# into it) cannot read prod's state, which holds prod's outputs and any
+# secret a provider wrote there.
 resource "aws_iam_role" "plan" {
-  name                 = local.plan_role_name
-  description          = "Terraform plan from GitHub Actions (${local.repo}: pull requests and ${var.main_branch}); read-only, no state locks."
+  for_each = toset(var.environments)
+
+  name                 = local.plan_role_name[each.key]
+  description          = "Terraform plan of ${each.key} from GitHub Actions (${local.repo}: pull requests and ${var.main_branch}); read-only, ${each.key} state only, no state locks."
   max_session_duration = var.max_session_duration
 
   assume_role_policy = jsonencode({
@@ -48,13 +54,17 @@ resource "aws_iam_role" "plan" {
 # Describe/List across services, no data reads (ReadOnlyAccess would add object
 # and secret reads a plan never needs).
 resource "aws_iam_role_policy_attachment" "plan_view_only" {
-  role       = aws_iam_role.plan.name
+  for_each = aws_iam_role.plan
+
+  role       = each.value.name
   policy_arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
 }
 
 resource "aws_iam_role_policy" "plan_reads" {
+  for_each = aws_iam_role.plan
+
   name = "terraform-plan-reads"
-  role = aws_iam_role.plan.id
+  role = each.value.id
 
   policy = jsonencode({
     Version = "2012-10-17"
@@ -108,12 +118,13 @@ resource "aws_iam_role_policy" "plan_reads" {
         Resource = local.state_bucket_arn
       },
       {
-        # Each environment's plan reads its own state; the bootstrap's state is
-        # not needed by any plan. Plans on pull requests run with -lock=false.
+        # Its own environment's state only; neither another environment's nor
+        # the bootstrap's is needed by a plan (the roots read no remote state).
+        # Plans on pull requests run with -lock=false.
         Sid      = "ReadEnvironmentState"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = [for e in var.environments : "${local.state_bucket_arn}/${e}/terraform.tfstate"]
+        Resource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate"
       },
       {
         Sid      = "DecryptState"
@@ -130,10 +141,19 @@ resource "aws_iam_role_policy" "plan_reads" {
         Resource = "${local.state_bucket_arn}/*"
       },
       {
-        Sid         = "DenyObjectReadsOutsideState"
+        # Named explicitly as well as by the NotResource deny below: the rule this
+        # role exists for, written so that every evaluator reads it the same way
+        # (moto 5.2.5 ignores NotResource and would let the read through).
+        Sid      = "DenyOtherEnvironmentsState"
+        Effect   = "Deny"
+        Action   = ["s3:GetObject", "s3:GetObjectVersion"]
+        Resource = [for p in local.state_prefixes : "${local.state_bucket_arn}/${p}/*" if p != each.key]
+      },
+      {
+        Sid         = "DenyObjectReadsOutsideOwnState"
         Effect      = "Deny"
         Action      = ["s3:GetObject", "s3:GetObjectVersion"]
-        NotResource = [for e in var.environments : "${local.state_bucket_arn}/${e}/terraform.tfstate"]
+        NotResource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate"
       },
       {
         # Reads that return secret or payload data rather than configuration.

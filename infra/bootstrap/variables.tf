@@ -1,5 +1,5 @@
 variable "project" {
-  description = "Project name; prefix of every IAM name (\"<project>-gha-plan\", \"<project>-<env>-*\") and the Project tag."
+  description = "Project name; prefix of every IAM name (\"<project>-gha-plan-<env>\", \"<project>-<env>-*\") and the Project tag."
   type        = string
   default     = "mlops"
 

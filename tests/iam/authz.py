@@ -105,11 +105,18 @@ def allowed(node: Node, action: str, resource: str, context: Optional[dict] = No
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
-def ci_roles(account: Account, project: str) -> tuple[str, dict[str, str]]:
-    """The plan role and the apply role per environment, by name."""
-    plan = f"{project}-gha-plan"
-    if plan not in account.roles:
-        raise ValueError(f"the export has no {plan} role")
+def ci_roles(account: Account, project: str) -> tuple[dict[Optional[str], str], dict[str, str]]:
+    """The plan roles and the apply roles per environment, by name.
+
+    Plan roles are `<project>-gha-plan-<env>`; an export from before they were
+    split has one `<project>-gha-plan` for every environment, returned under
+    the key None (it belongs to no single environment)."""
+    plan_prefix = f"{project}-gha-plan-"
+    plan: dict[Optional[str], str] = {n[len(plan_prefix):]: n for n in account.roles if n.startswith(plan_prefix)}
+    if f"{project}-gha-plan" in account.roles:
+        plan[None] = f"{project}-gha-plan"
+    if not plan:
+        raise ValueError(f"the export has no {plan_prefix}<env> (or {project}-gha-plan) role")
     prefix = f"{project}-gha-apply-"
     apply = {n[len(prefix):]: n for n in account.roles if n.startswith(prefix)}
     if not apply:
@@ -125,7 +132,7 @@ def escalation_findings(account: Account, project: str = "mlops") -> list[str]:
     findings: list[str] = []
     role_arn = lambda n: f"arn:aws:iam::{acct}:role/{n}"  # noqa: E731
     policy_arn = lambda n: f"arn:aws:iam::{acct}:policy/{n}"  # noqa: E731
-    ci_role_names = [plan, *apply.values()]
+    ci_role_names = [*plan.values(), *apply.values()]
 
     for env, name in sorted(apply.items()):
         node = account.node(name)
@@ -207,38 +214,48 @@ def escalation_findings(account: Account, project: str = "mlops") -> list[str]:
         else:
             findings.append(f"{name}: no permissions boundary policy {boundary} in the account")
 
-    # The plan role: any same-repository pull request can use it.
-    node = account.node(plan)
-    for env in envs:
-        for key in (f"{env}/terraform.tfstate.tflock", f"{env}/terraform.tfstate"):
-            for action in ("s3:PutObject", "s3:DeleteObject"):
-                if allowed(node, action, f"arn:aws:s3:::STATE_BUCKET/{key}".replace("STATE_BUCKET", state_bucket_name(account, project))):
-                    findings.append(f"{plan}: {action} {key}")
-    for action, resource in [
-        ("ssm:GetParameterHistory", f"arn:aws:ssm:us-east-1:{acct}:parameter/db-password"),
-        ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{acct}:parameter/db-password"),
-        ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{acct}:secret:db"),
-        ("lambda:GetFunctionConfiguration", f"arn:aws:lambda:us-east-1:{acct}:function:f"),
-        ("sqs:ReceiveMessage", f"arn:aws:sqs:us-east-1:{acct}:queue"),
-        ("s3:GetObject", f"arn:aws:s3:::{project}-platform-artifacts-prod-{acct}/model.bin"),
-        ("iam:CreateRole", role_arn("anything")),
-        ("iam:PutRolePolicy", role_arn(plan)),
-        ("sts:AssumeRole", role_arn(next(iter(apply.values())))),
-    ]:
-        if allowed(node, action, resource):
-            findings.append(f"{plan}: {action} on {resource}")
+    # The plan roles: any same-repository pull request can use them.
+    bucket = state_bucket_name(account, project)
+    for plan_env, plan_name in sorted(plan.items(), key=lambda kv: kv[1]):
+        node = account.node(plan_name)
+        for env in envs:
+            for key in (f"{env}/terraform.tfstate.tflock", f"{env}/terraform.tfstate"):
+                for action in ("s3:PutObject", "s3:DeleteObject"):
+                    if allowed(node, action, f"arn:aws:s3:::{bucket}/{key}"):
+                        findings.append(f"{plan_name}: {action} {key}")
+        # A plan needs its own environment's state only (the roots read no
+        # remote state); a single plan role for all of them (key None) reads
+        # every environment's, so a dev plan could read prod's.
+        for env in [*envs, "bootstrap"]:
+            if env != plan_env and allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/{env}/terraform.tfstate"):
+                findings.append(f"{plan_name}: s3:GetObject {env}/terraform.tfstate (not its environment's state)")
+        for action, resource in [
+            ("ssm:GetParameterHistory", f"arn:aws:ssm:us-east-1:{acct}:parameter/db-password"),
+            ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{acct}:parameter/db-password"),
+            ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{acct}:secret:db"),
+            ("lambda:GetFunctionConfiguration", f"arn:aws:lambda:us-east-1:{acct}:function:f"),
+            ("sqs:ReceiveMessage", f"arn:aws:sqs:us-east-1:{acct}:queue"),
+            ("s3:GetObject", f"arn:aws:s3:::{project}-platform-artifacts-prod-{acct}/model.bin"),
+            ("iam:CreateRole", role_arn("anything")),
+            ("iam:PutRolePolicy", role_arn(plan_name)),
+            ("sts:AssumeRole", role_arn(next(iter(apply.values())))),
+            *(("sts:AssumeRole", role_arn(other)) for other in plan.values() if other != plan_name),
+        ]:
+            if allowed(node, action, resource):
+                findings.append(f"{plan_name}: {action} on {resource}")
     return findings
 
 
 def state_bucket_name(account: Account, project: str) -> str:
-    """The state bucket, read from the plan role's policies (its only readable bucket)."""
-    role = account.roles[f"{project}-gha-plan"]
-    for p in role.get("RolePolicyList", []):
-        for st in _document(p["PolicyDocument"]).get("Statement", []):
-            for r in st.get("Resource", []) if isinstance(st.get("Resource"), list) else [st.get("Resource")]:
-                if isinstance(r, str) and r.startswith("arn:aws:s3:::") and r.endswith("/terraform.tfstate"):
-                    return r[len("arn:aws:s3:::"):].split("/")[0]
-    raise ValueError(f"cannot find the state bucket in {project}-gha-plan's policies")
+    """The state bucket, read from the plan roles' policies (their only readable bucket)."""
+    plan, _ = ci_roles(account, project)
+    for name in plan.values():
+        for p in account.roles[name].get("RolePolicyList", []):
+            for st in _document(p["PolicyDocument"]).get("Statement", []):
+                for r in st.get("Resource", []) if isinstance(st.get("Resource"), list) else [st.get("Resource")]:
+                    if isinstance(r, str) and r.startswith("arn:aws:s3:::") and r.endswith("/terraform.tfstate"):
+                        return r[len("arn:aws:s3:::"):].split("/")[0]
+    raise ValueError(f"cannot find the state bucket in the policies of {sorted(plan.values())}")
 
 
 def graph_findings(account: Account, project: str = "mlops") -> list[str]:
@@ -259,7 +276,8 @@ def graph_findings(account: Account, project: str = "mlops") -> list[str]:
     edges = obtain_edges(None, list(checker_map), nodes)
     plan, apply = ci_roles(account, project)
     env_of = {account.roles[n]["Arn"]: e for e, n in apply.items()}
-    env_of[account.roles[plan]["Arn"]] = None
+    for name in plan.values():
+        env_of[account.roles[name]["Arn"]] = None
     findings = [f"{n.arn}: principalmapper marks it admin" for n in nodes if n.is_admin]
     for edge in edges:
         if edge.source.arn not in env_of:

@@ -60,6 +60,8 @@ def test_the_policies_before_issue_12_are_flagged() -> None:
     assert "mlops-gha-plan: s3:PutObject prod/terraform.tfstate.tflock" in findings, text
     assert "mlops-gha-plan: s3:DeleteObject prod/terraform.tfstate.tflock" in findings, text
     assert any(f.startswith("mlops-gha-plan: ssm:GetParameterHistory") for f in findings), text
+    # One plan role for every environment: planning dev could read prod's state.
+    assert "mlops-gha-plan: s3:GetObject prod/terraform.tfstate (not its environment's state)" in findings, text
     # And the roles the dev environment created had no boundary at all.
     dev_roles = {n: r.get("PermissionsBoundary") for n, r in legacy.roles.items() if n.startswith("mlops-dev-")}
     assert dev_roles and not any(dev_roles.values()), dev_roles
@@ -136,6 +138,43 @@ def test_state_bucket_policy_keeps_prefixes_to_their_owners(account: Account, bu
     assert not ok(apply_dev, "s3:PutObject", state("dev"), {"s3:x-amz-server-side-encryption": "AES256"})
     assert not ok(apply_dev, "s3:GetObject", state("dev"), {"s3:DataAccessPointArn": f"arn:aws:s3:us-east-1:{acct}:accesspoint/x"})
     assert not ok(apply_dev, "s3:GetObject", state("dev"), {"aws:SecureTransport": "false"})
+
+
+def test_plan_role_reads_only_its_own_environments_state(account: Account) -> None:
+    """The positive side of the per-environment plan roles (the negative side,
+    another environment's state, is in the escalation findings): each plan role
+    reads and decrypts its own state."""
+    acct = account.account_id
+    bucket = os.environ.get("IAM_STATE_BUCKET", f"mlops-platform-tfstate-{acct}")
+    for env in ("dev", "stage", "prod"):
+        node = account.node(f"{PROJECT}-gha-plan-{env}")
+        assert allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/{env}/terraform.tfstate"), env
+        assert allowed(node, "s3:ListBucket", f"arn:aws:s3:::{bucket}"), env
+        others = [o for o in ("dev", "stage", "prod", "bootstrap") if o != env]
+        for other in others:
+            assert not allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/{other}/terraform.tfstate"), (env, other)
+
+
+def test_state_bucket_policy_keeps_plan_reads_to_their_environment(account: Account, bucket_policy: dict) -> None:
+    """The bucket's side of the same rule: even a plan role whose IAM policies
+    allowed s3:* could read only its own environment's prefix. The broken copy
+    without prod's statement lets plan-dev read prod's state again."""
+    acct = account.account_id
+    bucket = os.environ.get("IAM_STATE_BUCKET", f"mlops-platform-tfstate-{acct}")
+    state = lambda env: f"arn:aws:s3:::{bucket}/{env}/terraform.tfstate"  # noqa: E731
+
+    def ok(role: str, env: str, policy: dict) -> bool:
+        node = account.synthetic_node(role, [ADMIN], None)
+        return allowed(node, "s3:GetObject", state(env), resource_policy=policy, owner=acct)
+
+    for reader in ("dev", "stage", "prod"):
+        for env in ("dev", "stage", "prod"):
+            assert ok(f"{PROJECT}-gha-plan-{reader}", env, bucket_policy) == (reader == env), (reader, env)
+    assert ok(f"{PROJECT}-gha-apply-prod", "prod", bucket_policy)
+
+    broken = dict(bucket_policy, Statement=[s for s in bucket_policy["Statement"] if s.get("Sid") != "OnlyOwnPlanRoleReadsProdState"])
+    assert len(broken["Statement"]) == len(bucket_policy["Statement"]) - 1, "no OnlyOwnPlanRoleReadsProdState statement"
+    assert ok(f"{PROJECT}-gha-plan-dev", "prod", broken)
 
 
 def _without(account: Account, role: str, sid: str, drop_condition: bool = False) -> Account:

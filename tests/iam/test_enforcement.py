@@ -58,7 +58,7 @@ def moto():
     for env, name in buckets.items():
         admin_s3.create_bucket(Bucket=name)
         admin_s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "Environment", "Value": env}]})
-    for key in ("prod/terraform.tfstate", "dev/terraform.tfstate.tflock"):
+    for key in ("prod/terraform.tfstate", "dev/terraform.tfstate", "dev/terraform.tfstate.tflock"):
         admin_s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
 
     sts = boto3.client("sts")
@@ -71,7 +71,7 @@ def moto():
             aws_session_token=creds["SessionToken"],
         )
 
-    sessions = {"apply-dev": session(f"{PROJECT}-gha-apply-dev"), "plan": session(f"{PROJECT}-gha-plan")}
+    sessions = {"apply-dev": session(f"{PROJECT}-gha-apply-dev"), "plan-dev": session(f"{PROJECT}-gha-plan-dev")}
     _set_no_auth_count(endpoint, "0")
     try:
         yield {"bucket": bucket, "buckets": buckets, "acct": acct, **sessions}
@@ -107,12 +107,19 @@ def test_apply_dev_cannot_delete_a_prod_bucket_but_can_delete_a_dev_one(moto) ->
 
 
 def test_plan_role_cannot_write_or_delete_a_lock(moto) -> None:
-    s3 = moto["plan"].client("s3")
+    s3 = moto["plan-dev"].client("s3")
     _denied(lambda: s3.put_object(Bucket=moto["bucket"], Key="dev/terraform.tfstate.tflock", Body=b"{}"))
     _denied(lambda: s3.delete_object(Bucket=moto["bucket"], Key="dev/terraform.tfstate.tflock"))
     _denied(lambda: s3.put_object(Bucket=moto["bucket"], Key="prod/terraform.tfstate.tflock", Body=b"{}"))
 
 
-def test_plan_role_reads_state(moto) -> None:
-    s3 = moto["plan"].client("s3")
-    assert s3.get_object(Bucket=moto["bucket"], Key="prod/terraform.tfstate")["Body"].read() == b"{}"
+def test_plan_role_reads_its_own_state_only(moto) -> None:
+    """A dev plan reads dev's state; prod's is denied (identity policy, enforced
+    by moto on the object ARN; the bucket policy's side is in test_analysis.py).
+    moto 5.2.5 treats a statement without `Resource` as matching, so the
+    NotResource deny reads as an allow there; the explicit
+    DenyOtherEnvironmentsState statement is what moto evaluates."""
+    s3 = moto["plan-dev"].client("s3")
+    assert s3.get_object(Bucket=moto["bucket"], Key="dev/terraform.tfstate")["Body"].read()
+    _denied(lambda: s3.get_object(Bucket=moto["bucket"], Key="prod/terraform.tfstate"))
+    _denied(lambda: s3.get_object(Bucket=moto["bucket"], Key="bootstrap/terraform.tfstate"))
