@@ -315,3 +315,64 @@ fn each_broken_rule_fails_with_its_message() {
         }
     }
 }
+
+fn edit_config(root: &Path, from: &str, to: &str) {
+    let path = root.join("tfpromote.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        text.contains(from),
+        "tfpromote.yaml: {from:?} not found; the fixture edit no longer applies"
+    );
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+/// The account-per-environment layout: each environment's `account_id` in the config.
+/// Its roles (config) and its root's apply role (tfvars) must be in that account.
+#[test]
+fn each_environment_lives_in_its_own_account() {
+    let (_tmp, root) = infra_copy();
+    for env in ["dev", "stage", "prod"] {
+        edit_config(
+            &root,
+            &format!("dir: infra/environments/{env}\n"),
+            &format!("dir: infra/environments/{env}\n    account_id: \"111111111111\"\n"),
+        );
+    }
+    let (code, _, stderr) = check(&root);
+    assert_eq!(code, Some(0), "one account named per environment: {stderr}");
+
+    // prod moves to its own account, its roles and tfvars with it: still isolated.
+    edit_config(
+        &root,
+        "dir: infra/environments/prod\n    account_id: \"111111111111\"",
+        "dir: infra/environments/prod\n    account_id: \"222222222222\"",
+    );
+    let (code, _, stderr) = check(&root);
+    assert_eq!(code, Some(2), "roles still in the old account: {stderr}");
+    for word in [
+        "prod: ",
+        "tfpromote.yaml: plan_role \"arn:aws:iam::111111111111:role/mlops-gha-plan-prod\" is not in the environment's account_id 222222222222",
+        "apply_role \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not in the environment's account_id 222222222222",
+        "terraform.tfvars: the root's apply role \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\"",
+    ] {
+        assert!(stderr.contains(word), "expected {word:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("dev: "), "dev is unaffected:\n{stderr}");
+
+    for role in ["plan-prod", "apply-prod"] {
+        edit_config(
+            &root,
+            &format!("111111111111:role/mlops-gha-{role}"),
+            &format!("222222222222:role/mlops-gha-{role}"),
+        );
+    }
+    edit(
+        &root,
+        "prod",
+        "terraform.tfvars",
+        "account_id = \"111111111111\"",
+        "account_id = \"222222222222\"",
+    );
+    let (code, _, stderr) = check(&root);
+    assert_eq!(code, Some(0), "prod moved with its roles: {stderr}");
+}

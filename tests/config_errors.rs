@@ -72,6 +72,13 @@ fn each_malformed_config_names_line_and_problem() {
             &["plan_role", "invalid role ARN", "12-digit"],
         ),
         (
+            "bad account_id",
+            "    plan_role: arn",
+            "    account_id: \"1234\"\n    plan_role: arn",
+            "tfpromote.yaml:9:",
+            &["account_id", "\"1234\"", "12-digit"],
+        ),
+        (
             "bad duration",
             "lock_timeout: 5m",
             "lock_timeout: soon",

@@ -30,10 +30,25 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
     if args.config_only {
         return Ok(());
     }
+    let config_file = config.path.display().to_string();
     let facts: Vec<contract::EnvFacts> = config
         .environments
         .iter()
-        .map(|env| contract::facts::read(env.name.as_str(), &config.env_dir(env)))
+        .map(|env| {
+            let mut facts = contract::facts::read(env.name.as_str(), &config.env_dir(env));
+            facts.account = env.account_id.as_ref().map(|id| contract::EnvAccount {
+                account_id: id.as_str().to_string(),
+                config_file: config_file.clone(),
+                roles: [
+                    ("plan_role", &env.plan_role),
+                    ("apply_role", &env.apply_role),
+                ]
+                .into_iter()
+                .filter_map(|(field, arn)| arn.as_ref().map(|a| (field, a.as_str().to_string())))
+                .collect(),
+            });
+            facts
+        })
         .collect();
     let violations = contract::check(&facts);
     if !violations.is_empty() {

@@ -110,6 +110,10 @@ pub struct Environment {
     pub plan_role: Option<RoleArn>,
     #[serde(default)]
     pub apply_role: Option<RoleArn>,
+    /// The environment's own AWS account (account-per-environment layout); when set,
+    /// `tfpromote check` requires its roles and its root's apply role to live there.
+    #[serde(default)]
+    pub account_id: Option<values::AccountId>,
     #[serde(default)]
     pub approval: Option<Approval>,
     #[serde(default)]

@@ -118,6 +118,22 @@ validated_string!(
     }
 );
 
+validated_string!(
+    /// AWS account ID of one environment (the account-per-environment layout), e.g.
+    /// `"222222222222"`. Kept as a string: IDs may start with 0.
+    AccountId,
+    |raw| {
+        if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "invalid account_id {raw:?}: expected the environment's 12-digit AWS account ID, \
+                 e.g. \"222222222222\" (quote it if it starts with 0)"
+            ))
+        }
+    }
+);
+
 /// Environment directory, relative to the config file; must exist and be used once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvDir(PathBuf);

@@ -41,6 +41,18 @@ pub struct EnvFacts {
     pub role_creators: Vec<RoleCreator>,
     /// `local.apply_role_arn`: the apply role the root makes cluster admin.
     pub apply_role_arn: Option<String>,
+    /// From the config, not the directory: the account the environment must live in.
+    pub account: Option<EnvAccount>,
+}
+
+/// An environment's `account_id` in the config and the role ARNs the config gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvAccount {
+    pub account_id: String,
+    /// The config file, for messages.
+    pub config_file: String,
+    /// (`plan_role` or `apply_role`, ARN) as configured.
+    pub roles: Vec<(&'static str, String)>,
 }
 
 /// One module call or resource that creates IAM roles.

@@ -79,6 +79,47 @@ pub(super) fn own_apply_role(env: &EnvFacts, out: &mut Vec<Violation>) {
     }
 }
 
+/// The account of an IAM ARN (`arn:aws:iam::<account>:role/...`), if it has one.
+fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// Account-per-environment layout: an environment given an `account_id` must be planned
+/// and applied by roles of that account, and its root must make that account's apply
+/// role cluster admin; a role of another account there means one environment's
+/// credentials reach into another's account.
+pub(super) fn roles_in_own_account(env: &EnvFacts, out: &mut Vec<Violation>) {
+    let Some(account) = &env.account else {
+        return;
+    };
+    let want = account.account_id.as_str();
+    for (field, arn) in &account.roles {
+        if arn_account(arn) != Some(want) {
+            out.push(Violation {
+                env: env.name.clone(),
+                file: account.config_file.clone(),
+                message: format!(
+                    "{field} {arn:?} is not in the environment's account_id {want}; \
+                     use the role infra/bootstrap created in account {want}"
+                ),
+            });
+        }
+    }
+    if let Some(arn) = &env.apply_role_arn
+        && arn_account(arn) != Some(want)
+    {
+        violation(
+            out,
+            env,
+            "terraform.tfvars",
+            format!(
+                "the root's apply role {arn:?} is not in the environment's account_id {want} \
+                 (from tfpromote's config); set account_id = \"{want}\" here"
+            ),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +163,55 @@ mod tests {
             assert_eq!(out.len(), 1, "{b:?}");
             assert!(out[0].message.contains(word), "{}", out[0].message);
         }
+    }
+
+    #[test]
+    fn roles_of_another_account_fail() {
+        let ok = |r: &str| format!("arn:aws:iam::222222222222:role/{r}");
+        let facts = |plan: String, apply: String, root: String| EnvFacts {
+            name: "dev".into(),
+            apply_role_arn: Some(root),
+            account: Some(crate::contract::EnvAccount {
+                account_id: "222222222222".into(),
+                config_file: "tfpromote.yaml".into(),
+                roles: vec![("plan_role", plan), ("apply_role", apply)],
+            }),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        roles_in_own_account(
+            &facts(
+                ok("mlops-gha-plan-dev"),
+                ok("mlops-gha-apply-dev"),
+                ok("mlops-gha-apply-dev"),
+            ),
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
+        let other = "arn:aws:iam::333333333333:role/mlops-gha-apply-dev".to_string();
+        roles_in_own_account(
+            &facts(ok("mlops-gha-plan-dev"), other.clone(), other),
+            &mut out,
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].file, "tfpromote.yaml");
+        assert!(
+            out[0].message.starts_with("apply_role "),
+            "{}",
+            out[0].message
+        );
+        assert!(out[1].file.ends_with("terraform.tfvars"), "{}", out[1].file);
+        // No account_id in the config: the single-account layout, nothing to compare.
+        let mut out = Vec::new();
+        roles_in_own_account(
+            &EnvFacts {
+                name: "dev".into(),
+                apply_role_arn: Some("arn:aws:iam::333333333333:role/x".into()),
+                ..Default::default()
+            },
+            &mut out,
+        );
+        assert!(out.is_empty());
     }
 
     #[test]

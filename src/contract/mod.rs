@@ -6,7 +6,7 @@ pub mod facts;
 mod iam;
 pub mod rules;
 
-pub use facts::{Backend, EnvFacts, RoleCreator};
+pub use facts::{Backend, EnvAccount, EnvFacts, RoleCreator};
 pub use rules::{Violation, check};
 
 /// The files every environment root must have, so all roots read alike.
