@@ -29,7 +29,7 @@ resource "aws_kms_key_policy" "state" {
 
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "KeyAdministrators"
         Effect    = "Allow"
@@ -40,17 +40,31 @@ resource "aws_kms_key_policy" "state" {
       {
         Sid       = "ApplyRolesUseKey"
         Effect    = "Allow"
-        Principal = { AWS = [for e in var.environments : aws_iam_role.apply[e].arn] }
+        Principal = { AWS = [for e in local.local_environments : local.apply_role_arn[e]] }
         Action    = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
         Resource  = "*"
       },
       {
         Sid       = "PlanRolesReadState"
         Effect    = "Allow"
-        Principal = { AWS = [for e in var.environments : aws_iam_role.plan[e].arn] }
+        Principal = { AWS = [for e in local.local_environments : local.plan_role_arn[e]] }
         Action    = ["kms:Decrypt", "kms:DescribeKey"]
         Resource  = "*"
       },
+      ], [
+      # Roles in an environment's own account are named through that account
+      # (its root principal, narrowed to the role by aws:PrincipalArn): a key
+      # policy may not name a role that does not exist yet, and those roles are
+      # created after this key (infra/bootstrap/account needs its ARN).
+      for e in local.remote_environments : {
+        Sid       = "CrossAccountRolesUseKey${title(e)}"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:aws:iam::${local.environment_account[e]}:root" }
+        Action    = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+        Resource  = "*"
+        Condition = { ArnEquals = { "aws:PrincipalArn" = [local.apply_role_arn[e], local.plan_role_arn[e]] } }
+      }
+      ], [
       {
         Sid       = "DenyKeyChangesExceptBreakGlass"
         Effect    = "Deny"
@@ -66,8 +80,11 @@ resource "aws_kms_key_policy" "state" {
         Resource  = "*"
         Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
       },
-    ]
+    ])
   })
+
+  # The policy names this account's CI roles by ARN: they must exist first.
+  depends_on = [module.ci_roles]
 }
 
 resource "aws_kms_alias" "state" {
@@ -196,11 +213,42 @@ resource "aws_s3_bucket_policy" "state" {
           Action    = ["s3:GetObject", "s3:GetObjectVersion"]
           Resource  = "${aws_s3_bucket.state.arn}/${e}/*"
           Condition = {
-            ArnLike      = { "aws:PrincipalArn" = "arn:aws:iam::${var.account_id}:role/${var.project}-gha-plan-*" }
+            ArnLike      = { "aws:PrincipalArn" = "arn:aws:iam::*:role/${var.project}-gha-plan-*" }
             ArnNotEquals = { "aws:PrincipalArn" = local.plan_role_arn[e] }
           }
         }
       ],
+      # Roles in an environment's own account need the bucket's grant as well as
+      # their own policy's; each gets exactly its own prefix (apply) or its own
+      # state object (plan), and the denies above still apply.
+      flatten([
+        for e in local.remote_environments : [
+          {
+            Sid       = "CrossAccountList${title(e)}"
+            Effect    = "Allow"
+            Principal = { AWS = "arn:aws:iam::${local.environment_account[e]}:root" }
+            Action    = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"]
+            Resource  = aws_s3_bucket.state.arn
+            Condition = { ArnEquals = { "aws:PrincipalArn" = [local.apply_role_arn[e], local.plan_role_arn[e]] } }
+          },
+          {
+            Sid       = "CrossAccountApply${title(e)}State"
+            Effect    = "Allow"
+            Principal = { AWS = "arn:aws:iam::${local.environment_account[e]}:root" }
+            Action    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+            Resource  = ["${aws_s3_bucket.state.arn}/${e}/terraform.tfstate", "${aws_s3_bucket.state.arn}/${e}/terraform.tfstate.tflock"]
+            Condition = { ArnEquals = { "aws:PrincipalArn" = local.apply_role_arn[e] } }
+          },
+          {
+            Sid       = "CrossAccountPlan${title(e)}State"
+            Effect    = "Allow"
+            Principal = { AWS = "arn:aws:iam::${local.environment_account[e]}:root" }
+            Action    = "s3:GetObject"
+            Resource  = "${aws_s3_bucket.state.arn}/${e}/terraform.tfstate"
+            Condition = { ArnEquals = { "aws:PrincipalArn" = local.plan_role_arn[e] } }
+          },
+        ]
+      ]),
       [
         {
           Sid         = "DenyWritesOutsideStatePrefixes"

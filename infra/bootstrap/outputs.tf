@@ -25,12 +25,12 @@ output "github_oidc_provider_arn" {
 
 output "plan_role_arns" {
   description = "Plan role per environment (pull requests and the main branch; reads only that environment's state) - tfpromote.yaml plan_role."
-  value       = { for e, r in aws_iam_role.plan : e => r.arn }
+  value       = local.plan_role_arn
 }
 
 output "apply_role_arns" {
   description = "Apply role per environment - tfpromote.yaml apply_role."
-  value       = { for e, r in aws_iam_role.apply : e => r.arn }
+  value       = local.apply_role_arn
 }
 
 output "backend_config" {
@@ -48,5 +48,10 @@ output "backend_config" {
 
 output "permissions_boundary_arns" {
   description = "Permissions boundary per environment: every role the environment creates must carry it (the environments' permissions_boundary input)."
-  value       = { for e, p in aws_iam_policy.boundary : e => p.arn }
+  value       = local.boundary_arn
+}
+
+output "environment_accounts" {
+  description = "Account of each environment; roles of environments outside this account are created by infra/bootstrap/account there (the ARNs above are where they will be)."
+  value       = local.environment_account
 }

@@ -119,6 +119,22 @@ variable "environments" {
   }
 }
 
+variable "environment_account_ids" {
+  description = "Account per environment (AWS's recommended layout): environment => 12-digit account ID. Environments not listed live in account_id (the default single-account layout). This root then creates only the roles of environments in account_id; apply infra/bootstrap/account in each other account."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for e, a in var.environment_account_ids : can(regex("^[0-9]{12}$", a))])
+    error_message = "environment_account_ids values must be 12-digit account IDs."
+  }
+
+  validation {
+    condition     = alltrue([for e in keys(var.environment_account_ids) : contains(var.environments, e)])
+    error_message = "environment_account_ids may only name environments listed in environments."
+  }
+}
+
 variable "state_bucket_name" {
   description = "Name of the Terraform state bucket (must equal the literal in every backend.tf)."
   type        = string

@@ -9,10 +9,8 @@
 # named outside every environment's "<project>-<env>-*" namespace, so no apply role
 # can edit it.
 resource "aws_iam_policy" "boundary" {
-  for_each = toset(var.environments)
-
-  name        = local.boundary_policy_name[each.key]
-  description = "Permissions boundary of every IAM role created by the ${each.key} environment."
+  name        = local.boundary_policy_name[var.environment]
+  description = "Permissions boundary of every IAM role created by the ${var.environment} environment."
 
   policy = jsonencode({
     Version = "2012-10-17"
@@ -39,10 +37,10 @@ resource "aws_iam_policy" "boundary" {
           Sid      = "DenyTerraformState"
           Effect   = "Deny"
           Action   = ["s3:*", "kms:*"]
-          Resource = [local.state_bucket_arn, "${local.state_bucket_arn}/*", aws_kms_key.state.arn]
+          Resource = [local.state_bucket_arn, "${local.state_bucket_arn}/*", var.state_kms_key_arn]
         },
       ],
-      local.environment_scope_statements[each.key],
+      local.environment_scope_statements[var.environment],
     )
   })
 }

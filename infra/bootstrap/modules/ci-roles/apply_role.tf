@@ -3,10 +3,8 @@
 ################################################################################
 
 resource "aws_iam_role" "apply" {
-  for_each = local.apply_role_name
-
-  name                 = each.value
-  description          = "Terraform apply for ${each.key} from GitHub Actions (${local.repo}, environment ${each.key}, ${var.apply_workflow_file}/${var.destroy_workflow_file} on ${var.main_branch})."
+  name                 = local.apply_role_name[var.environment]
+  description          = "Terraform apply for ${var.environment} from GitHub Actions (${local.repo}, environment ${var.environment}, ${var.apply_workflow_file}/${var.destroy_workflow_file} on ${var.main_branch})."
   max_session_duration = var.max_session_duration
 
   assume_role_policy = jsonencode({
@@ -14,28 +12,24 @@ resource "aws_iam_role" "apply" {
     Statement = [{
       Sid       = "GitHubActionsApply"
       Effect    = "Allow"
-      Principal = { Federated = local.github_oidc_provider_arn }
+      Principal = { Federated = var.github_oidc_provider_arn }
       Action    = "sts:AssumeRoleWithWebIdentity"
       Condition = {
         StringEquals = {
           "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-          "token.actions.githubusercontent.com:sub" = local.apply_subjects[each.key]
+          "token.actions.githubusercontent.com:sub" = local.apply_subjects[var.environment]
         }
       }
     }]
   })
 
-  tags = { Environment = each.key }
-
-  depends_on = [aws_iam_openid_connect_provider.github]
+  tags = { Environment = var.environment }
 }
 
 # Everything except IAM/Organizations/Account; IAM comes from the scoped policy
 # below, and its denies cut PowerUserAccess down to this environment.
 resource "aws_iam_role_policy_attachment" "apply_power_user" {
-  for_each = aws_iam_role.apply
-
-  role       = each.value.name
+  role       = aws_iam_role.apply.name
   policy_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
 }
 
@@ -55,10 +49,8 @@ locals {
 }
 
 resource "aws_iam_role_policy" "apply_scoped" {
-  for_each = aws_iam_role.apply
-
   name = "scoped-iam-and-state"
-  role = each.value.id
+  role = aws_iam_role.apply.id
 
   policy = jsonencode({
     Version = "2012-10-17"
@@ -75,8 +67,8 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:PutRolePolicy",
           "iam:DeleteRolePolicy",
         ]
-        Resource  = local.environment_role_arn[each.key]
-        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[each.key] } }
+        Resource  = local.environment_role_arn[var.environment]
+        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[var.environment] } }
       },
       {
         # Managed policies: only AWS-managed EKS/ECR/SSM ones or this environment's
@@ -84,10 +76,10 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Sid      = "AttachPoliciesToEnvironmentRoles"
         Effect   = "Allow"
         Action   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
-        Resource = local.environment_role_arn[each.key]
+        Resource = local.environment_role_arn[var.environment]
         Condition = {
-          StringEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[each.key] }
-          ArnLike      = { "iam:PolicyARN" = local.attachable_managed_policy_arns[each.key] }
+          StringEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[var.environment] }
+          ArnLike      = { "iam:PolicyARN" = local.attachable_managed_policy_arns[var.environment] }
         }
       },
       {
@@ -107,7 +99,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:ListAttachedRolePolicies",
           "iam:ListInstanceProfilesForRole",
         ]
-        Resource = local.environment_role_arn[each.key]
+        Resource = local.environment_role_arn[var.environment]
       },
       {
         Sid    = "ManageEnvironmentPolicies"
@@ -123,7 +115,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:TagPolicy",
           "iam:UntagPolicy",
         ]
-        Resource = local.environment_policy_arn[each.key]
+        Resource = local.environment_policy_arn[var.environment]
       },
       {
         Sid    = "ManageEnvironmentInstanceProfiles"
@@ -137,13 +129,13 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:AddRoleToInstanceProfile",
           "iam:RemoveRoleFromInstanceProfile",
         ]
-        Resource = local.environment_instance_profile[each.key]
+        Resource = local.environment_instance_profile[var.environment]
       },
       {
         Sid      = "PassEnvironmentRoles"
         Effect   = "Allow"
         Action   = "iam:PassRole"
-        Resource = local.environment_role_arn[each.key]
+        Resource = local.environment_role_arn[var.environment]
         Condition = {
           StringEquals = {
             "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
@@ -157,7 +149,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Effect    = "Allow"
         Action    = ["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider"]
         Resource  = local.environment_oidc_provider_arn
-        Condition = { StringEquals = { "aws:RequestTag/Environment" = each.key } }
+        Condition = { StringEquals = { "aws:RequestTag/Environment" = var.environment } }
       },
       {
         Sid    = "ManageEnvironmentOidcProviders"
@@ -172,7 +164,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:ListOpenIDConnectProviderTags",
         ]
         Resource  = local.environment_oidc_provider_arn
-        Condition = { StringEquals = { "aws:ResourceTag/Environment" = each.key } }
+        Condition = { StringEquals = { "aws:ResourceTag/Environment" = var.environment } }
       },
       {
         Sid      = "ListStateBucket"
@@ -184,19 +176,19 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Sid      = "OwnEnvironmentState"
         Effect   = "Allow"
         Action   = ["s3:GetObject", "s3:PutObject"]
-        Resource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate"
+        Resource = "${local.state_bucket_arn}/${var.environment}/terraform.tfstate"
       },
       {
         Sid      = "OwnEnvironmentLock"
         Effect   = "Allow"
         Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        Resource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate.tflock"
+        Resource = "${local.state_bucket_arn}/${var.environment}/terraform.tfstate.tflock"
       },
       {
         Sid      = "UseStateKey"
         Effect   = "Allow"
         Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-        Resource = aws_kms_key.state.arn
+        Resource = var.state_kms_key_arn
       },
       {
         # PowerUserAccess includes sts:AssumeRole. Terraform runs with this role's
@@ -218,7 +210,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Effect    = "Deny"
         Action    = ["iam:PutRolePermissionsBoundary", "iam:CreateRole"]
         Resource  = "*"
-        Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[each.key] } }
+        Condition = { StringNotEquals = { "iam:PermissionsBoundary" = local.boundary_policy_arn[var.environment] } }
       },
       {
         # The boundaries and the CI roles themselves are the bootstrap's.
@@ -238,8 +230,8 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:Update*",
         ]
         Resource = concat(
-          [for n in values(local.boundary_policy_arn) : n],
-          ["arn:aws:iam::${var.account_id}:role/${var.project}-gha-*", local.github_oidc_provider_arn],
+          [for e in var.environments : "arn:aws:iam::${var.account_id}:policy/${local.boundary_policy_name[e]}"],
+          ["arn:aws:iam::${var.account_id}:role/${var.project}-gha-*", var.github_oidc_provider_arn],
         )
       },
       {
@@ -248,7 +240,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Sid      = "DenyOtherEnvironmentsState"
         Effect   = "Deny"
         Action   = ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject"]
-        Resource = [for p in local.state_prefixes : "${local.state_bucket_arn}/${p}/*" if p != each.key]
+        Resource = [for p in local.state_prefixes : "${local.state_bucket_arn}/${p}/*" if p != var.environment]
       },
       {
         Sid      = "DenyStateVersionDeletes"
@@ -275,7 +267,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "s3:PutReplicationConfiguration",
           "s3:PutBucketObjectLockConfiguration",
         ]
-        Resource = [local.state_bucket_arn, "arn:aws:s3:::${local.log_bucket_name}"]
+        Resource = [local.state_bucket_arn, "arn:aws:s3:::${var.state_access_log_bucket_name}"]
       },
       {
         Sid    = "DenyStateKeyChanges"
@@ -290,8 +282,8 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "kms:UpdateAlias",
           "kms:DeleteAlias",
         ]
-        Resource = aws_kms_key.state.arn
+        Resource = var.state_kms_key_arn
       },
-    ], local.environment_scope_statements[each.key])
+    ], local.environment_scope_statements[var.environment])
   })
 }

@@ -7,10 +7,8 @@
 # into it) cannot read prod's state, which holds prod's outputs and any
 # secret a provider wrote there.
 resource "aws_iam_role" "plan" {
-  for_each = toset(var.environments)
-
-  name                 = local.plan_role_name[each.key]
-  description          = "Terraform plan of ${each.key} from GitHub Actions (${local.repo}: pull requests and ${var.main_branch}); read-only, ${each.key} state only, no state locks."
+  name                 = local.plan_role_name[var.environment]
+  description          = "Terraform plan of ${var.environment} from GitHub Actions (${local.repo}: pull requests and ${var.main_branch}); read-only, ${var.environment} state only, no state locks."
   max_session_duration = var.max_session_duration
 
   assume_role_policy = jsonencode({
@@ -19,7 +17,7 @@ resource "aws_iam_role" "plan" {
       {
         Sid       = "GitHubActionsPlanPullRequests"
         Effect    = "Allow"
-        Principal = { Federated = local.github_oidc_provider_arn }
+        Principal = { Federated = var.github_oidc_provider_arn }
         Action    = "sts:AssumeRoleWithWebIdentity"
         Condition = {
           StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
@@ -36,7 +34,7 @@ resource "aws_iam_role" "plan" {
       {
         Sid       = "GitHubActionsPlanMain"
         Effect    = "Allow"
-        Principal = { Federated = local.github_oidc_provider_arn }
+        Principal = { Federated = var.github_oidc_provider_arn }
         Action    = "sts:AssumeRoleWithWebIdentity"
         Condition = {
           StringEquals = {
@@ -48,23 +46,19 @@ resource "aws_iam_role" "plan" {
     ]
   })
 
-  depends_on = [aws_iam_openid_connect_provider.github]
+  tags = { Environment = var.environment }
 }
 
 # Describe/List across services, no data reads (ReadOnlyAccess would add object
 # and secret reads a plan never needs).
 resource "aws_iam_role_policy_attachment" "plan_view_only" {
-  for_each = aws_iam_role.plan
-
-  role       = each.value.name
+  role       = aws_iam_role.plan.name
   policy_arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
 }
 
 resource "aws_iam_role_policy" "plan_reads" {
-  for_each = aws_iam_role.plan
-
   name = "terraform-plan-reads"
-  role = each.value.id
+  role = aws_iam_role.plan.id
 
   policy = jsonencode({
     Version = "2012-10-17"
@@ -124,13 +118,13 @@ resource "aws_iam_role_policy" "plan_reads" {
         Sid      = "ReadEnvironmentState"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate"
+        Resource = "${local.state_bucket_arn}/${var.environment}/terraform.tfstate"
       },
       {
         Sid      = "DecryptState"
         Effect   = "Allow"
         Action   = ["kms:Decrypt", "kms:DescribeKey"]
-        Resource = aws_kms_key.state.arn
+        Resource = var.state_kms_key_arn
       },
       {
         # Any same-repository pull request can run a plan: it must not be able to
@@ -147,13 +141,13 @@ resource "aws_iam_role_policy" "plan_reads" {
         Sid      = "DenyOtherEnvironmentsState"
         Effect   = "Deny"
         Action   = ["s3:GetObject", "s3:GetObjectVersion"]
-        Resource = [for p in local.state_prefixes : "${local.state_bucket_arn}/${p}/*" if p != each.key]
+        Resource = [for p in local.state_prefixes : "${local.state_bucket_arn}/${p}/*" if p != var.environment]
       },
       {
         Sid         = "DenyObjectReadsOutsideOwnState"
         Effect      = "Deny"
         Action      = ["s3:GetObject", "s3:GetObjectVersion"]
-        NotResource = "${local.state_bucket_arn}/${each.key}/terraform.tfstate"
+        NotResource = "${local.state_bucket_arn}/${var.environment}/terraform.tfstate"
       },
       {
         # Reads that return secret or payload data rather than configuration.
@@ -184,7 +178,7 @@ resource "aws_iam_role_policy" "plan_reads" {
         Sid         = "DenyDecryptOutsideState"
         Effect      = "Deny"
         Action      = ["kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-        NotResource = aws_kms_key.state.arn
+        NotResource = var.state_kms_key_arn
       },
     ]
   })

@@ -1,0 +1,40 @@
+# The CI identities of one environment, in the account the calling root's aws
+# provider points at: its plan role, its apply role and the permissions boundary
+# of every role the environment creates. Called by infra/bootstrap for every
+# environment that lives in the state account (the single-account layout), and
+# by infra/bootstrap/account once per environment that has its own account.
+# The state bucket and key always live in the bootstrap's account.
+
+locals {
+  repo = "${var.github_org}/${var.github_repo}"
+
+  state_bucket_arn = "arn:aws:s3:::${var.state_bucket_name}"
+  # Account roots keep their state under bootstrap/accounts/, so "bootstrap"
+  # covers them too.
+  state_prefixes = concat(var.environments, ["bootstrap"])
+
+  plan_role_name  = { for e in var.environments : e => "${var.project}-gha-plan-${e}" }
+  apply_role_name = { for e in var.environments : e => "${var.project}-gha-apply-${e}" }
+
+  # OIDC subjects. The repository's subject template (set by `tfpromote github-setup`)
+  # is ["repo", "context", "job_workflow_ref"], so a token names the repository, the
+  # environment or event, and the workflow file with the ref it ran from. Pinning the
+  # workflow file and `refs/heads/<main>` means a workflow on another branch or in
+  # another file cannot assume an apply role, even if the GitHub environment's branch
+  # policy is misconfigured.
+  workflow_ref_prefix = "${local.repo}/.github/workflows"
+  apply_subjects = {
+    for e in var.environments : e => [
+      for wf in [var.apply_workflow_file, var.destroy_workflow_file] :
+      "repo:${var.github_org}/${var.github_repo}:environment:${e}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
+    ]
+  }
+  # A pull request's token carries its merge ref (refs/pull/<number>/merge), so that
+  # one path segment is a wildcard (StringLike in plan_role.tf); the workflow file
+  # is fixed. The plan roles are read-only, because a pull request can change the
+  # workflow file it runs.
+  plan_subjects_main = [
+    for wf in var.plan_workflow_files :
+    "repo:${var.github_org}/${var.github_repo}:ref:refs/heads/${var.main_branch}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
+  ]
+}

@@ -1,0 +1,159 @@
+variable "project" {
+  description = "Project name; prefix of every IAM name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.project))
+    error_message = "project must be 2-16 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "environment" {
+  description = "The environment whose roles and boundary this creates."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be a lowercase name (2-10 letters/digits), e.g. dev."
+  }
+}
+
+variable "environments" {
+  description = "Every environment (in any account): the names this environment's roles are kept away from."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.environments) > 0 && alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,9}$", e))])
+    error_message = "environments must be lowercase names (2-10 letters/digits)."
+  }
+}
+
+variable "account_id" {
+  description = "Account the roles are created in (the caller's aws provider must point at it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
+variable "region" {
+  description = "Region of the environment (EKS IRSA provider ARNs)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
+}
+
+variable "github_org" {
+  description = "GitHub owner of the repository (repo:ORG/REPO)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.github_org))
+    error_message = "github_org must be a GitHub owner name (no wildcards)."
+  }
+}
+
+variable "github_repo" {
+  description = "GitHub repository name (repo:ORG/REPO)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,100}$", var.github_repo))
+    error_message = "github_repo must be a repository name (no wildcards)."
+  }
+}
+
+variable "main_branch" {
+  description = "The only branch whose runs may assume the apply role (and the plan role outside pull requests)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]+$", var.main_branch))
+    error_message = "main_branch must be a branch name without wildcards."
+  }
+}
+
+variable "apply_workflow_file" {
+  description = "Workflow file allowed to assume the apply role."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.apply_workflow_file))
+    error_message = "apply_workflow_file must be a file name such as promote.yml."
+  }
+}
+
+variable "destroy_workflow_file" {
+  description = "Workflow file allowed to assume the apply role to destroy."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.destroy_workflow_file))
+    error_message = "destroy_workflow_file must be a file name such as destroy.yml."
+  }
+}
+
+variable "plan_workflow_files" {
+  description = "Workflow files allowed to assume the plan role."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.plan_workflow_files) > 0 && alltrue([for f in var.plan_workflow_files : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", f))])
+    error_message = "plan_workflow_files must list file names such as pr-plan.yml."
+  }
+}
+
+variable "github_oidc_provider_arn" {
+  description = "GitHub Actions OIDC provider in account_id that the roles trust."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.github_oidc_provider_arn))
+    error_message = "github_oidc_provider_arn must be the ARN of the token.actions.githubusercontent.com provider."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "The Terraform state bucket (in the bootstrap's account)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "state_access_log_bucket_name" {
+  description = "The state bucket's access-log bucket (its settings are denied to the apply role)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_access_log_bucket_name))
+    error_message = "state_access_log_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "state_kms_key_arn" {
+  description = "ARN of the state KMS key (in the bootstrap's account)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.state_kms_key_arn))
+    error_message = "state_kms_key_arn must be a KMS key ARN (not an alias)."
+  }
+}
+
+variable "max_session_duration" {
+  description = "Maximum session duration of the CI roles, in seconds."
+  type        = number
+
+  validation {
+    condition     = var.max_session_duration >= 900 && var.max_session_duration <= 43200
+    error_message = "max_session_duration must be between 900 and 43200 seconds."
+  }
+}
