@@ -245,3 +245,26 @@ def test_environment_key_changes_only_by_its_apply_role(account: Account) -> Non
         assert not ok(f"{PROJECT}-gha-apply-prod", action), action
         assert not ok("platform-operator", action), action
     assert ok(f"{PROJECT}-gha-apply-prod", "kms:Decrypt")
+
+
+def test_an_environment_in_its_own_account_gets_the_same_roles() -> None:
+    """The account-per-environment layout: infra/bootstrap/account applied for
+    prod into a second moto account (scripts/iam-test). Its roles are created
+    there, trust that account's GitHub provider, carry the same policies, and
+    the same analysis finds no way out of them."""
+    other = Account.load(_env("IAM_ACCOUNT_EXPORT"))
+    acct = _env("IAM_OTHER_ACCOUNT")
+    assert other.account_id == acct
+    for role in (f"{PROJECT}-gha-plan-prod", f"{PROJECT}-gha-apply-prod"):
+        assert role in other.roles, f"{role} not in account {acct}: {sorted(other.roles)}"
+        trust = other.roles[role]["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        principals = {st["Principal"]["Federated"] for st in trust["Statement"]}
+        assert principals == {f"arn:aws:iam::{acct}:oidc-provider/token.actions.githubusercontent.com"}, principals
+    assert f"arn:aws:iam::{acct}:policy/{PROJECT}-boundary-prod" in other.policies
+    findings = escalation_findings(other, PROJECT)
+    assert findings == [], "escalation paths:\n  " + "\n  ".join(findings)
+    node = other.node(f"{PROJECT}-gha-plan-prod")
+    bucket = _env("IAM_STATE_BUCKET")
+    assert allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/prod/terraform.tfstate")
+    assert not allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/dev/terraform.tfstate")
