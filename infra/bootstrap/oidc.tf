@@ -1,13 +1,10 @@
 locals {
-  repo = "${var.github_org}/${var.github_repo}"
-
   # Built as a literal string (not the provider resource's ARN) so that static
-  # analysis (checkov CKV_AWS_358/393) can recognise the GitHub principal and
-  # check the sub conditions below.
+  # analysis (checkov CKV_AWS_358/393) can recognise the GitHub principal in the
+  # roles' trust policies (modules/ci-roles).
   github_oidc_provider_arn = "arn:aws:iam::${var.account_id}:oidc-provider/token.actions.githubusercontent.com"
 
-  state_bucket_arn = "arn:aws:s3:::${var.state_bucket_name}"
-  state_prefixes   = concat(var.environments, ["bootstrap"])
+  state_prefixes = concat(var.environments, ["bootstrap"])
 
   # Each environment's account: its own (account per environment) or this one.
   environment_account = { for e in var.environments : e => lookup(var.environment_account_ids, e, var.account_id) }

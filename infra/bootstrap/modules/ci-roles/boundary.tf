@@ -3,7 +3,7 @@
 ################################################################################
 
 # The apply role of an environment may create roles only with this boundary
-# attached (iam.tf: ManageEnvironmentRolesWithBoundary). Whatever policies such a
+# attached (apply_role.tf: ManageEnvironmentRolesWithBoundary). Whatever policies such a
 # role is given, it can do at most what this allows: no IAM changes, no role
 # assumption, nothing in another environment, nothing on the state. The policy is
 # named outside every environment's "<project>-<env>-*" namespace, so no apply role

@@ -22,7 +22,7 @@ resource "aws_iam_role" "plan" {
         Condition = {
           StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
           # Spelled out here rather than as a local: checkov (CKV_AWS_393) cannot
-          # evaluate the local and would flag it. Same value as described in oidc.tf.
+          # evaluate the local and would flag it. Same value as described in main.tf.
           StringLike = {
             "token.actions.githubusercontent.com:sub" = [
               for wf in var.plan_workflow_files :
