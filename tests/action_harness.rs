@@ -8,7 +8,7 @@ mod common;
 
 use common::action_runner::{Action, Runner, target_triple};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -255,8 +255,9 @@ fn action_outputs_mirror_the_run_step_and_no_script_contains_an_expression() {
         assert_eq!(value, want, "output {name}");
     }
     for step in action.steps() {
-        let run = step["run"].as_str().expect("run");
-        assert!(!run.contains("${{"), "expression inside run: {run}");
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "expression inside run: {run}");
+        }
     }
     let run_step = action
         .steps()
@@ -267,6 +268,156 @@ fn action_outputs_mirror_the_run_step_and_no_script_contains_an_expression() {
     let script =
         std::fs::read_to_string(common::repo_root().join("action/run.sh")).expect("run.sh");
     assert!(script.contains("\nexec \"$bin\" \"$command\"\n"));
+}
+
+/// A workspace with one environment whose only resource needs no provider download.
+fn plannable_workspace(runner: &Runner) -> PathBuf {
+    let env_dir = runner.workspace.join("envs/dev");
+    std::fs::create_dir_all(&env_dir).expect("dir");
+    std::fs::write(
+        env_dir.join("main.tf"),
+        "resource \"terraform_data\" \"x\" {}\n",
+    )
+    .expect("main.tf");
+    std::fs::write(
+        runner.workspace.join("platform.yaml"),
+        "version: 1\nenvironments:\n  - name: dev\n    dir: envs/dev\n",
+    )
+    .expect("config");
+    env_dir
+}
+
+const LOCK_V1: &str =
+    "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"6.0.0\"\n}\n";
+const LOCK_V2: &str =
+    "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"6.1.0\"\n}\n";
+
+/// Issue 13: the action keeps the plugin cache between runs with `actions/cache` (pinned by
+/// commit SHA), on the directory the binary fills, keyed by the runner's OS and architecture
+/// and the committed lock files: same locks, same key; a changed lock, a new key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_cache_is_kept_between_runs_keyed_by_lock_files_and_platform() {
+    let (_server, mut runner) = installed_release().await;
+    let env_dir = plannable_workspace(&runner);
+    std::fs::write(env_dir.join(".terraform.lock.hcl"), LOCK_V1).expect("lock");
+    let cache_dir = runner.tool_cache.join("tfpromote/plugin-cache");
+
+    let first = runner.run(&[("command", "plan"), ("config", "platform.yaml")]);
+    assert_eq!(first.step("run").code, Some(0), "{}", first.log());
+    let cache = first.used("restore-plugin-cache");
+    assert!(cache.ran, "the cache step was skipped: {}", first.log());
+    let pinned = regex::Regex::new(r"^actions/cache@[0-9a-f]{40}$").expect("regex");
+    assert!(pinned.is_match(&cache.uses), "{}", cache.uses);
+    assert_eq!(cache.with["path"], cache_dir.to_str().expect("utf-8"));
+    let key = regex::Regex::new(&format!(
+        r"^tfpromote-plugins-{}-{}-[0-9a-f]{{64}}$",
+        common::action_runner::runner_os(),
+        common::action_runner::runner_arch()
+    ))
+    .expect("regex");
+    assert!(key.is_match(&cache.with["key"]), "{}", cache.with["key"]);
+    assert!(
+        !cache.with.contains_key("restore-keys"),
+        "an old entry would carry stale providers into every new one"
+    );
+    // The binary filled the cached directory: it took its init lock there.
+    assert!(
+        cache_dir.join(".tfpromote-init.lock").exists(),
+        "tfpromote did not use {}: {}",
+        cache_dir.display(),
+        first.log()
+    );
+
+    // `terraform init` drops the entry for the unused aws provider: put the committed
+    // content back, as a fresh checkout would have it.
+    std::fs::write(env_dir.join(".terraform.lock.hcl"), LOCK_V1).expect("lock");
+    let again = runner.run(&[("command", "plan"), ("config", "platform.yaml")]);
+    assert_eq!(
+        again.used("restore-plugin-cache").with["key"],
+        cache.with["key"],
+        "unchanged lock files must give the same key"
+    );
+    std::fs::write(env_dir.join(".terraform.lock.hcl"), LOCK_V2).expect("lock");
+    let changed = runner.run(&[("command", "plan"), ("config", "platform.yaml")]);
+    assert_ne!(
+        changed.used("restore-plugin-cache").with["key"],
+        cache.with["key"],
+        "a changed lock file must give a new key"
+    );
+}
+
+/// Without a committed lock file the cache step is skipped with a note (Terraform would not
+/// use cached providers anyway); `plugin-cache: false` skips it and leaves the binary on the
+/// cache it would pick without the action; a bad value is refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugin_cache_needs_lock_files_and_can_be_turned_off() {
+    let (_server, mut runner) = installed_release().await;
+    let env_dir = plannable_workspace(&runner);
+    let cache_dir = runner.tool_cache.join("tfpromote/plugin-cache");
+
+    let unpinned = runner.run(&[("command", "plan"), ("config", "platform.yaml")]);
+    assert_eq!(unpinned.step("run").code, Some(0), "{}", unpinned.log());
+    assert!(!unpinned.used("restore-plugin-cache").ran);
+    assert!(
+        unpinned
+            .step("plugin-cache")
+            .stderr
+            .contains("no .terraform.lock.hcl"),
+        "{}",
+        unpinned.log()
+    );
+
+    // A CLI config naming another cache: with the action's cache on, the binary fills the
+    // action's directory (the one saved); with it off, the CLI config's, as without the action.
+    let cli_cache = runner.root.path().join("cli-config-cache");
+    std::fs::create_dir_all(&cli_cache).expect("cli cache");
+    let cli_config = runner.root.path().join("terraform.rc");
+    std::fs::write(
+        &cli_config,
+        format!("plugin_cache_dir = \"{}\"\n", cli_cache.display()),
+    )
+    .expect("cli config");
+    runner.extra_env.push((
+        "TF_CLI_CONFIG_FILE".into(),
+        cli_config.to_str().expect("utf-8").into(),
+    ));
+    std::fs::write(env_dir.join(".terraform.lock.hcl"), LOCK_V1).expect("lock");
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let on = runner.run(&[("command", "plan"), ("config", "platform.yaml")]);
+    assert_eq!(on.step("run").code, Some(0), "{}", on.log());
+    assert!(
+        cache_dir.join(".tfpromote-init.lock").exists(),
+        "{}",
+        on.log()
+    );
+    assert!(!cli_cache.join(".tfpromote-init.lock").exists());
+
+    std::fs::remove_dir_all(&cache_dir).expect("clear the cache dir");
+    let off = runner.run(&[
+        ("command", "plan"),
+        ("config", "platform.yaml"),
+        ("plugin-cache", "false"),
+    ]);
+    assert_eq!(off.step("run").code, Some(0), "{}", off.log());
+    assert!(!off.used("restore-plugin-cache").ran);
+    assert!(
+        !cache_dir.join(".tfpromote-init.lock").exists(),
+        "plugin-cache: false must not point the binary at the action's cache"
+    );
+    assert!(
+        cli_cache.join(".tfpromote-init.lock").exists(),
+        "{}",
+        off.log()
+    );
+
+    let bad = runner.run(&[("command", "plan"), ("plugin-cache", "yes")]);
+    let step = bad.step("plugin-cache");
+    assert_eq!(step.code, Some(2), "{}", bad.log());
+    assert!(
+        step.stderr.contains("input plugin-cache: \"yes\""),
+        "{}",
+        step.stderr
+    );
 }
 
 /// Hostile text in every free-form input, through the same harness: nothing it contains may

@@ -292,3 +292,88 @@ fn drift_and_ci_and_release_run_what_the_readme_says() {
         ]
     );
 }
+
+/// Issue 13: every workflow that runs tfpromote gets the plugin cache from the action itself
+/// (`actions/cache` pinned by commit SHA, on the directory and key the action's
+/// `plugin-cache` step computes from the lock files and the runner's OS and architecture),
+/// none turns it off, and the release workflow, which publishes binaries, restores no cache
+/// at all (zizmor's cache-poisoning rule: a poisoned entry must never reach a release).
+#[test]
+fn the_action_keeps_the_plugin_cache_and_the_release_restores_none() {
+    let text = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
+    let action: Value = serde_yaml::from_str(&text).expect("action.yml YAML");
+    let action_steps: Vec<&Value> = action["runs"]["steps"]
+        .as_sequence()
+        .expect("runs.steps")
+        .iter()
+        .collect();
+    let position = |id: &str| {
+        action_steps
+            .iter()
+            .position(|s| s["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("action.yml has no step {id}"))
+    };
+    let cache = action_steps[position("restore-plugin-cache")];
+    let pinned = regex::Regex::new(r"^actions/cache@[0-9a-f]{40}$").expect("regex");
+    let uses = cache["uses"].as_str().expect("uses");
+    assert!(pinned.is_match(uses), "{uses}");
+    assert!(
+        cache["with"]["restore-keys"].is_null(),
+        "no restore-keys: stale providers would pile up in every new entry"
+    );
+    assert_eq!(
+        cache["with"]["path"].as_str(),
+        Some("${{ steps.plugin-cache.outputs.dir }}")
+    );
+    assert_eq!(
+        cache["with"]["key"].as_str(),
+        Some("${{ steps.plugin-cache.outputs.key }}")
+    );
+    assert_eq!(
+        cache["if"].as_str(),
+        Some("steps.plugin-cache.outputs.key != ''")
+    );
+    // Restored before tfpromote runs, and the run step fills that same directory.
+    assert!(position("plugin-cache") < position("restore-plugin-cache"));
+    assert!(position("restore-plugin-cache") < position("run"));
+    assert_eq!(
+        action_steps[position("run")]["env"]["INPUT_PLUGIN_CACHE_DIR"].as_str(),
+        Some("${{ steps.plugin-cache.outputs.dir }}")
+    );
+    let script =
+        std::fs::read_to_string(root().join("action/plugin-cache.sh")).expect("plugin-cache.sh");
+    for part in [
+        "RUNNER_OS",
+        "RUNNER_ARCH",
+        ".terraform.lock.hcl",
+        "sha256sum",
+    ] {
+        assert!(script.contains(part), "the key must use {part}");
+    }
+
+    let mut callers = 0;
+    for (name, doc) in all() {
+        for (id, job) in jobs(&doc) {
+            for step in steps(job) {
+                let uses = step["uses"].as_str().unwrap_or("");
+                if name == "release.yml" {
+                    assert!(
+                        uses != "./" && !uses.starts_with("actions/cache"),
+                        "{name}/{id}: a release must not restore a cache ({uses})"
+                    );
+                }
+                if uses == "./" {
+                    callers += 1;
+                    assert!(
+                        step["with"]["plugin-cache"].is_null(),
+                        "{name}/{id}: the plugin cache is turned off"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        callers >= 4,
+        "the plan, apply, drift and destroy jobs use the action"
+    );
+}
