@@ -33,8 +33,11 @@ elif [ "$command" = plan ]; then
   export TFPROMOTE_ALL=true
 fi
 if [ -n "${INPUT_CONFIRM:-}" ]; then export TFPROMOTE_CONFIRM="$INPUT_CONFIRM"; fi
+# The plugin cache the action restores (and saves when the job ends): the binary fills
+# exactly that directory. A config's `terraform.plugin_cache` still wins over it.
+if [ -n "${INPUT_PLUGIN_CACHE_DIR:-}" ]; then export TF_PLUGIN_CACHE_DIR="$INPUT_PLUGIN_CACHE_DIR"; fi
 # The token: the binary reads INPUT_GITHUB_TOKEN itself; an empty one means "no token".
 if [ -z "${INPUT_GITHUB_TOKEN:-}" ]; then unset INPUT_GITHUB_TOKEN; fi
-unset INPUT_COMMAND INPUT_ENVIRONMENT INPUT_CONFIG INPUT_CONFIRM INPUT_WORKING_DIRECTORY TFPROMOTE_BIN
+unset INPUT_COMMAND INPUT_ENVIRONMENT INPUT_CONFIG INPUT_CONFIRM INPUT_WORKING_DIRECTORY INPUT_PLUGIN_CACHE_DIR TFPROMOTE_BIN
 
 exec "$bin" "$command"

@@ -21,8 +21,19 @@ pub struct StepRun {
     pub outputs: BTreeMap<String, String>,
 }
 
+/// A step that calls another action (`uses:`). Nothing here can run GitHub's JavaScript
+/// actions, so the harness records what the runner would hand the action instead: whether
+/// its `if:` held and its `with:` inputs, evaluated like any `env:` value.
+pub struct UsedAction {
+    pub id: String,
+    pub uses: String,
+    pub ran: bool,
+    pub with: BTreeMap<String, String>,
+}
+
 pub struct ActionRun {
     pub steps: Vec<StepRun>,
+    pub used: Vec<UsedAction>,
     pub outputs: BTreeMap<String, String>,
 }
 
@@ -32,6 +43,13 @@ impl ActionRun {
             .iter()
             .find(|s| s.id == id)
             .unwrap_or_else(|| panic!("step {id} did not run; ran: {:?}", self.ids()))
+    }
+
+    pub fn used(&self, id: &str) -> &UsedAction {
+        self.used
+            .iter()
+            .find(|u| u.id == id)
+            .unwrap_or_else(|| panic!("no `uses:` step {id} was reached"))
     }
 
     pub fn ids(&self) -> Vec<&str> {
@@ -161,12 +179,34 @@ impl Runner {
         let temp = self.root.path().join(format!("runner-temp-{}", self.runs));
         std::fs::create_dir_all(&temp).expect("runner temp");
         let mut steps: Vec<StepRun> = Vec::new();
+        let mut used: Vec<UsedAction> = Vec::new();
         let mut step_outputs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
         for (index, step) in action.steps().into_iter().enumerate() {
             let id = step["id"]
                 .as_str()
                 .expect("every step has an id")
                 .to_string();
+            if let Some(uses) = step["uses"].as_str() {
+                let ran = match step["if"].as_str() {
+                    Some(condition) => self.condition(condition, &step_outputs),
+                    None => true,
+                };
+                let mut with = BTreeMap::new();
+                if let Some(map) = step["with"].as_mapping() {
+                    for (k, v) in map {
+                        let key = k.as_str().expect("with key").to_string();
+                        let raw = v.as_str().expect("with value is a string");
+                        with.insert(key, self.evaluate(raw, &resolved_inputs, &step_outputs));
+                    }
+                }
+                used.push(UsedAction {
+                    id,
+                    uses: uses.to_string(),
+                    ran,
+                    with,
+                });
+                continue;
+            }
             assert_eq!(step["shell"].as_str(), Some("bash"), "step {id}: shell");
             let script = step["run"].as_str().expect("every step runs a script");
             let output_file = temp.join(format!("output-{index}"));
@@ -225,7 +265,34 @@ impl Runner {
             let raw = spec["value"].as_str().expect("output value");
             outputs.insert(name, self.evaluate(raw, &resolved_inputs, &step_outputs));
         }
-        ActionRun { steps, outputs }
+        ActionRun {
+            steps,
+            used,
+            outputs,
+        }
+    }
+
+    /// A step's `if:`; only the form the action uses, `steps.ID.outputs.NAME != ''`. Any
+    /// other condition fails the test: extend the harness, never guess.
+    fn condition(&self, raw: &str, steps: &BTreeMap<String, BTreeMap<String, String>>) -> bool {
+        let expr = raw.trim();
+        let expr = expr
+            .strip_prefix("${{")
+            .and_then(|rest| rest.strip_suffix("}}"))
+            .unwrap_or(expr)
+            .trim();
+        let operand = expr
+            .strip_suffix("!= ''")
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("the harness does not evaluate the condition `{raw}`"));
+        let parts: Vec<&str> = operand.split('.').collect();
+        match parts.as_slice() {
+            ["steps", id, "outputs", name] => steps
+                .get(*id)
+                .and_then(|o| o.get(*name))
+                .is_some_and(|v| !v.is_empty()),
+            _ => panic!("the harness does not evaluate the condition `{raw}`"),
+        }
     }
 
     /// Evaluates a value that is either plain text or exactly one `${{ expr }}` of a form the

@@ -1,0 +1,32 @@
+//! Every integration test in one test binary. Each former `tests/<name>.rs` is a module here
+//! under its old name, so a test's full name is `<name>::<test>` (run one file's tests with
+//! `cargo test --test it <name>::`). One binary links the crate and its dependencies once
+//! instead of once per file: on this project that was ~280 MB and a full link per file for
+//! each of 21 files after every change to the library (numbers in README "Tests").
+//! `tests/runner_signal.rs` stays its own binary: it sends SIGINT to its own process, after
+//! which every later Terraform command in that process is refused by design.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod action_harness;
+mod check_contract;
+mod config_errors;
+mod conformance;
+mod credentials;
+mod github_gates;
+mod github_plan_cli;
+mod github_setup;
+mod github_tracker;
+mod large_plan;
+mod limits;
+mod plan_all;
+mod plan_cli;
+mod plugin_cache;
+mod promotion;
+mod render_properties;
+mod render_snapshots;
+mod runner;
+mod secrets;
+mod secrets_edge;
+mod workflows;

@@ -1,0 +1,673 @@
+//! End to end: pull-request plans, then apply / promote / destroy behind the gates, with
+//! real Terraform (built-in `terraform_data`/`local-exec` roots, local state) and the GitHub
+//! stand-in (`crates/github-standin`, every request checked against GitHub's REST
+//! description; a stand-in because GitHub's API cannot run here).
+//!
+//! Every run's channels (stdout, stderr, job summary, step outputs, comment bodies, request
+//! bodies, status descriptions) are searched for the sensitive canary each root holds.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use github_standin::{Pull, Standin};
+
+const CANARY: &str = "canary-db-pw-7f3a9c21e5";
+const TEAM_CONFIG: &str = "    approval:\n      required: 1\n      from: [team:platform-admins]\n";
+
+struct World {
+    gh: Standin,
+    tmp: tempfile::TempDir,
+    config: PathBuf,
+    runs: std::cell::Cell<u64>,
+    outputs: std::cell::RefCell<Vec<String>>,
+}
+
+impl World {
+    /// Environments `(name, extra yaml)` in promotion order, each a copy of the ladder root.
+    fn new(envs: &[(&str, &str)]) -> World {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut yaml = String::from(
+            "version: 1\nterraform:\n  lock_timeout: 2s\n  parallelism: 3\nenvironments:\n",
+        );
+        for (name, extra) in envs {
+            let dir = tmp.path().join("envs").join(name);
+            common::copy_tree(&common::fixtures().join("tf/ladder"), &dir);
+            std::fs::write(
+                dir.join("terraform.tfvars"),
+                format!("env = \"{name}\"\ndb_password = \"{CANARY}\"\n"),
+            )
+            .expect("tfvars");
+            yaml.push_str(&format!("  - name: {name}\n    dir: envs/{name}\n{extra}"));
+        }
+        let config = tmp.path().join("tfpromote.yaml");
+        std::fs::write(&config, yaml).expect("config");
+        let gh = Standin::start_with(Default::default()).expect("stand-in");
+        gh.add_commit("a0", &[]);
+        gh.add_team_member("octo", "platform-admins", "bob");
+        World {
+            gh,
+            tmp,
+            config,
+            runs: std::cell::Cell::new(0),
+            outputs: Default::default(),
+        }
+    }
+
+    fn dir(&self, env: &str) -> PathBuf {
+        self.tmp.path().join("envs").join(env)
+    }
+
+    /// Sets `key = value` in the environment's tfvars (replacing an earlier value).
+    fn set_var(&self, env: &str, line: &str) {
+        let path = self.dir(env).join("terraform.tfvars");
+        let key = line.split('=').next().unwrap_or(line).trim().to_string();
+        let text = std::fs::read_to_string(&path).expect("tfvars");
+        let mut kept: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split('=').next().map(str::trim) != Some(key.as_str()))
+            .collect();
+        kept.push(line);
+        std::fs::write(path, kept.join("\n") + "\n").expect("tfvars");
+    }
+
+    fn unset_var(&self, env: &str, key: &str) {
+        let path = self.dir(env).join("terraform.tfvars");
+        let text = std::fs::read_to_string(&path).expect("tfvars");
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split('=').next().map(str::trim) != Some(key))
+            .collect();
+        std::fs::write(path, kept.join("\n") + "\n").expect("tfvars");
+    }
+
+    fn marker(&self, env: &str) -> bool {
+        self.dir(env).join("applied.marker").exists()
+    }
+
+    /// A `tfpromote` command in a runner-like environment for `event` at `sha`.
+    fn command(&self, event: &str, sha: &str, payload: &str, args: &[&str]) -> Command {
+        let run = self.runs.get() + 1;
+        self.runs.set(run);
+        let event_path = self.tmp.path().join(format!("event-{run}.json"));
+        std::fs::write(&event_path, payload).expect("event");
+        let mut cmd = common::tfpromote();
+        cmd.arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .current_dir(self.tmp.path())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_API_URL", self.gh.api_url())
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_REPOSITORY", "octo/repo")
+            .env("GITHUB_TOKEN", "ghs_standintoken")
+            .env("GITHUB_EVENT_NAME", event)
+            .env("GITHUB_EVENT_PATH", &event_path)
+            .env("GITHUB_SHA", sha)
+            .env("GITHUB_RUN_ID", run.to_string())
+            .env("GITHUB_STEP_SUMMARY", self.tmp.path().join("summary.md"))
+            .env("GITHUB_OUTPUT", self.tmp.path().join("output"))
+            .env("TFPROMOTE_GITHUB_BACKOFF", "10ms");
+        cmd
+    }
+
+    fn keep(&self, out: Output) -> Output {
+        let mut all = self.outputs.borrow_mut();
+        all.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        all.push(String::from_utf8_lossy(&out.stderr).into_owned());
+        out
+    }
+
+    /// `plan --all` on pull request `pr` at its head.
+    fn pr_plan(&self, pr: u64, head: &str) -> Output {
+        let payload = format!(
+            r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#
+        );
+        let out = self
+            .command("pull_request", head, &payload, &["plan", "--all"])
+            .output()
+            .expect("plan");
+        assert!(out.status.success(), "PR plan failed:\n{}", text(&out));
+        self.keep(out)
+    }
+
+    /// Opens PR `pr` (head `head` on `base`), plans it, merges it as `merge`.
+    fn reviewed_merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
+        self.gh.add_commit(head, &[base]);
+        self.gh.add_pull(Pull {
+            number: pr,
+            author: "alice".into(),
+            head_sha: head.into(),
+            base_ref: "main".into(),
+            merged: false,
+            merge_commit_sha: None,
+        });
+        self.pr_plan(pr, head);
+        self.merge(pr, base, head, merge);
+    }
+
+    fn merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
+        self.gh.add_commit(merge, &[base, head]);
+        self.gh.set_branch("main", merge);
+        self.gh.add_pull(Pull {
+            number: pr,
+            author: "alice".into(),
+            head_sha: head.into(),
+            base_ref: "main".into(),
+            merged: true,
+            merge_commit_sha: Some(merge.into()),
+        });
+    }
+
+    fn on_main(&self, sha: &str, args: &[&str]) -> Output {
+        let out = self
+            .command("push", sha, r#"{"ref":"refs/heads/main"}"#, args)
+            .output()
+            .expect("tfpromote");
+        self.keep(out)
+    }
+
+    fn apply(&self, sha: &str, env: &str) -> Output {
+        self.on_main(sha, &["apply", "--env", env])
+    }
+
+    fn status(&self, sha: &str, env: &str) -> Option<(String, String)> {
+        self.gh
+            .statuses(sha)
+            .into_iter()
+            .filter(|s| s.context == format!("tfpromote/{env}"))
+            .max_by_key(|s| s.id)
+            .map(|s| (s.state, s.description.unwrap_or_default()))
+    }
+
+    fn tracker(&self, pr: u64) -> tfpromote::tracker::Tracker {
+        let comments = self.gh.comments(pr);
+        let body = comments
+            .iter()
+            .find(|c| tfpromote::tracker::is_tracker(&c.body))
+            .map(|c| c.body.clone())
+            .expect("a tracker comment");
+        tfpromote::tracker::parse(&body)
+    }
+
+    /// No canary in any channel, and no request broke GitHub's description.
+    fn assert_clean(&self) {
+        let mut channels: Vec<(String, String)> = self
+            .outputs
+            .borrow()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("process output {i}"), t.clone()))
+            .collect();
+        for file in ["summary.md", "output"] {
+            if let Ok(t) = std::fs::read_to_string(self.tmp.path().join(file)) {
+                channels.push((file.into(), t));
+            }
+        }
+        for r in self.gh.requests() {
+            channels.push((format!("{} {}", r.method, r.path), r.body));
+        }
+        for (name, text) in channels {
+            // `::add-mask::VALUE` is how the runner learns to mask VALUE: it never shows it.
+            let leaked = text
+                .lines()
+                .any(|l| l.contains(CANARY) && !l.starts_with("::add-mask::"));
+            assert!(
+                !leaked,
+                "the sensitive canary leaked into {name}:
+{text}"
+            );
+        }
+        assert_eq!(self.gh.violations(), Vec::<String>::new());
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn terraform(dir: &Path, args: &[&str]) -> Output {
+    Command::new(common::terraform())
+        .arg(format!("-chdir={}", dir.display()))
+        .args(args)
+        .output()
+        .expect("terraform")
+}
+
+fn approve(w: &World, login: &str, commit: &str) {
+    w.gh.add_review(1, login, "APPROVED", commit);
+}
+
+#[test]
+fn dev_stage_prod_in_order_with_records_and_the_ladder() {
+    let w = World::new(&[("dev", ""), ("stage", ""), ("prod", TEAM_CONFIG)]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    approve(&w, "bob", "h1");
+    for env in ["dev", "stage", "prod"] {
+        let out = w.apply("m1", env);
+        assert!(out.status.success(), "{env}:\n{}", text(&out));
+        assert!(w.marker(env), "{env} applied");
+        assert_eq!(w.status("m1", env).map(|s| s.0), Some("success".into()));
+    }
+    let deployments: Vec<_> =
+        w.gh.deployments()
+            .into_iter()
+            .filter(|d| d.task == "tfpromote:apply" && d.sha == "m1")
+            .collect();
+    assert_eq!(deployments.len(), 3, "one deployment per environment");
+    for d in &deployments {
+        assert!(
+            d.statuses.iter().any(|s| s.state == "success"),
+            "{} recorded as a success",
+            d.environment
+        );
+    }
+    let tracker = w.tracker(1);
+    for env in ["dev", "stage", "prod"] {
+        assert_eq!(
+            tracker.data.envs[env].status,
+            tfpromote::tracker::Status::Applied,
+            "{env} row"
+        );
+    }
+    let ladder = w.on_main("m1", &["status", "--sha", "m1"]);
+    let shown = String::from_utf8_lossy(&ladder.stdout);
+    assert!(ladder.status.success(), "{}", text(&ladder));
+    for env in ["dev", "stage", "prod"] {
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.contains(env) && l.contains("success")),
+            "{env} in the ladder:\n{shown}"
+        );
+    }
+    assert!(
+        shown.contains("plan sha256:"),
+        "fingerprints shown:\n{shown}"
+    );
+    let json = w.on_main("m1", &["status", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("status json");
+    assert_eq!(value["environments"][2]["state"], "success");
+    w.assert_clean();
+}
+
+#[test]
+fn stage_before_dev_is_refused_and_nothing_is_applied() {
+    let w = World::new(&[("dev", ""), ("stage", "")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    let out = w.apply("m1", "stage");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(!w.marker("stage"), "stage must not be applied");
+    let err = stderr(&out);
+    assert!(err.contains("order gate") && err.contains("`dev`"), "{err}");
+    assert_eq!(w.status("m1", "stage").map(|s| s.0), Some("error".into()));
+    assert_eq!(
+        w.tracker(1).data.envs["stage"].status,
+        tfpromote::tracker::Status::Blocked
+    );
+    w.assert_clean();
+}
+
+#[test]
+fn prod_needs_a_qualifying_approval() {
+    let w = World::new(&[("prod", TEAM_CONFIG)]);
+    w.gh.add_commit("h0", &["a0"]);
+    w.reviewed_merge(1, "h0", "h1", "m1");
+    let refused = |why: &str| {
+        let out = w.apply("m1", "prod");
+        assert_eq!(out.status.code(), Some(3), "{why}: {}", text(&out));
+        assert!(!w.marker("prod"), "{why}: nothing applied");
+        stderr(&out)
+    };
+    assert!(refused("no approval").contains("0 of 1"));
+    approve(&w, "alice", "h1"); // the author
+    assert!(refused("only the author's").contains("0 of 1"));
+    approve(&w, "bob", "h1");
+    w.gh.add_review(1, "bob", "DISMISSED", "h1");
+    assert!(refused("dismissed").contains("0 of 1"));
+    approve(&w, "bob", "h0");
+    assert!(refused("older head").contains("final head"));
+    approve(&w, "carol", "h1");
+    assert!(refused("not in the team").contains("not in approval.from"));
+    assert_eq!(
+        w.tracker(1).data.envs["prod"].status,
+        tfpromote::tracker::Status::WaitingForApproval
+    );
+    approve(&w, "bob", "h1");
+    let out = w.apply("m1", "prod");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(w.marker("prod"));
+    w.assert_clean();
+}
+
+#[test]
+fn a_pull_request_that_is_not_merged_never_reaches_prod() {
+    let w = World::new(&[("prod", TEAM_CONFIG)]);
+    w.gh.add_commit("h1", &["a0"]);
+    w.gh.add_pull(Pull {
+        number: 1,
+        author: "alice".into(),
+        head_sha: "h1".into(),
+        base_ref: "main".into(),
+        merged: false,
+        merge_commit_sha: None,
+    });
+    w.pr_plan(1, "h1");
+    approve(&w, "bob", "h1");
+    let out = w.apply("h1", "prod");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("no merged pull request"),
+        "{}",
+        text(&out)
+    );
+    assert!(!w.marker("prod"));
+    w.assert_clean();
+}
+
+#[test]
+fn a_late_run_for_an_older_merge_is_refused_as_a_regression() {
+    let w = World::new(&[("prod", TEAM_CONFIG)]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    approve(&w, "bob", "h1");
+    w.gh.add_commit("h2", &["m1"]);
+    w.gh.add_pull(Pull {
+        number: 2,
+        author: "alice".into(),
+        head_sha: "h2".into(),
+        base_ref: "main".into(),
+        merged: false,
+        merge_commit_sha: None,
+    });
+    w.set_var("prod", "size = 2");
+    w.pr_plan(2, "h2");
+    w.merge(2, "m1", "h2", "m2");
+    w.gh.add_review(2, "bob", "APPROVED", "h2");
+    let b = w.apply("m2", "prod");
+    assert!(b.status.success(), "B reaches prod: {}", text(&b));
+    let late = w.apply("m1", "prod");
+    assert_eq!(late.status.code(), Some(3), "{}", text(&late));
+    let err = stderr(&late);
+    assert!(
+        err.contains("no-regression") && err.contains("behind"),
+        "{err}"
+    );
+    w.assert_clean();
+}
+
+#[test]
+fn a_plan_that_changed_after_review_warns_in_dev_and_blocks_prod() {
+    let w = World::new(&[("dev", ""), ("prod", TEAM_CONFIG)]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    approve(&w, "bob", "h1");
+    // Between the review and the apply, a variable changes (a var file edited on main).
+    w.set_var("dev", "size = 5");
+    w.set_var("prod", "size = 5");
+    let dev = w.apply("m1", "dev");
+    assert!(dev.status.success(), "{}", text(&dev));
+    let err = stderr(&dev);
+    assert!(
+        err.contains("plan changed since review") && err.contains("`terraform_data.app`"),
+        "dev warns and names the resource: {err}"
+    );
+    let prod = w.apply("m1", "prod");
+    assert_eq!(prod.status.code(), Some(3), "{}", text(&prod));
+    let err = stderr(&prod);
+    assert!(
+        err.contains("plan-change gate") && err.contains("`terraform_data.app`"),
+        "{err}"
+    );
+    assert!(!w.marker("prod"));
+    w.assert_clean();
+}
+
+#[test]
+fn a_failure_mid_apply_stops_the_promotion_and_leaves_the_state_usable() {
+    let w = World::new(&[("dev", ""), ("stage", "")]);
+    w.set_var("dev", "fail_apply = true");
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    let out = w.on_main("m1", &["promote"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        w.marker("dev"),
+        "dev's first resource was created before the failure"
+    );
+    assert!(!w.marker("stage"), "stage never ran");
+    let (state, description) = w.status("m1", "dev").expect("dev status");
+    assert_eq!(state, "failure");
+    assert!(description.contains("failed"), "{description}");
+    assert_eq!(w.status("m1", "stage"), None);
+    assert_eq!(
+        w.tracker(1).data.envs["dev"].status,
+        tfpromote::tracker::Status::Failed
+    );
+    let list = terraform(&w.dir("dev"), &["state", "list"]);
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("terraform_data.app"),
+        "state readable: {}",
+        text(&list)
+    );
+    let plan = terraform(
+        &w.dir("dev"),
+        &[
+            "plan",
+            "-input=false",
+            "-lock-timeout=0s",
+            "-detailed-exitcode",
+        ],
+    );
+    assert!(
+        matches!(plan.status.code(), Some(0 | 2)),
+        "state unlocked: {}",
+        text(&plan)
+    );
+    w.assert_clean();
+}
+
+#[test]
+fn a_held_state_lock_fails_with_its_id_and_changes_nothing() {
+    let w = World::new(&[("dev", "")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    // Another run holds dev's state lock: a slow apply of its own.
+    let dir = w.dir("dev");
+    assert!(terraform(&dir, &["init", "-input=false"]).status.success());
+    let mut holder = Command::new(common::terraform())
+        .arg(format!("-chdir={}", dir.display()))
+        .args([
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-target=terraform_data.slow",
+            "-var=sleep_seconds=60",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("lock holder");
+    let started = Instant::now();
+    while !dir.join("started.marker").exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the holder never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = w.apply("m1", "dev");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(holder.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    );
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("lock ID") && err.contains("terraform force-unlock"),
+        "{err}"
+    );
+    assert!(!w.marker("dev"), "nothing applied");
+    assert!(
+        !w.gh
+            .deployments()
+            .iter()
+            .any(|d| d.statuses.iter().any(|s| s.state == "success")),
+        "no deployment recorded as applied"
+    );
+    w.assert_clean();
+}
+
+#[test]
+fn sigint_during_apply_is_forwarded_once_and_releases_the_lock() {
+    let w = World::new(&[("dev", "")]);
+    w.set_var("dev", "sleep_seconds = 30");
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    let child = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "dev"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("apply");
+    let marker = w.dir("dev").join("started.marker");
+    let started = Instant::now();
+    while !marker.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the slow apply never started"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("SIGINT");
+    let out = w.keep(child.wait_with_output().expect("wait"));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert_eq!(
+        stderr(&out).matches("SIGINT received;").count(),
+        1,
+        "forwarded once"
+    );
+    assert_eq!(w.status("m1", "dev").map(|s| s.0), Some("failure".into()));
+    let plan = terraform(
+        &w.dir("dev"),
+        &[
+            "plan",
+            "-input=false",
+            "-lock-timeout=0s",
+            "-var=sleep_seconds=0",
+        ],
+    );
+    assert!(
+        plan.status.success(),
+        "the lock was released: {}",
+        text(&plan)
+    );
+    w.assert_clean();
+}
+
+#[test]
+fn destroy_only_on_purpose() {
+    let w = World::new(&[("dev", ""), ("prod", TEAM_CONFIG)]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    assert!(w.apply("m1", "dev").status.success());
+    let destroy = |env: &str, confirm: &str| {
+        let payload = r#"{"inputs":{}}"#;
+        let out = w
+            .command(
+                "workflow_dispatch",
+                "m1",
+                payload,
+                &["destroy", "--env", env, "--confirm", confirm],
+            )
+            .output()
+            .expect("destroy");
+        w.keep(out)
+    };
+    let wrong = destroy("dev", "prod");
+    assert_eq!(wrong.status.code(), Some(3), "{}", text(&wrong));
+    assert!(stderr(&wrong).contains("type exactly `dev`"));
+    let forbidden = destroy("prod", "prod");
+    assert_eq!(forbidden.status.code(), Some(3), "{}", text(&forbidden));
+    assert!(stderr(&forbidden).contains("destroy: forbid"));
+    let list = |env: &str| {
+        String::from_utf8_lossy(&terraform(&w.dir(env), &["state", "list"]).stdout).into_owned()
+    };
+    assert!(
+        list("dev").contains("terraform_data.app"),
+        "refusals destroyed nothing"
+    );
+
+    let ok = destroy("dev", "dev");
+    assert!(ok.status.success(), "{}", text(&ok));
+    let preview = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        preview.contains("destroy preview") && preview.contains("terraform_data.app"),
+        "{preview}"
+    );
+    let summary = std::fs::read_to_string(w.tmp.path().join("summary.md")).expect("summary");
+    assert!(summary.contains("destroy preview"));
+    assert_eq!(list("dev").trim(), "", "every resource is gone");
+    let recorded =
+        w.gh.statuses("m1")
+            .into_iter()
+            .find(|s| s.context == "tfpromote/dev/destroy" && s.state == "success");
+    assert!(recorded.is_some(), "destroy recorded on the commit");
+    assert!(
+        w.gh.deployments()
+            .iter()
+            .any(|d| d.task == "tfpromote:destroy"
+                && d.statuses.iter().any(|s| s.state == "success"))
+    );
+    w.assert_clean();
+}
+
+#[test]
+fn drift_opens_one_issue_updates_it_and_closes_it_when_clean() {
+    let w = World::new(&[("dev", "")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    assert!(w.apply("m1", "dev").status.success());
+    let drift = || {
+        let out = w.on_main("m1", &["drift"]);
+        assert!(out.status.success(), "{}", text(&out));
+        w.gh.issues()
+    };
+    assert!(drift().is_empty(), "no drift, no issue");
+    // The environment no longer matches main (here: the inputs changed under it).
+    w.set_var("dev", "size = 2");
+    let opened = drift();
+    assert_eq!(opened.len(), 1, "one issue per drifted environment");
+    assert_eq!(opened[0].state, "open");
+    assert!(opened[0].labels.iter().any(|l| l == "tfpromote-drift"));
+    let first = opened[0].body.clone().unwrap_or_default();
+    assert!(first.contains("terraform_data.app"), "{first}");
+    w.set_var("dev", "size = 3");
+    let updated = drift();
+    assert_eq!(
+        updated.len(),
+        1,
+        "the same issue is updated, not a second one"
+    );
+    assert_eq!(updated[0].number, opened[0].number);
+    // Back to what is applied: clean again.
+    w.unset_var("dev", "size");
+    let closed = drift();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].state, "closed", "closed when clean");
+    w.assert_clean();
+}
