@@ -112,8 +112,7 @@ pub fn differences(reviewed: &Reviewed, current: &Current) -> Vec<String> {
     }
     if gone > 0 {
         lines.push(format!(
-            "{gone} resource(s) of the reviewed plan no longer change (see the tracker's `{}` section)",
-            "reviewed plan"
+            "{gone} resource(s) of the reviewed plan no longer change (the tracker comment's section for this environment lists them)"
         ));
     }
     if lines.is_empty() {
