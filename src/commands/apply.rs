@@ -12,7 +12,7 @@ use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::gate::approval::{self, Policy};
 use crate::gate::plan_change::{self, Current, Reviewed};
-use crate::gate::{Fact, Refusal, Verdict, order, regression};
+use crate::gate::{Fact, Refusal, Verdict, order, regression, short_sha};
 use crate::github::GitHub;
 use crate::github::deployments::{APPLY_TASK, DeployState};
 use crate::github::publish::{RowUpdate, post_status_or_warn, tracker_options};
@@ -20,6 +20,7 @@ use crate::github::pulls::merged_pr_of;
 use crate::github::statuses::State;
 use crate::pipeline::{self, PlanOptions};
 use crate::render::markdown;
+use crate::summary::fingerprint::short as fingerprint_short;
 use crate::terraform::output::OutputSink;
 use crate::terraform::{Terraform, signals};
 use crate::tracker::Status;
@@ -77,7 +78,7 @@ impl<'a> Ladder<'a> {
         let name = env.name.as_str();
         eprintln!(
             "tfpromote: {name}: checking the gates for {}",
-            short(&self.sha)
+            short_sha(&self.sha)
         );
         if let Err(refusal) = self.gates(env).await {
             return Err(self.refused(env, refusal).await);
@@ -156,7 +157,7 @@ impl<'a> Ladder<'a> {
         self.record(
             name,
             State::Pending,
-            &format!("applying {}", short_fp(&saved.summary.fingerprint)),
+            &format!("applying {}", fingerprint_short(&saved.summary.fingerprint)),
         )
         .await?;
         self.tracker(name, Status::Applying, None, &prepared.redactor)
@@ -177,7 +178,7 @@ impl<'a> Ladder<'a> {
         );
         match applied {
             Ok(()) => {
-                let fp = short_fp(&saved.summary.fingerprint);
+                let fp = fingerprint_short(&saved.summary.fingerprint);
                 self.record(name, State::Success, &format!("applied {fp}"))
                     .await?;
                 self.deployment_end(deployment, DeployState::Success, &format!("applied {fp}"))
@@ -186,12 +187,12 @@ impl<'a> Ladder<'a> {
                     .await;
                 summary(&format!(
                     "### ✅ {name}: applied at `{}`\n\n{block}",
-                    short(&self.sha)
+                    short_sha(&self.sha)
                 ));
                 eprintln!(
                     "tfpromote: {name}: applied {} at {}",
                     saved.summary.fingerprint,
-                    short(&self.sha)
+                    short_sha(&self.sha)
                 );
                 Ok(())
             }
@@ -477,14 +478,6 @@ fn bullets(lines: &[String]) -> String {
         .iter()
         .map(|l| format!("> - {}\n", l.replace('\n', " ")))
         .collect()
-}
-
-fn short(sha: &str) -> &str {
-    crate::gate::short_sha(sha)
-}
-
-fn short_fp(fp: &str) -> &str {
-    fp.get(..19).unwrap_or(fp)
 }
 
 /// The last meaningful lines of an error, on one line, short enough for a status.

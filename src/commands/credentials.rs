@@ -10,14 +10,7 @@ use crate::context::Context;
 use crate::{Error, Result};
 
 pub async fn run(config: &Config, context: &Context, args: &CredentialsArgs) -> Result<()> {
-    let env = config.environment(args.env.trim()).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown environment {:?}: {} defines {}",
-            args.env,
-            config.path.display(),
-            config.names().join(", ")
-        ))
-    })?;
+    let env = &super::environment(config, &args.env)?;
     let export = args.export == Some(Export::GithubEnv);
     // Refuse before any network call: exporting is the point of the step.
     if export && context.actions.env.is_none() {

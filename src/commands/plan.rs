@@ -158,16 +158,9 @@ fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
     }
     let mut chosen = Vec::new();
     for name in &args.envs {
-        let name = name.trim();
-        let env = config.environment(name).ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown environment {name:?}: {} defines {}",
-                config.path.display(),
-                config.names().join(", ")
-            ))
-        })?;
+        let env = super::environment(config, name)?;
         if !chosen.iter().any(|e: &Environment| e.name == env.name) {
-            chosen.push(env.clone());
+            chosen.push(env);
         }
     }
     Ok(chosen)

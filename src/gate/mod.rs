@@ -84,15 +84,6 @@ pub enum Verdict {
     Refuse(Refusal),
 }
 
-impl Verdict {
-    pub fn from_refusal(result: Result<(), Refusal>) -> Verdict {
-        match result {
-            Ok(()) => Verdict::Allow,
-            Err(r) => Verdict::Refuse(r),
-        }
-    }
-}
-
 /// A commit id shortened for messages.
 pub fn short_sha(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{Fact, Refusal, Verdict};
 use crate::config::PlanChangePolicy;
+use crate::summary::fingerprint::short;
 
 /// What the tracker recorded when the pull request was planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,10 +76,6 @@ pub fn check(
             ),
         )),
     }
-}
-
-fn short(fingerprint: &str) -> &str {
-    fingerprint.get(..19).unwrap_or(fingerprint)
 }
 
 /// One line per resource whose change differs, then what could not be named.

@@ -117,10 +117,7 @@ fn counts_line(summary: &Summary) -> String {
     if summary.errored {
         parts.push("⚠️ Terraform reported errors while planning".into());
     }
-    let short = summary
-        .fingerprint
-        .get(..19)
-        .unwrap_or(&summary.fingerprint);
+    let short = crate::summary::fingerprint::short(&summary.fingerprint);
     parts.push(format!("plan `{short}`"));
     format!("{}\n\n", parts.join(" · "))
 }

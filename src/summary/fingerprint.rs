@@ -17,6 +17,11 @@ use crate::plan::{Action, ResourceChange};
 
 const DOMAIN: &[u8] = b"tfpromote-fingerprint-v2";
 
+/// `sha256:` and the first 12 hex digits: how tables and messages show a fingerprint.
+pub fn short(fingerprint: &str) -> &str {
+    fingerprint.get(..19).unwrap_or(fingerprint)
+}
+
 #[derive(Default)]
 pub struct FingerprintBuilder {
     /// (digest of the address incl. deposed key, digest of that resource's change)

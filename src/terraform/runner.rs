@@ -78,10 +78,6 @@ impl Terraform {
         self
     }
 
-    pub fn plugin_cache(&self) -> Option<&PluginCache> {
-        self.plugin_cache.as_ref()
-    }
-
     /// Environment only the Terraform child sees (e.g. assumed-role credentials).
     pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.child_env.push((key.into(), value.into()));

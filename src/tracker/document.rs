@@ -120,7 +120,7 @@ fn row(env: &str, tracker: &Tracker) -> String {
     let fingerprint = r
         .fingerprint
         .as_deref()
-        .map(|f| format!("`{}`", f.get(..19).unwrap_or(f)))
+        .map(|f| format!("`{}`", crate::summary::fingerprint::short(f)))
         .unwrap_or_default();
     let commit = r
         .commit
