@@ -89,7 +89,8 @@ def main():
         for i in range(n):
             if i:
                 f.write(",")
-            json.dump(make(i, KINDS[i % len(KINDS)]), f)
+            # Sorted keys, as Terraform writes objects (the fingerprint reads them in one pass then).
+            json.dump(make(i, KINDS[i % len(KINDS)]), f, sort_keys=True)
         f.write('],"output_changes":{"o":{"actions":["update"],"before":"a","after":"b","after_unknown":false,"before_sensitive":false,"after_sensitive":false}},'
                 '"configuration":{"root_module":{"variables":{"pw":{"sensitive":true}}}}}')
 

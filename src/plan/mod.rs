@@ -5,6 +5,7 @@
 //! one `serde_json::Value`, because large plans reach hundreds of megabytes.
 
 mod chunks;
+pub mod marked;
 pub mod reader;
 mod scan;
 
