@@ -132,6 +132,64 @@ def secrets_rows(r: dict):
             for case, label in cases.items() if case + "_s" in r]
 
 
+def render_bounds(results: Path, cores: int):
+    """What bounds render's peak RSS, from the run's own numbers: the memory each further
+    resource costs (between the two largest sizes) against the file bytes it adds. When that
+    margin exceeds the RSS target, no plan size meets the target."""
+    notes = []
+    for shape, label in SHAPES.items():
+        parts = sorted((read(p) for p in results.glob(f"render-{shape}-*")),
+                       key=lambda r: int(r["resources"]))
+        if len(parts) < 2:
+            continue
+        small, large = parts[-2], parts[-1]
+        extra = int(large["resources"]) - int(small["resources"])
+        rss = (int(large["tf_kb"]) - int(small["tf_kb"])) * 1024 / extra
+        file = (int(large["bytes"]) - int(small["bytes"])) / extra
+        base = int(parts[0]["tf_kb"]) * 1024
+        at_target = [r for r in parts if int(r["resources"]) == RENDER_TARGET_AT and "tf_cpu_s" in r]
+        for r in at_target:
+            cpu = float(r["tf_cpu_s"])
+            floor = cpu / cores
+            cap = seconds(r["jq_s"]) / max(floor, 0.01)
+            notes.append(
+                f"- render, {label}, {RENDER_TARGET_AT:,} resources: tfpromote used {cpu:.2f} s of CPU "
+                f"(scanner thread plus {min(cores, 4)} parsing workers), so on {cores} cores it cannot "
+                f"finish in less than {floor:.2f} s: at most {cap:.1f}x jq's {seconds(r['jq_s']):.2f} s"
+                + (f", short of the {SPEEDUP_TARGET:g}x target on this machine however quiet." if cap < SPEEDUP_TARGET else "."))
+        notes.append(
+            f"- render, {label}: each further resource costs {rss:,.0f} B of peak RSS for "
+            f"{file:,.0f} B of plan ({rss / file:.2f}x; fixed part {base / 2**20:.0f} MiB at "
+            f"{int(parts[0]['resources']):,} resources), so the RSS/file ratio tends to "
+            f"{rss / file:.2f}x on large plans"
+            + (f", above the {RSS_TARGET:g}x target at any size." if rss / file > RSS_TARGET else "."))
+    return notes
+
+
+def plan_bounds(r: dict, load: float):
+    if not r:
+        return []
+    f = lambda k: float(r[k])
+    cores = int(r["cores"])
+    floor = f("warm_cpu_s") / cores / f("bare_wall_s")
+    notes = [
+        f"- `plan --all` warm against bare: the warm run still needs {f('warm_cpu_s'):.1f} s of CPU "
+        f"(Terraform and the AWS provider: start-up, schema, plan; the bare runs needed "
+        f"{f('bare_cpu_s'):.1f} s), so on {cores} cores it cannot take less than "
+        f"{f('warm_cpu_s') / cores:.1f} s, {floor:.2f}x the bare runs' wall time"
+        + (f", above the {WARM_TARGET:g}x target: unreachable here. " if floor > WARM_TARGET
+           else f" (the floor under the {WARM_TARGET:g}x target). ")
+        + "The cache saves what installing writes "
+        f"({f('bare_write_bytes') / 1e6:,.0f} MB bare, {f('warm_write_bytes') / 1e6:,.0f} MB warm) "
+        "and, on a runner, the download."]
+    if load >= LOADED:
+        notes.append(
+            f"- wall against CPU / cores: other work shared the {cores} cores (load average "
+            f"{r.get('load', load)}), which stretches wall time but not this run's CPU time; "
+            "the ratio means something only on a quiet machine.")
+    return notes
+
+
 def main():
     results = Path(sys.argv[1])
     m = read(results / "machine")
@@ -164,6 +222,12 @@ def main():
             + secrets_rows(read(results / "secrets")))
     for row in rows:
         lines.append("| " + " | ".join(row) + " |")
+    bounds = render_bounds(results, int(m["cores"])) + plan_bounds(read(results / "plan"), load)
+    if bounds:
+        lines.append("")
+        lines.append("What bounds the numbers (computed from this run; see also README, Performance):")
+        lines.append("")
+        lines.extend(bounds)
     print("\n".join(lines))
 
 
