@@ -26,4 +26,12 @@ module "platform" {
   eks_addon_versions           = var.eks_addon_versions
   enable_irsa                  = var.enable_irsa
   enable_access_entries        = var.enable_access_entries
+
+  enable_karpenter                   = var.enable_karpenter
+  karpenter_capacity_types           = var.karpenter_capacity_types
+  enable_load_balancer_controller    = var.enable_load_balancer_controller
+  acm_domain_name                    = var.acm_domain_name
+  acm_subject_alternative_names      = var.acm_subject_alternative_names
+  enable_pod_identity_associations   = var.enable_pod_identity_associations
+  enable_cluster_security_group_tags = var.enable_cluster_security_group_tags
 }

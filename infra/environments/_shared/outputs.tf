@@ -47,3 +47,18 @@ output "kms_key_arn" {
   description = "ARN of the environment KMS key."
   value       = module.platform.kms_key_arn
 }
+
+output "karpenter" {
+  description = "AWS side of Karpenter for the in-cluster manifests (controller role, service account, node role, interruption queue, discovery tag); null when off."
+  value       = module.platform.karpenter
+}
+
+output "karpenter_capacity_types" {
+  description = "Capacity types the environment's Karpenter NodePool may launch."
+  value       = module.platform.karpenter_capacity_types
+}
+
+output "lb_controller" {
+  description = "AWS side of the AWS Load Balancer Controller (role, service account, policy version, ACM certificate); null when off."
+  value       = module.platform.lb_controller
+}
