@@ -1,4 +1,3 @@
-data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {

@@ -6,9 +6,6 @@ mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
-  }
   # The mock's random strings are not JSON; the trust is asserted on the
   # document's statements below.
   mock_data "aws_iam_policy_document" {
