@@ -20,8 +20,8 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
 4. They agree with the environment's Terraform variables in
    infra/environments/<env>/terraform.tfvars (read with python-hcl2, a real HCL parser):
    the NodePool's capacity types equal `karpenter_capacity_types`, ECR image references
-   name the environment's `account_id` and `region`, and a chart's `region` value is
-   `region`.
+   name the environment's `account_id` and `region`, a chart's `region` value is
+   `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
 
 The CRDs' CEL rules (x-kubernetes-validations) are not evaluated here: no CEL evaluator
 with Kubernetes' extension library is packaged for Python; the API server checks them.
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import ipaddress
 import json
 import re
 import sys
@@ -284,15 +285,16 @@ def schema_findings(doc: Document, validator: jsonschema.Validator, report: Repo
 # ---------------------------------------------------------------------------------------
 
 
-def check_manifest(doc: Document, schemas: Schemas, report: Report) -> None:
+def check_manifest(doc: Document, schemas: Schemas, report: Report) -> bool:
+    """True when the document matches its schema."""
     data = doc.data
     if not isinstance(data, dict):
         report.add(doc, [], "a Kubernetes manifest must be a mapping")
-        return
+        return False
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
         report.add(doc, [], "apiVersion and kind must both be set (strings)")
-        return
+        return False
     validator = schemas.validator_for(api_version, kind)
     if validator is None:
         report.add(
@@ -302,11 +304,13 @@ def check_manifest(doc: Document, schemas: Schemas, report: Report) -> None:
             "or in the committed CRDs (platform/schemas/); fix the apiVersion or commit the "
             "CRD with its source",
         )
-        return
+        return False
     before = len(report.findings)
     schema_findings(doc, validator, report)
-    if len(report.findings) == before:
-        report.passed.append(f"{doc.display}: {doc.label} ({api_version})")
+    if len(report.findings) > before:
+        return False
+    report.passed.append(f"{doc.display}: {doc.label} ({api_version})")
+    return True
 
 
 def check_values(doc: Document, chart_values: Any, chart: str, report: Report) -> None:
@@ -454,6 +458,30 @@ def check_registries(path: Path, display: str, tfvars: TerraformVariables, repor
                 )
 
 
+def check_network_policy(doc: Document, tfvars: TerraformVariables, report: Report) -> None:
+    if tfvars.values is None or "vpc_cidr" not in tfvars.values:
+        return
+    vpc = ipaddress.ip_network(tfvars.values["vpc_cidr"])
+    spec = doc.data.get("spec") or {}
+    for direction, peers in (("ingress", "from"), ("egress", "to")):
+        for i, rule in enumerate(spec.get(direction) or []):
+            for j, peer in enumerate(rule.get(peers) or []):
+                cidr = (peer.get("ipBlock") or {}).get("cidr")
+                if cidr is None:
+                    continue
+                path = ["spec", direction, i, peers, j, "ipBlock", "cidr"]
+                try:
+                    inside = ipaddress.ip_network(cidr).subnet_of(vpc)
+                except (ValueError, TypeError):
+                    inside = False
+                if not inside:
+                    report.add(
+                        doc,
+                        path,
+                        f"{cidr} is not inside vpc_cidr {vpc} of {tfvars.display}",
+                    )
+
+
 def check_values_region(doc: Document, tfvars: TerraformVariables, report: Report) -> None:
     if tfvars.values is None or not isinstance(doc.data, dict) or "region" not in doc.data:
         return
@@ -546,9 +574,13 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
                     check_values_region(doc, tfvars, report)
             continue
         for doc in docs:
-            check_manifest(doc, schemas, report)
-            if tfvars and isinstance(doc.data, dict) and doc.data.get("kind") == "NodePool":
+            valid = check_manifest(doc, schemas, report)
+            kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+            if tfvars and kind == "NodePool":
                 check_capacity_types(doc, env, tfvars, report)
+            # Only a schema-valid policy has the shape check_network_policy walks.
+            if tfvars and kind == "NetworkPolicy" and valid:
+                check_network_policy(doc, tfvars, report)
     return report
 
 

@@ -74,7 +74,7 @@ def test_the_committed_platform_files_pass(tree: Tree) -> None:
     report = tree.validate()
     assert report.findings == []
     # Every environment's NodePool, EC2NodeClass, app objects and both charts' values.
-    assert len(report.passed) == 3 * (2 + 6 + 2)
+    assert len(report.passed) == 3 * (2 + 7 + 2)
 
 
 def test_wrong_type_in_a_deployment_names_file_line_and_path(tree: Tree) -> None:
@@ -273,6 +273,16 @@ def test_image_from_another_account_or_region_is_caught(tree: Tree) -> None:
     finding = only_finding(tree.validate())
     assert finding.file == "platform/environments/stage/model-serving.yaml"
     assert "not this environment's (222222222222.dkr.ecr.us-east-1.amazonaws.com" in finding.message
+
+
+def test_network_policy_outside_the_vpc_is_caught(tree: Tree) -> None:
+    line = tree.replace(
+        "platform/environments/stage/model-serving.yaml", "cidr: 10.1.0.0/16", "cidr: 10.0.0.0/16"
+    )
+    finding = only_finding(tree.validate())
+    assert finding.line == line
+    assert finding.where == "NetworkPolicy/model-serving: spec.ingress[0].from[0].ipBlock.cidr"
+    assert "10.0.0.0/16 is not inside vpc_cidr 10.1.0.0/16" in finding.message
 
 
 def test_chart_region_must_be_the_environments(tree: Tree) -> None:
