@@ -9,8 +9,8 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
    bundles for KUBERNETES_VERSION (platform/versions.env), in their strict form (unknown
    fields are errors, as `kubectl apply --validate=strict` makes them). Custom resources
    (Karpenter's NodePool, EC2NodeClass) against the openAPIV3Schema of their CRD, committed
-   under platform/schemas/karpenter-v<KARPENTER_VERSION>/ from the upstream tag. A kind with
-   no schema is an error, never a silent pass.
+   under platform/schemas/karpenter-v<KARPENTER_VERSION>/ from the upstream tag, then their
+   CEL rules (crd_cel.py). A kind with no schema is an error, never a silent pass.
 2. Every `<chart>.values.yaml` against the chart's own values.yaml at the pinned version
    (neither chart publishes a values.schema.json): every key must exist there, and where
    the chart's default is a non-empty value its type must match.
@@ -22,9 +22,6 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
    the NodePool's capacity types equal `karpenter_capacity_types`, ECR image references
    name the environment's `account_id` and `region`, a chart's `region` value is
    `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
-
-The CRDs' CEL rules (x-kubernetes-validations) are not evaluated here: no CEL evaluator
-with Kubernetes' extension library is packaged for Python; the API server checks them.
 """
 
 from __future__ import annotations
@@ -44,6 +41,8 @@ import hcl2
 import jsonschema
 import yaml
 from referencing import Registry, Resource
+
+from crd_cel import RuleSet
 
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 OBJECT_META_REF = DEFINITIONS_ID + "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -176,7 +175,7 @@ def crd_to_json_schema(schema: Any, counter: list[int]) -> Any:
     The API server prunes or rejects unknown fields; here they are errors
     (additionalProperties false where the CRD lists properties and does not keep unknown
     fields). `nullable` and `x-kubernetes-int-or-string` become JSON Schema types. CEL rules
-    are dropped and counted.
+    are dropped here (crd_cel.RuleSet evaluates them) and counted.
     """
     if isinstance(schema, list):
         return [crd_to_json_schema(item, counter) for item in schema]
@@ -225,7 +224,9 @@ class Schemas:
             DEFINITIONS_ID, Resource.from_contents(definitions)
         )
         self.custom: dict[tuple[str, str], dict] = {}
+        self.rules: dict[tuple[str, str], RuleSet] = {}
         self.cel_rules = 0
+        self.transition_rules = 0
         for path in crd_files:
             self._add_crd(path)
 
@@ -237,15 +238,19 @@ class Schemas:
             for version in spec["versions"]:
                 if not version.get("served", False):
                     continue
+                raw = version["schema"]["openAPIV3Schema"]
                 counter = [0]
-                schema = crd_to_json_schema(version["schema"]["openAPIV3Schema"], counter)
-                self.cel_rules += counter[0]
+                schema = crd_to_json_schema(raw, counter)
+                rules = RuleSet(raw)
+                self.cel_rules += rules.count
+                self.transition_rules += rules.skipped_transition_rules
                 # The CRD says only `metadata: {type: object}`; the API server applies
                 # ObjectMeta, so do the same.
                 schema["properties"]["metadata"] = {"$ref": OBJECT_META_REF}
                 schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
                 key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
                 self.custom[key] = schema
+                self.rules[key] = rules
 
     def validator_for(self, api_version: str, kind: str) -> jsonschema.Validator | None:
         schema = self.custom.get((api_version, kind))
@@ -307,6 +312,11 @@ def check_manifest(doc: Document, schemas: Schemas, report: Report) -> bool:
         return False
     before = len(report.findings)
     schema_findings(doc, validator, report)
+    # CEL rules assume the schema holds (as on the API server, which checks it first).
+    rules = schemas.rules.get((api_version, kind))
+    if rules is not None and len(report.findings) == before:
+        for violation in rules.violations(data):
+            report.add(doc, violation.path, violation.message)
     if len(report.findings) > before:
         return False
     report.passed.append(f"{doc.display}: {doc.label} ({api_version})")
@@ -535,7 +545,8 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
     schemas = Schemas(kubernetes_version, crd_files)
     report.notes.append(
         f"Kubernetes {kubernetes_version} schemas from kubernetes-validate (strict); CRDs "
-        f"from {show(crd_dir)}; {schemas.cel_rules} CEL rules in them are left to the API server"
+        f"from {show(crd_dir)} with their {schemas.cel_rules} CEL rules (the "
+        f"{schemas.transition_rules} that compare with oldSelf apply to updates only: skipped)"
     )
 
     tfvars_by_env: dict[str, TerraformVariables] = {}

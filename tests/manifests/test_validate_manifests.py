@@ -173,6 +173,49 @@ def test_wrong_type_in_crd_metadata_is_checked_against_object_meta(tree: Tree) -
     assert "is not of type 'object'" in finding.message
 
 
+def test_cel_rule_of_the_ec2nodeclass_crd_is_evaluated(tree: Tree) -> None:
+    # Valid for the JSON schema, refused by the CRD's CEL: an alias may not be combined
+    # with another field in the same term.
+    line = tree.replace(
+        "platform/environments/prod/karpenter-nodepool.yaml",
+        "    - alias: al2023@v20260714\n",
+        "    - alias: al2023@v20260714\n      id: ami-0123456789abcdef0\n",
+    )
+    findings = tree.validate().findings
+    # Two rules say so, one from each side, as the API server would report them.
+    assert len(findings) == 2, "\n".join(map(str, findings))
+    for finding in findings:
+        assert finding.file == "platform/environments/prod/karpenter-nodepool.yaml"
+        assert finding.where == "EC2NodeClass/default: spec.amiSelectorTerms"
+        assert finding.line == line - 1  # the key of the list the rules are on
+        assert "(CEL: " in finding.message
+    assert any("'alias' is mutually exclusive" in f.message for f in findings)
+
+
+def test_cel_rule_with_kubernetes_find_function(tree: Tree) -> None:
+    # amiFamily must match the alias' family: the rule uses Kubernetes' `find`.
+    tree.replace(
+        "platform/environments/dev/karpenter-nodepool.yaml",
+        "  amiSelectorTerms:\n",
+        "  amiFamily: Bottlerocket\n  amiSelectorTerms:\n",
+    )
+    finding = only_finding(tree.validate())
+    assert finding.where == "EC2NodeClass/default: spec"
+    assert "amiFamily must be 'AL2023' or 'Custom' when using an AL2023 alias" in finding.message
+
+
+def test_cel_rule_of_the_nodepool_crd_refuses_a_restricted_label(tree: Tree) -> None:
+    line = tree.replace(
+        "platform/environments/stage/karpenter-nodepool.yaml",
+        "        mlops.example.org/environment: stage\n",
+        "        mlops.example.org/environment: stage\n        karpenter.sh/nodepool: other\n",
+    )
+    finding = only_finding(tree.validate())
+    assert finding.where == "NodePool/default: spec.template.metadata.labels"
+    assert finding.line == line - 1  # `labels:`, the map the rule is on
+    assert 'label "karpenter.sh/nodepool" is restricted' in finding.message
+
+
 def test_a_kind_without_schema_fails_instead_of_passing(tree: Tree) -> None:
     line = tree.replace(
         "platform/environments/dev/karpenter-nodepool.yaml",
