@@ -35,7 +35,8 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import hcl2
 import jsonschema
@@ -420,7 +421,9 @@ def read_tfvars(path: Path, display: str, report: Report) -> TerraformVariables:
         return TerraformVariables(display, None)
 
 
-def check_capacity_types(doc: Document, env: str, tfvars: TerraformVariables, report: Report) -> None:
+def check_capacity_types(
+    doc: Document, env: str, tfvars: TerraformVariables, report: Report
+) -> None:
     if tfvars.values is None:
         return
     wanted = tfvars.values.get("karpenter_capacity_types")
@@ -573,7 +576,12 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
             chart = path.name[: -len(".values.yaml")]
             if chart not in CHARTS:
                 report.findings.append(
-                    Finding(display, 1, "values", f"no chart known for {chart!r}: one of {sorted(CHARTS)}")
+                    Finding(
+                        display,
+                        1,
+                        "values",
+                        f"no chart known for {chart!r}: one of {sorted(CHARTS)}",
+                    )
                 )
                 continue
             version_key, pattern = CHARTS[chart]

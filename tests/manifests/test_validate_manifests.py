@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 
-import validate_manifests  # noqa: E402
+import validate_manifests
 
 ENVIRONMENTS = ("dev", "stage", "prod")
 CAPACITY_TYPES = {
@@ -137,10 +137,15 @@ def test_bad_value_in_a_nodepool_is_checked_against_the_crd(tree: Tree) -> None:
 
 def test_badly_formed_duration_in_a_nodepool_fails_the_crd_pattern(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/stage/karpenter-nodepool.yaml", "expireAfter: 720h", "expireAfter: 30days"
+        "platform/environments/stage/karpenter-nodepool.yaml",
+        "expireAfter: 720h",
+        "expireAfter: 30days",
     )
     finding = only_finding(tree.validate())
-    assert (finding.line, finding.where) == (line, "NodePool/default: spec.template.spec.expireAfter")
+    assert (finding.line, finding.where) == (
+        line,
+        "NodePool/default: spec.template.spec.expireAfter",
+    )
     assert "does not match" in finding.message
 
 
@@ -229,7 +234,9 @@ def test_a_kind_without_schema_fails_instead_of_passing(tree: Tree) -> None:
 
 def test_yaml_syntax_error_names_its_line(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/dev/model-serving.yaml", "  name: model-serving\n", "  name: [model-serving\n"
+        "platform/environments/dev/model-serving.yaml",
+        "  name: model-serving\n",
+        "  name: [model-serving\n",
     )
     finding = only_finding(tree.validate())
     assert finding.file == "platform/environments/dev/model-serving.yaml"
@@ -277,7 +284,10 @@ def test_a_file_copied_from_another_environment_is_caught(tree: Tree) -> None:
         "role: mlops-dev-karpenter-node",
     )
     finding = only_finding(tree.validate())
-    assert (finding.file, finding.line) == ("platform/environments/stage/karpenter-nodepool.yaml", line)
+    assert (finding.file, finding.line) == (
+        "platform/environments/stage/karpenter-nodepool.yaml",
+        line,
+    )
     assert "'mlops-dev'" in finding.message
 
 
@@ -351,13 +361,17 @@ def test_an_edited_upstream_schema_is_refused(tree: Tree) -> None:
         "- WhenEmptyOrUnderutilized",
         "- WhenEmptyOrUnderutilized\n                        - WhenIdle",
     )
-    with pytest.raises(SystemExit, match="karpenter.sh_nodepools.yaml differs from its upstream copy"):
+    with pytest.raises(
+        SystemExit, match="karpenter.sh_nodepools.yaml differs from its upstream copy"
+    ):
         tree.validate()
 
 
 def test_command_line_exits_1_and_prints_findings(tree: Tree, capsys, monkeypatch) -> None:
     tree.replace(
-        "platform/environments/dev/model-serving.yaml", "averageUtilization: 70", "averageUtilization: high"
+        "platform/environments/dev/model-serving.yaml",
+        "averageUtilization: 70",
+        "averageUtilization: high",
     )
     monkeypatch.chdir(tree.base)
     assert validate_manifests.main(["--quiet"]) == 1
