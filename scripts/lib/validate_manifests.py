@@ -35,8 +35,8 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 import hcl2
 import jsonschema
@@ -45,6 +45,8 @@ from referencing import Registry, Resource
 
 from crd_cel import RuleSet
 
+# libyaml's loader when PyYAML has it (its wheels do): the CRDs are large.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 OBJECT_META_REF = DEFINITIONS_ID + "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 ENVIRONMENT_NAME = re.compile(r"\bmlops-(dev|stage|prod)\b")
@@ -138,8 +140,8 @@ def load_documents(path: Path, display: str) -> tuple[list[Document], list[Findi
     """Every non-empty document of a YAML file, or a finding naming the syntax error."""
     text = path.read_text(encoding="utf-8")
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        datas = list(yaml.safe_load_all(text))
+        nodes = list(yaml.compose_all(text, Loader=LOADER))
+        datas = list(yaml.load_all(text, Loader=LOADER))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -232,7 +234,7 @@ class Schemas:
             self._add_crd(path)
 
     def _add_crd(self, path: Path) -> None:
-        for crd in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=LOADER):
             if not crd or crd.get("kind") != "CustomResourceDefinition":
                 continue
             spec = crd["spec"]
@@ -586,7 +588,7 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
                 continue
             version_key, pattern = CHARTS[chart]
             chart_file = schema_root / pattern.format(version=versions[version_key])
-            chart_values = yaml.safe_load(chart_file.read_text(encoding="utf-8"))
+            chart_values = yaml.load(chart_file.read_text(encoding="utf-8"), Loader=LOADER)
             for doc in docs:
                 check_values(doc, chart_values, chart, report)
                 if tfvars:
