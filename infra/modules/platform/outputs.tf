@@ -1,0 +1,49 @@
+output "vpc_id" {
+  description = "ID of the environment VPC."
+  value       = module.vpc.vpc_id
+}
+
+output "private_subnets" {
+  description = "Private subnet IDs (EKS nodes)."
+  value       = module.vpc.private_subnets
+}
+
+output "public_subnets" {
+  description = "Public subnet IDs (load balancers, NAT)."
+  value       = module.vpc.public_subnets
+}
+
+output "nat_public_ips" {
+  description = "Egress IPs of the NAT gateways."
+  value       = module.vpc.nat_public_ips
+}
+
+output "cluster_name" {
+  description = "Name of the EKS cluster."
+  value       = module.eks.cluster_name
+}
+
+output "cluster_endpoint" {
+  description = "Endpoint of the EKS API server."
+  value       = module.eks.cluster_endpoint
+}
+
+output "oidc_provider_arn" {
+  description = "IRSA OIDC provider ARN."
+  value       = module.eks.oidc_provider_arn
+}
+
+output "ecr_repository_url" {
+  description = "URL of the model-serving ECR repository."
+  value       = module.ecr.repository_url
+}
+
+output "artifact_bucket" {
+  description = "Name of the artifact bucket."
+  value       = module.artifacts.s3_bucket_id
+}
+
+output "kms_key_arn" {
+  description = "ARN of the environment KMS key."
+  value       = aws_kms_key.this.arn
+}
