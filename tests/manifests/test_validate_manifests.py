@@ -376,8 +376,6 @@ def test_command_line_exits_1_and_prints_findings(tree: Tree, capsys, monkeypatc
     monkeypatch.chdir(tree.base)
     assert validate_manifests.main(["--quiet"]) == 1
     err = capsys.readouterr().err
-    assert (
-        "FAIL platform/environments/dev/model-serving.yaml:" in err
-        and "HorizontalPodAutoscaler/model-serving: spec.metrics[0].resource.target.averageUtilization"
-        in err
-    )
+    assert "FAIL platform/environments/dev/model-serving.yaml:" in err
+    target = "spec.metrics[0].resource.target.averageUtilization"
+    assert f"HorizontalPodAutoscaler/model-serving: {target}" in err
