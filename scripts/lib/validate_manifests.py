@@ -17,15 +17,18 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
 3. Files under platform/environments/<env>/ name only their own environment
    (`mlops-<env>...`), so a file copied from another environment cannot point at the wrong
    cluster, role or image.
-4. They agree with the environment's Terraform variables in
+4. `alb.ingress.kubernetes.io/*` annotations of Ingresses and Services against the AWS Load
+   Balancer Controller's annotation table at the pinned chart's version (unknown keys and
+   values of the wrong type fail; the API server accepts any annotation).
+5. They agree with the environment's Terraform variables in
    infra/environments/<env>/terraform.tfvars (read with python-hcl2, a real HCL parser):
    the NodePool's capacity types equal `karpenter_capacity_types`, ECR image references
    name the environment's `account_id` and `region`, a chart's `region` value is
    `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
 
 This file is the driver; the checks are in kubernetes_schemas.py (1, with crd_cel.py),
-chart_values.py (2), terraform_agreement.py (3, 4), and manifest_report.py holds the
-documents and findings they share.
+chart_values.py (2), terraform_agreement.py (3, 5), alb_annotations.py (4), and
+manifest_report.py holds the documents and findings they share.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from alb_annotations import annotation_problems, load_table
 from chart_values import check_values
 from kubernetes_schemas import Schemas, check_manifest
 from manifest_report import LOADER, Finding, Report, load_documents
@@ -113,6 +117,10 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
     if not crd_files:
         raise SystemExit(f"no CRDs in {show(crd_dir)} for KARPENTER_VERSION in versions.env")
     schemas = Schemas(kubernetes_version, crd_files)
+    lbc_version = versions["AWS_LOAD_BALANCER_CONTROLLER_CHART_VERSION"]
+    alb_table = load_table(
+        schema_root / f"aws-load-balancer-controller-{lbc_version}" / "ingress-annotations.md"
+    )
     report.notes.append(
         f"Kubernetes {kubernetes_version} schemas from kubernetes-validate (strict); CRDs "
         f"from {show(crd_dir)} with their {schemas.cel_rules} CEL rules (the "
@@ -164,6 +172,10 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
             kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
             if tfvars and kind == "NodePool":
                 check_capacity_types(doc, env, tfvars, report)
+            if valid and kind in ("Ingress", "Service"):
+                annotations = doc.data["metadata"].get("annotations") or {}
+                for key, message in annotation_problems(annotations, alb_table):
+                    report.add(doc, ["metadata", "annotations", key], message)
             # Only a schema-valid policy has the shape check_network_policy walks.
             if tfvars and kind == "NetworkPolicy" and valid:
                 check_network_policy(doc, tfvars, report)

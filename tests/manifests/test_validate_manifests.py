@@ -221,6 +221,38 @@ def test_cel_rule_of_the_nodepool_crd_refuses_a_restricted_label(tree: Tree) -> 
     assert 'label "karpenter.sh/nodepool" is restricted' in finding.message
 
 
+def test_misspelt_alb_annotation_is_caught(tree: Tree) -> None:
+    line = tree.replace(
+        "platform/environments/dev/model-serving.yaml",
+        "alb.ingress.kubernetes.io/target-type: ip",
+        "alb.ingress.kubernetes.io/target-typ: ip",
+    )
+    finding = only_finding(tree.validate())
+    assert finding.line == line
+    assert finding.where == (
+        "Ingress/model-serving: metadata.annotations.alb.ingress.kubernetes.io/target-typ"
+    )
+    assert "unknown annotation" in finding.message
+
+
+def test_alb_annotation_values_must_fit_the_controllers_table(tree: Tree) -> None:
+    tree.replace(
+        "platform/environments/prod/model-serving.yaml",
+        "alb.ingress.kubernetes.io/scheme: internal",
+        "alb.ingress.kubernetes.io/scheme: private",
+    )
+    tree.replace(
+        "platform/environments/prod/model-serving.yaml",
+        """listen-ports: '[{"HTTP": 80}]'""",
+        """listen-ports: '[{"HTTP": 80}'""",
+    )
+    messages = {f.where.rsplit("/", 1)[1]: f.message for f in tree.validate().findings}
+    assert messages == {
+        "scheme": "'private' is not internal | internet-facing (the controller's annotation table)",
+        "listen-ports": """'[{"HTTP": 80}' is not json (the controller's annotation table)""",
+    }
+
+
 def test_a_kind_without_schema_fails_instead_of_passing(tree: Tree) -> None:
     line = tree.replace(
         "platform/environments/dev/karpenter-nodepool.yaml",
