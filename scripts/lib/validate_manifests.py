@@ -26,9 +26,12 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
    name the environment's `account_id` and `region`, a chart's `region` value is
    `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
 
+6. The objects of one directory refer to each other correctly (references.py): HPA
+   targets, Ingress backends, selectors, named ports, node classes, namespaces.
+
 This file is the driver; the checks are in kubernetes_schemas.py (1, with crd_cel.py),
-chart_values.py (2), terraform_agreement.py (3, 5), alb_annotations.py (4), and
-manifest_report.py holds the documents and findings they share.
+chart_values.py (2), terraform_agreement.py (3, 5), alb_annotations.py (4) and
+references.py (6); manifest_report.py holds the documents and findings they share.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ import yaml
 from alb_annotations import annotation_problems, load_table
 from chart_values import check_values
 from kubernetes_schemas import Schemas, check_manifest
-from manifest_report import LOADER, Finding, Report, load_documents
+from manifest_report import LOADER, Document, Finding, Report, load_documents
+from references import check_references
 from terraform_agreement import (
     TerraformVariables,
     check_capacity_types,
@@ -128,6 +132,9 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
     )
 
     tfvars_by_env: dict[str, TerraformVariables] = {}
+    # Schema-valid objects per directory (an environment, or another folder of platform/),
+    # for the references between them.
+    valid_by_dir: dict[Path, list[Document]] = {}
     files = sorted(
         p for p in platform.rglob("*.yaml") if schema_root not in p.parents and p.is_file()
     )
@@ -169,6 +176,8 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
             continue
         for doc in docs:
             valid = check_manifest(doc, schemas, report)
+            if valid:
+                valid_by_dir.setdefault(path.parent, []).append(doc)
             kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
             if tfvars and kind == "NodePool":
                 check_capacity_types(doc, env, tfvars, report)
@@ -179,6 +188,11 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
             # Only a schema-valid policy has the shape check_network_policy walks.
             if tfvars and kind == "NetworkPolicy" and valid:
                 check_network_policy(doc, tfvars, report)
+    for directory in sorted(valid_by_dir):
+        # A broken object would show up again as a missing target; fix the objects first.
+        prefix = show(directory) + "/"
+        if not any(f.file.startswith(prefix) for f in report.findings):
+            check_references(valid_by_dir[directory], report)
     return report
 
 

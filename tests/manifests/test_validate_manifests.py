@@ -253,6 +253,56 @@ def test_alb_annotation_values_must_fit_the_controllers_table(tree: Tree) -> Non
     }
 
 
+def test_hpa_scaling_a_deployment_that_is_not_there(tree: Tree) -> None:
+    line = tree.replace(
+        "platform/environments/stage/model-serving.yaml",
+        "    kind: Deployment\n    name: model-serving\n",
+        "    kind: Deployment\n    name: model-server\n",
+    )
+    finding = only_finding(tree.validate())
+    assert (finding.line, finding.where) == (
+        line + 1,
+        "HorizontalPodAutoscaler/model-serving: spec.scaleTargetRef.name",
+    )
+    assert finding.message == "no Deployment 'model-server' in namespace 'model-serving'"
+
+
+def test_ingress_pointing_at_a_port_the_service_lacks(tree: Tree) -> None:
+    text = tree.path("platform/environments/dev/model-serving.yaml").read_text()
+    ingress_port = text.rindex("                  name: http")
+    tree.path("platform/environments/dev/model-serving.yaml").write_text(
+        text[:ingress_port] + "                  name: grpc" + text[ingress_port + 28 :]
+    )
+    finding = only_finding(tree.validate())
+    assert finding.where == (
+        "Ingress/model-serving: spec.rules[0].http.paths[0].backend.service.port.name"
+    )
+    assert finding.message == "Service 'model-serving' has no port named 'grpc'"
+
+
+def test_selector_matching_no_pods(tree: Tree) -> None:
+    text = tree.path("platform/environments/prod/model-serving.yaml").read_text()
+    start = text.index("kind: PodDisruptionBudget")
+    pdb = text[start:].replace(
+        "app.kubernetes.io/name: model-serving", "app.kubernetes.io/name: model-serve", 1
+    )
+    tree.path("platform/environments/prod/model-serving.yaml").write_text(text[:start] + pdb)
+    finding = only_finding(tree.validate())
+    assert finding.where == "PodDisruptionBudget/model-serving: spec.selector.matchLabels"
+    assert "matches no workload's pods" in finding.message
+
+
+def test_nodepool_naming_a_missing_node_class(tree: Tree) -> None:
+    tree.replace(
+        "platform/environments/dev/karpenter-nodepool.yaml",
+        "        kind: EC2NodeClass\n        name: default\n",
+        "        kind: EC2NodeClass\n        name: general\n",
+    )
+    finding = only_finding(tree.validate())
+    assert finding.where == "NodePool/default: spec.template.spec.nodeClassRef.name"
+    assert finding.message == "no EC2NodeClass 'general' among this environment's files"
+
+
 def test_a_kind_without_schema_fails_instead_of_passing(tree: Tree) -> None:
     line = tree.replace(
         "platform/environments/dev/karpenter-nodepool.yaml",
