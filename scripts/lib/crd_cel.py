@@ -20,6 +20,7 @@ fails to evaluate and is reported as such, never taken as passed.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
@@ -55,6 +56,11 @@ def _split(value: Any, separator: Any, *limit: Any) -> celtypes.ListType:
 
 
 KUBERNETES_FUNCTIONS = {"find": _find, "split": _split}
+
+# Rule outcomes by (rule, value as canonical JSON): evaluating CEL in Python is the slow
+# part, and the same unchanged objects are checked again and again (the tests validate
+# the whole tree once per broken variant). A rule's outcome depends only on these two.
+_OUTCOMES: dict[tuple[str, str], Any] = {}
 
 
 def apply_defaults(schema: Any, value: Any) -> Any:
@@ -143,10 +149,15 @@ class RuleSet:
 
     def _check(self, rule: dict, value: Any, path: list[Any], found: list[Violation]) -> None:
         text = rule["rule"]
-        try:
-            result = self._program(text).evaluate({"self": celpy.json_to_cel(value)})
-        except Exception as error:  # cel-python raises its own and Python errors alike
-            found.append(Violation(path, f"CEL rule could not be evaluated ({error}): {text}"))
+        key = (text, json.dumps(value, sort_keys=True, default=str))
+        if key not in _OUTCOMES:
+            try:
+                _OUTCOMES[key] = self._program(text).evaluate({"self": celpy.json_to_cel(value)})
+            except Exception as error:  # cel-python raises its own and Python errors alike
+                _OUTCOMES[key] = error
+        result = _OUTCOMES[key]
+        if isinstance(result, Exception) and not isinstance(result, celpy.CELEvalError):
+            found.append(Violation(path, f"CEL rule could not be evaluated ({result}): {text}"))
             return
         if isinstance(result, celpy.CELEvalError):
             found.append(Violation(path, f"CEL rule could not be evaluated ({result}): {text}"))
