@@ -14,6 +14,23 @@ s3_use_path_style = true
 enable_eks_addons     = false
 enable_access_entries = false
 
+# moto 5.2.5 lacks CreatePodIdentityAssociation (the Karpenter and Load Balancer
+# Controller roles are still created), and its DescribeCluster returns no
+# clusterSecurityGroupId, so there is no security group to tag for Karpenter.
+enable_pod_identity_associations   = false
+enable_cluster_security_group_tags = false
+
+# moto has no DescribeAddonVersions either, so the all-features plan (scripts/infra-test)
+# cannot resolve add-on versions at plan time as real AWS does; it plans with these pins.
+# Illustrative values for moto only: real environments resolve the newest version.
+eks_addon_versions = {
+  vpc-cni                = "v1.20.4-eksbuild.1"
+  kube-proxy             = "v1.35.0-eksbuild.1"
+  eks-pod-identity-agent = "v1.3.9-eksbuild.3"
+  coredns                = "v1.12.4-eksbuild.1"
+  metrics-server         = "v0.8.0-eksbuild.2"
+}
+
 # moto 5.2.5 gives every EKS cluster the same OIDC issuer URL (one random ID per server
 # process), so the second environment's IRSA provider would fail with EntityAlreadyExists
 # when all three environments live in one moto, as in the sandbox.

@@ -41,6 +41,8 @@ pub struct EnvFacts {
     pub role_creators: Vec<RoleCreator>,
     /// `local.apply_role_arn`: the apply role the root makes cluster admin.
     pub apply_role_arn: Option<String>,
+    /// The file that defines it, as seen from the root.
+    pub apply_role_file: Option<String>,
     /// From the config, not the directory: the account the environment must live in.
     pub account: Option<EnvAccount>,
 }
@@ -68,7 +70,12 @@ pub struct RoleCreator {
     pub boundary: Option<String>,
 }
 
-/// Reads every `.tf` file and `terraform.tfvars` of `dir`.
+/// Local module calls (`source = "../..."`) are followed this deep: the environment root
+/// calls the platform composition, which calls the vpc, eks and feature modules.
+const MAX_MODULE_DEPTH: usize = 4;
+
+/// Reads every `.tf` file and `terraform.tfvars` of `dir`, and the local modules it calls,
+/// so a role created three modules down is held to the same rules as one in the root.
 pub fn read(name: &str, dir: &Path) -> EnvFacts {
     let mut facts = EnvFacts {
         name: name.to_string(),
@@ -81,7 +88,65 @@ pub fn read(name: &str, dir: &Path) -> EnvFacts {
         .filter(|f| !dir.join(f).is_file())
         .collect();
 
-    let mut bodies = Vec::new();
+    let bodies = parse_dir(dir, Path::new(""), &mut facts);
+    let tfvars = dir.join("terraform.tfvars");
+    let tfvars = if tfvars.is_file() {
+        parse_file(&tfvars, "terraform.tfvars", &mut facts)
+    } else {
+        None
+    };
+    let mut vars = variable_defaults(&bodies);
+    if let Some(tfvars) = tfvars {
+        for attr in tfvars.attributes() {
+            if let Ok(value) = attr.expr().evaluate(&Context::new()) {
+                vars.insert(attr.key().to_string(), value);
+            }
+        }
+    }
+    read_unit(dir, Path::new(""), &bodies, vars, 0, &mut facts);
+    facts
+}
+
+/// One module (the root is depth 0), given the values of its input variables.
+fn read_unit(
+    dir: &Path,
+    shown_as: &Path,
+    bodies: &[(String, Body)],
+    vars: hcl::Map<String, Value>,
+    depth: usize,
+    facts: &mut EnvFacts,
+) {
+    let ctx = context(bodies, vars);
+    for (file, body) in bodies {
+        for block in body.blocks() {
+            match block.identifier() {
+                // Version constraints are compared between roots only.
+                "terraform" if depth == 0 => read_terraform_block(block.body(), &ctx, facts),
+                "module" => read_module(dir, shown_as, block, file, &ctx, depth, facts),
+                "resource" => read_resource(block, file, &ctx, facts),
+                _ => {}
+            }
+        }
+    }
+    if facts.apply_role_arn.is_none()
+        && let Some(arn) = ctx_local_string(&ctx, "apply_role_arn")
+    {
+        facts.apply_role_arn = Some(arn);
+        facts.apply_role_file = bodies
+            .iter()
+            .find(|(_, b)| {
+                b.blocks().any(|l| {
+                    l.identifier() == "locals"
+                        && l.body().attributes().any(|a| a.key() == "apply_role_arn")
+                })
+            })
+            .map(|(file, _)| file.clone());
+    }
+}
+
+/// Every `.tf` file of `dir` (symlinks followed: environment roots share theirs), parsed,
+/// labelled with its path as seen from the environment root.
+fn parse_dir(dir: &Path, shown_as: &Path, facts: &mut EnvFacts) -> Vec<(String, Body)> {
     let mut tf_files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -91,43 +156,39 @@ pub fn read(name: &str, dir: &Path) -> EnvFacts {
         })
         .unwrap_or_default();
     tf_files.sort();
+    let mut bodies = Vec::new();
     for path in &tf_files {
-        if let Some(body) = parse_file(path, &mut facts) {
-            let file = path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let file = shown_as.join(name).display().to_string();
+        if let Some(body) = parse_file(path, &file, facts) {
             bodies.push((file, body));
         }
     }
-    let tfvars = dir.join("terraform.tfvars");
-    let tfvars = if tfvars.is_file() {
-        parse_file(&tfvars, &mut facts)
-    } else {
-        None
-    };
+    bodies
+}
 
-    let only_bodies: Vec<Body> = bodies.iter().map(|(_, b)| b.clone()).collect();
-    let ctx = context(&only_bodies, tfvars.as_ref());
-    for (file, body) in &bodies {
-        for block in body.blocks() {
-            match block.identifier() {
-                "terraform" => read_terraform_block(block.body(), &ctx, &mut facts),
-                "module" => read_module(block, file, &ctx, &mut facts),
-                "resource" => read_resource(block, file, &ctx, &mut facts),
-                _ => {}
+/// `variable` blocks' defaults; variables without one are left out (unknown).
+fn variable_defaults(bodies: &[(String, Body)]) -> hcl::Map<String, Value> {
+    let mut vars = hcl::Map::new();
+    for (_, body) in bodies {
+        for block in body.blocks().filter(|b| b.identifier() == "variable") {
+            let (Some(label), Some(default)) =
+                (block.labels().first(), attribute(block.body(), "default"))
+            else {
+                continue;
+            };
+            if let Ok(value) = default.evaluate(&Context::new()) {
+                vars.insert(label.as_str().to_string(), value);
             }
         }
     }
-    facts.apply_role_arn = ctx_local_string(&ctx, "apply_role_arn");
-    facts
+    vars
 }
 
-fn parse_file(path: &Path, facts: &mut EnvFacts) -> Option<Body> {
-    let file = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
+fn parse_file(path: &Path, file: &str, facts: &mut EnvFacts) -> Option<Body> {
+    let file = file.to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
@@ -144,32 +205,12 @@ fn parse_file(path: &Path, facts: &mut EnvFacts) -> Option<Body> {
     }
 }
 
-/// `var.*` from variable defaults overridden by terraform.tfvars, and `local.*` evaluated
-/// in dependency order (a local that cannot be evaluated is left out).
-fn context(bodies: &[Body], tfvars: Option<&Body>) -> Context<'static> {
-    let mut vars = hcl::Map::new();
-    for body in bodies {
-        for block in body.blocks().filter(|b| b.identifier() == "variable") {
-            let (Some(label), Some(default)) =
-                (block.labels().first(), attribute(block.body(), "default"))
-            else {
-                continue;
-            };
-            if let Ok(value) = default.evaluate(&Context::new()) {
-                vars.insert(label.as_str().to_string(), value);
-            }
-        }
-    }
-    if let Some(tfvars) = tfvars {
-        for attr in tfvars.attributes() {
-            if let Ok(value) = attr.expr().evaluate(&Context::new()) {
-                vars.insert(attr.key().to_string(), value);
-            }
-        }
-    }
+/// `var.*` as given, and `local.*` evaluated in dependency order (a local that cannot be
+/// evaluated is left out).
+fn context(bodies: &[(String, Body)], vars: hcl::Map<String, Value>) -> Context<'static> {
     let locals_exprs: Vec<(String, Expression)> = bodies
         .iter()
-        .flat_map(|b| b.blocks().filter(|b| b.identifier() == "locals"))
+        .flat_map(|(_, b)| b.blocks().filter(|b| b.identifier() == "locals"))
         .flat_map(|b| {
             b.body()
                 .attributes()
@@ -298,9 +339,18 @@ fn read_resource(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts)
     }
 }
 
-/// The VPC and EKS modules are recognised by their source path (`.../modules/vpc`).
-/// Both create IAM roles (flow logs; control plane and nodes).
-fn read_module(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
+/// The VPC and EKS modules are recognised by their source path (`.../modules/vpc`): both
+/// create IAM roles (flow logs; control plane and nodes) and must be given the boundary.
+/// Any other local module is read in turn, with its inputs evaluated here.
+fn read_module(
+    dir: &Path,
+    shown_as: &Path,
+    block: &Block,
+    file: &str,
+    ctx: &Context,
+    depth: usize,
+    facts: &mut EnvFacts,
+) {
     let body = block.body();
     let source = eval_string(body, "source", ctx).unwrap_or_default();
     let kind = source
@@ -308,15 +358,48 @@ fn read_module(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
         .rsplit('/')
         .next()
         .unwrap_or("");
+    let label = block.labels().first().map(|l| l.as_str()).unwrap_or("");
     match kind {
         "vpc" => facts.vpc_cidr = eval_string(body, "cidr", ctx),
         "eks" => facts.cluster_name = eval_string(body, "name", ctx),
         _ => {}
     }
     if matches!(kind, "vpc" | "eks") {
-        let label = block.labels().first().map(|l| l.as_str()).unwrap_or("");
         facts
             .role_creators
             .push(role_creator(format!("module \"{label}\""), file, body, ctx));
+        return;
     }
+    let local = source.starts_with("./") || source.starts_with("../");
+    if !local || depth >= MAX_MODULE_DEPTH {
+        return;
+    }
+    let module_dir = dir.join(&source);
+    let module_shown = shown_as.join(&source);
+    if !module_dir.is_dir() {
+        facts.parse_errors.push((
+            file.to_string(),
+            format!("module \"{label}\": source {source:?} is not a directory"),
+        ));
+        return;
+    }
+    let bodies = parse_dir(&module_dir, &module_shown, facts);
+    let mut vars = variable_defaults(&bodies);
+    for attr in body.attributes() {
+        if matches!(
+            attr.key(),
+            "source" | "version" | "providers" | "count" | "for_each" | "depends_on"
+        ) {
+            continue;
+        }
+        match attr.expr().evaluate(ctx) {
+            // A null argument leaves a `nullable = false` variable at its default.
+            Ok(Value::Null) if vars.contains_key(attr.key()) => {}
+            Ok(value) => {
+                vars.insert(attr.key().to_string(), value);
+            }
+            Err(_) => {}
+        }
+    }
+    read_unit(&module_dir, &module_shown, &bodies, vars, depth + 1, facts);
 }

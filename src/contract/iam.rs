@@ -69,7 +69,7 @@ pub(super) fn own_apply_role(env: &EnvFacts, out: &mut Vec<Violation>) {
         violation(
             out,
             env,
-            "main.tf",
+            env.apply_role_file.as_deref().unwrap_or("main.tf"),
             format!(
                 "local.apply_role_arn {arn:?} is not the `{}` environment's apply role; \
                  use arn:aws:iam::<account>:role/<project>{suffix}",

@@ -40,9 +40,28 @@ pub fn check(envs: &[EnvFacts]) -> Vec<Violation> {
 pub(super) fn violation(out: &mut Vec<Violation>, env: &EnvFacts, file: &str, message: String) {
     out.push(Violation {
         env: env.name.clone(),
-        file: env.dir.join(file).display().to_string(),
+        file: lexically_clean(&env.dir.join(file)).display().to_string(),
         message,
     });
+}
+
+/// `infra/environments/dev/../../modules/platform/main.tf` -> `infra/modules/platform/main.tf`,
+/// the path a reader opens (module files are found through the root's `source`).
+fn lexically_clean(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn files(env: &EnvFacts, out: &mut Vec<Violation>) {

@@ -29,9 +29,24 @@ fn env_file(root: &Path, env: &str, file: &str) -> PathBuf {
     root.join("infra/environments").join(env).join(file)
 }
 
+/// Edits one environment's file; a file the roots share (a link into `_shared`) becomes
+/// this environment's own diverging copy, as a user who edits it in place would make it.
 fn edit(root: &Path, env: &str, file: &str, from: &str, to: &str) {
     let path = env_file(root, env, file);
+    edit_path(&path, from, to);
+}
+
+/// Edits a file of the platform composition, which every environment calls.
+fn edit_module(root: &Path, file: &str, from: &str, to: &str) {
+    edit_path(&root.join("infra/modules/platform").join(file), from, to);
+}
+
+fn edit_path(path: &Path, from: &str, to: &str) {
+    let path = path.to_path_buf();
     let text = std::fs::read_to_string(&path).expect("read");
+    if path.is_symlink() {
+        std::fs::remove_file(&path).expect("unlink");
+    }
     assert!(
         text.contains(from),
         "{}: {from:?} not found; the fixture edit no longer applies",
@@ -179,12 +194,11 @@ fn each_broken_rule_fails_with_its_message() {
         (
             "colliding cluster names",
             |r| {
-                edit(
+                edit_module(
                     r,
-                    "prod",
                     "main.tf",
                     "cluster_name = \"${local.name}-cluster\"",
-                    "cluster_name = \"mlops-stage-cluster\"",
+                    "cluster_name = var.env == \"prod\" ? \"mlops-stage-cluster\" : \"${local.name}-cluster\"",
                 )
             },
             &[
@@ -225,9 +239,8 @@ fn each_broken_rule_fails_with_its_message() {
         (
             "a module that creates roles without the boundary",
             |r| {
-                edit(
+                edit_module(
                     r,
-                    "dev",
                     "main.tf",
                     "  kubernetes_version = var.kubernetes_version\n\n  permissions_boundary = local.permissions_boundary\n",
                     "  kubernetes_version = var.kubernetes_version\n",
@@ -235,7 +248,7 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "dev:",
-                "main.tf",
+                "infra/modules/platform/main.tf",
                 "module \"eks\" creates IAM roles without a permissions_boundary",
                 "permissions_boundary_arns",
             ],
@@ -243,9 +256,8 @@ fn each_broken_rule_fails_with_its_message() {
         (
             "another environment's boundary",
             |r| {
-                edit(
+                edit_module(
                     r,
-                    "stage",
                     "main.tf",
                     "policy/${var.project}-boundary-${var.env}",
                     "policy/${var.project}-boundary-prod",
@@ -253,32 +265,39 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "stage:",
-                "main.tf",
+                "infra/modules/platform/main.tf",
                 "module \"vpc\": permissions_boundary \"arn:aws:iam::111111111111:policy/mlops-boundary-prod\" is not the `stage` environment's boundary",
             ],
         ),
         (
             "a role resource without the boundary",
             |r| {
-                let path = env_file(r, "prod", "main.tf");
+                // Two modules down: the composition calls a feature module that creates a role.
+                let feature = r.join("infra/modules/extra");
+                std::fs::create_dir_all(&feature).expect("mkdir");
+                std::fs::write(
+                    feature.join("main.tf"),
+                    "variable \"name\" {}\n\nresource \"aws_iam_role\" \"extra\" {\n  name               = var.name\n  assume_role_policy = \"{}\"\n}\n",
+                )
+                .expect("write");
+                let path = r.join("infra/modules/platform/main.tf");
                 let mut text = std::fs::read_to_string(&path).expect("read");
                 text.push_str(
-                    "\nresource \"aws_iam_role\" \"extra\" {\n  name               = \"mlops-prod-extra\"\n  assume_role_policy = \"{}\"\n}\n",
+                    "\nmodule \"extra\" {\n  source = \"../extra\"\n  name   = \"${local.name}-extra\"\n}\n",
                 );
                 std::fs::write(&path, text).expect("write");
             },
             &[
                 "prod:",
-                "main.tf",
+                "infra/modules/extra/main.tf",
                 "resource \"aws_iam_role\" \"extra\" creates IAM roles without a permissions_boundary",
             ],
         ),
         (
             "another environment's apply role as cluster admin",
             |r| {
-                edit(
+                edit_module(
                     r,
-                    "dev",
                     "main.tf",
                     "role/${var.project}-gha-apply-${var.env}",
                     "role/${var.project}-gha-apply-prod",
@@ -286,7 +305,7 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "dev:",
-                "main.tf",
+                "infra/modules/platform/main.tf",
                 "local.apply_role_arn \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not the `dev` environment's apply role",
             ],
         ),

@@ -21,6 +21,9 @@ log_retention_days          = 90
 kms_deletion_window_in_days = 7
 force_destroy               = true
 
+# Karpenter NodePool capacity: spot first, on-demand when spot is short.
+karpenter_capacity_types = ["spot", "on-demand"]
+
 tags = {
   Owner      = "platform-team"
   CostCenter = "mlops-dev"

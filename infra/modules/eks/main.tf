@@ -152,16 +152,36 @@ resource "aws_eks_access_policy_association" "this" {
 # Add-ons
 ################################################################################
 
+# Unpinned add-ons get the newest version EKS publishes for this Kubernetes version,
+# looked up at plan time: a misspelt or unsupported add-on fails the plan, not the apply.
+data "aws_eks_addon_version" "this" {
+  for_each = { for k, v in local.addons : k => v if v.addon_version == null }
+
+  addon_name         = each.key
+  kubernetes_version = var.kubernetes_version
+  most_recent        = each.value.most_recent
+
+  lifecycle {
+    postcondition {
+      condition     = self.version != null && self.version != ""
+      error_message = "EKS publishes no version of add-on \"${each.key}\" for Kubernetes ${var.kubernetes_version}: check its name, or pin addon_version."
+    }
+  }
+}
+
 resource "aws_eks_addon" "before_compute" {
   for_each = { for k, v in local.addons : k => v if v.before_compute }
 
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = each.key
-  addon_version               = each.value.addon_version
+  addon_version               = coalesce(each.value.addon_version, try(data.aws_eks_addon_version.this[each.key].version, null))
   configuration_values        = each.value.configuration_values
   service_account_role_arn    = each.value.service_account_role_arn
   resolve_conflicts_on_create = each.value.resolve_conflicts_on_create
   resolve_conflicts_on_update = each.value.resolve_conflicts_on_update
+  # Destroying the add-on resource leaves the running software in place (a removed
+  # vpc-cni would cut every pod's networking); delete it in the cluster on purpose.
+  preserve = each.value.preserve
 
   tags = var.tags
 }
@@ -171,11 +191,14 @@ resource "aws_eks_addon" "this" {
 
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = each.key
-  addon_version               = each.value.addon_version
+  addon_version               = coalesce(each.value.addon_version, try(data.aws_eks_addon_version.this[each.key].version, null))
   configuration_values        = each.value.configuration_values
   service_account_role_arn    = each.value.service_account_role_arn
   resolve_conflicts_on_create = each.value.resolve_conflicts_on_create
   resolve_conflicts_on_update = each.value.resolve_conflicts_on_update
+  # Destroying the add-on resource leaves the running software in place (a removed
+  # vpc-cni would cut every pod's networking); delete it in the cluster on purpose.
+  preserve = each.value.preserve
 
   tags = var.tags
 

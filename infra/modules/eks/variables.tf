@@ -164,9 +164,11 @@ variable "enable_eks_addons" {
 }
 
 variable "addons" {
-  description = "EKS add-ons keyed by add-on name. before_compute add-ons are installed before the node groups (vpc-cni, kube-proxy, eks-pod-identity-agent); a null addon_version lets EKS pick the default for the Kubernetes version."
+  description = "EKS add-ons keyed by add-on name. before_compute add-ons are installed before the node groups (vpc-cni, kube-proxy, eks-pod-identity-agent). addon_version pins a version; null resolves one at plan time with data.aws_eks_addon_version (most_recent = false: EKS's default for the Kubernetes version instead of the newest). preserve keeps the software in the cluster when the add-on resource is destroyed."
   type = map(object({
     addon_version               = optional(string)
+    most_recent                 = optional(bool, true)
+    preserve                    = optional(bool, true)
     before_compute              = optional(bool, false)
     configuration_values        = optional(string)
     service_account_role_arn    = optional(string)
@@ -179,6 +181,14 @@ variable "addons" {
     eks-pod-identity-agent = { before_compute = true }
     coredns                = {}
     metrics-server         = {}
+  }
+
+  validation {
+    condition = alltrue([for a in values(var.addons) :
+      contains(["NONE", "OVERWRITE"], a.resolve_conflicts_on_create) &&
+      contains(["NONE", "OVERWRITE", "PRESERVE"], a.resolve_conflicts_on_update)
+    ])
+    error_message = "resolve_conflicts_on_create must be NONE or OVERWRITE; resolve_conflicts_on_update NONE, OVERWRITE or PRESERVE."
   }
 }
 

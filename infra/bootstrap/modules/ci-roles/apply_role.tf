@@ -138,7 +138,9 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Resource = local.environment_role_arn[var.environment]
         Condition = {
           StringEquals = {
-            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+            # pods.eks.amazonaws.com: EKS Pod Identity associations (Karpenter,
+            # AWS Load Balancer Controller) pass the role they bind.
+            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "pods.eks.amazonaws.com"]
           }
         }
       },

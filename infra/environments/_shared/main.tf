@@ -1,0 +1,37 @@
+# The environment is the platform composition with this directory's terraform.tfvars;
+# its backend (backend.tf) is the only other file that differs between environments.
+module "platform" {
+  source = "../../modules/platform"
+
+  project                      = var.project
+  env                          = var.env
+  region                       = var.region
+  account_id                   = var.account_id
+  vpc_cidr                     = var.vpc_cidr
+  azs                          = var.azs
+  single_nat_gateway           = var.single_nat_gateway
+  kubernetes_version           = var.kubernetes_version
+  node_instance_types          = var.node_instance_types
+  node_min_size                = var.node_min_size
+  node_desired_size            = var.node_desired_size
+  node_max_size                = var.node_max_size
+  node_disk_size               = var.node_disk_size
+  endpoint_public_access       = var.endpoint_public_access
+  endpoint_public_access_cidrs = var.endpoint_public_access_cidrs
+  cluster_admin_role_arns      = var.cluster_admin_role_arns
+  log_retention_days           = var.log_retention_days
+  kms_deletion_window_in_days  = var.kms_deletion_window_in_days
+  force_destroy                = var.force_destroy
+  enable_eks_addons            = var.enable_eks_addons
+  eks_addon_versions           = var.eks_addon_versions
+  enable_irsa                  = var.enable_irsa
+  enable_access_entries        = var.enable_access_entries
+
+  enable_karpenter                   = var.enable_karpenter
+  karpenter_capacity_types           = var.karpenter_capacity_types
+  enable_load_balancer_controller    = var.enable_load_balancer_controller
+  acm_domain_name                    = var.acm_domain_name
+  acm_subject_alternative_names      = var.acm_subject_alternative_names
+  enable_pod_identity_associations   = var.enable_pod_identity_associations
+  enable_cluster_security_group_tags = var.enable_cluster_security_group_tags
+}

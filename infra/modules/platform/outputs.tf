@@ -1,0 +1,83 @@
+output "vpc_id" {
+  description = "ID of the environment VPC."
+  value       = module.vpc.vpc_id
+}
+
+output "private_subnets" {
+  description = "Private subnet IDs (EKS nodes)."
+  value       = module.vpc.private_subnets
+}
+
+output "public_subnets" {
+  description = "Public subnet IDs (load balancers, NAT)."
+  value       = module.vpc.public_subnets
+}
+
+output "nat_public_ips" {
+  description = "Egress IPs of the NAT gateways."
+  value       = module.vpc.nat_public_ips
+}
+
+output "cluster_name" {
+  description = "Name of the EKS cluster."
+  value       = module.eks.cluster_name
+}
+
+output "cluster_endpoint" {
+  description = "Endpoint of the EKS API server."
+  value       = module.eks.cluster_endpoint
+}
+
+output "oidc_provider_arn" {
+  description = "IRSA OIDC provider ARN."
+  value       = module.eks.oidc_provider_arn
+}
+
+output "ecr_repository_url" {
+  description = "URL of the model-serving ECR repository."
+  value       = module.ecr.repository_url
+}
+
+output "artifact_bucket" {
+  description = "Name of the artifact bucket."
+  value       = module.artifacts.s3_bucket_id
+}
+
+output "kms_key_arn" {
+  description = "ARN of the environment KMS key."
+  value       = aws_kms_key.this.arn
+}
+
+################################################################################
+# Karpenter and AWS Load Balancer Controller: what the in-cluster side needs
+################################################################################
+
+output "karpenter" {
+  description = "AWS side of Karpenter for the Helm chart and EC2NodeClass (null when enable_karpenter is false): controller role, service account, node role (EC2NodeClass spec.role; Karpenter manages the instance profile), interruption queue (settings.interruptionQueue), discovery tag."
+  value = var.enable_karpenter ? {
+    controller_role_arn = module.karpenter[0].controller_role_arn
+    namespace           = module.karpenter[0].namespace
+    service_account     = module.karpenter[0].service_account
+    node_role_name      = module.karpenter[0].node_role_name
+    node_role_arn       = module.karpenter[0].node_role_arn
+    queue_name          = module.karpenter[0].queue_name
+    discovery_tag       = module.karpenter[0].discovery_tag
+  } : null
+}
+
+output "karpenter_capacity_types" {
+  description = "Capacity types the environment's Karpenter NodePool may launch (platform/ manifests are checked against this)."
+  value       = var.karpenter_capacity_types
+}
+
+output "lb_controller" {
+  description = "AWS side of the AWS Load Balancer Controller for its Helm values (null when enable_load_balancer_controller is false): role, service account, policy version, ACM certificate and its DNS validation records."
+  value = var.enable_load_balancer_controller ? {
+    role_arn                              = module.lb_controller[0].role_arn
+    namespace                             = module.lb_controller[0].namespace
+    service_account                       = module.lb_controller[0].service_account
+    iam_policy_version                    = module.lb_controller[0].iam_policy_version
+    certificate_arn                       = module.lb_controller[0].certificate_arn
+    certificate_domain_validation_options = module.lb_controller[0].certificate_domain_validation_options
+  } : null
+}
