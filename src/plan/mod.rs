@@ -71,10 +71,6 @@ pub struct Change<'a> {
 }
 
 impl Change<'_> {
-    pub fn before_value(&self) -> Value {
-        parse_raw(self.before)
-    }
-
     pub fn after_value(&self) -> Value {
         parse_raw(self.after)
     }
