@@ -1,5 +1,6 @@
 //! `tfpromote render`: summarise a plan JSON file offline.
 
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::{Format, RenderArgs};
@@ -7,18 +8,23 @@ use crate::config::{self, Config};
 use crate::context::Context;
 use crate::redact::Redactor;
 use crate::render::{json, markdown};
-use crate::summary::Summary;
+use crate::summary::{Purpose, Summary};
 
 /// `config_path` is the global `--config`: its `redact` settings apply when the file exists
 /// (issue 10 item 9); the default path may be absent, an explicitly named file may not.
 pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::Result<()> {
-    let summary = Summary::from_file(&args.plan_json)?;
     let text = match args.format {
         // Machine output is built from structured data and never passes text masking
         // (issue 10 item 7): sensitive leaves are never in it, and masking `true` or a
-        // count would make it invalid JSON.
-        Format::Json => json::render(&summary),
+        // count would make it invalid JSON. So reading keeps only what this document
+        // prints (no secret values, no per-resource lists beyond destructive changes), and
+        // the document is written as it is built (issue 13).
+        Format::Json => {
+            let summary = Summary::from_file_for(&args.plan_json, Purpose::Machine)?;
+            return print_json(&summary);
+        }
         Format::Markdown => {
+            let summary = Summary::from_file(&args.plan_json)?;
             let redactor = redactor_for(settings(config_path)?.as_ref(), &summary, context);
             let block = markdown::environment_block(&args.env, &summary, args.budget);
             redactor.redact(&block).into_owned()
@@ -26,6 +32,14 @@ pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::R
     };
     println!("{text}");
     Ok(())
+}
+
+fn print_json(summary: &Summary) -> crate::Result<()> {
+    let failed = |e| crate::Error::io("cannot write the JSON summary to stdout", e);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    json::write(summary, &mut out).map_err(|e| failed(e.into()))?;
+    writeln!(out).map_err(failed)?;
+    out.flush().map_err(failed)
 }
 
 fn settings(path: &Path) -> crate::Result<Option<Config>> {

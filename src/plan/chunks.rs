@@ -33,8 +33,8 @@ impl Chunk {
         }
     }
 
-    fn tally<C: ChangeVisitor>(&self) -> Result<C, String> {
-        let mut tally = C::default();
+    /// Folds this chunk's elements into `tally`, a fresh one made for it.
+    fn tally<C: ChangeVisitor>(&self, mut tally: C) -> Result<C, String> {
         for (offset, range) in self.elements.iter().enumerate() {
             let what = format!("resource_changes[{}]", self.first_index + offset);
             let change: ResourceChange = parse(&self.bytes[range.clone()], &what)?;
@@ -54,7 +54,7 @@ pub fn read_changes<R: Read, C: ChangeVisitor>(
         .map_or(1, |n| n.get())
         .min(4);
     std::thread::scope(|scope| {
-        let (jobs, job_queue) = sync_channel::<(usize, Chunk)>(workers * 2);
+        let (jobs, job_queue) = sync_channel::<(usize, Chunk, C)>(workers * 2);
         let job_queue = Arc::new(Mutex::new(job_queue));
         let (results, finished) = std::sync::mpsc::channel::<(usize, Result<C, String>)>();
         for _ in 0..workers {
@@ -82,7 +82,7 @@ pub fn read_changes<R: Read, C: ChangeVisitor>(
             };
             if chunk.bytes.len() >= CHUNK_BYTES || !more {
                 let full = std::mem::replace(&mut chunk, Chunk::new(index));
-                if jobs.send((sequence, full)).is_err() {
+                if jobs.send((sequence, full, merger.into.fresh())).is_err() {
                     break Err("internal error: plan workers stopped".into());
                 }
                 sequence += 1;
@@ -106,7 +106,7 @@ pub fn read_changes<R: Read, C: ChangeVisitor>(
 }
 
 fn work<C: ChangeVisitor>(
-    job_queue: &Mutex<Receiver<(usize, Chunk)>>,
+    job_queue: &Mutex<Receiver<(usize, Chunk, C)>>,
     results: &std::sync::mpsc::Sender<(usize, Result<C, String>)>,
 ) {
     loop {
@@ -114,8 +114,10 @@ fn work<C: ChangeVisitor>(
             Ok(queue) => queue.recv(),
             Err(_) => return,
         };
-        let Ok((sequence, chunk)) = job else { return };
-        if results.send((sequence, chunk.tally())).is_err() {
+        let Ok((sequence, chunk, tally)) = job else {
+            return;
+        };
+        if results.send((sequence, chunk.tally(tally))).is_err() {
             return;
         }
     }

@@ -29,9 +29,11 @@ pub trait PlanVisitor {
     fn errored(&mut self, _errored: bool) {}
 }
 
-/// Receives the elements of `resource_changes`. A fresh one (`Default`) tallies each chunk,
-/// possibly on another thread; `merge` appends a later chunk's tally.
-pub trait ChangeVisitor: Default + Send {
+/// Receives the elements of `resource_changes`. A fresh one (from [`ChangeVisitor::fresh`])
+/// tallies each chunk, possibly on another thread; `merge` appends a later chunk's tally.
+pub trait ChangeVisitor: Send {
+    /// An empty tally with the same settings as this one, for the next chunk.
+    fn fresh(&self) -> Self;
     fn resource_change(&mut self, change: ResourceChange<'_>);
     /// A chunk's tally is complete (called on its worker thread, before `merge`): the
     /// place for tidying that should not hold up the thread that merges.

@@ -16,7 +16,7 @@ struct JsonSummary<'a> {
     fingerprint: &'a str,
     drift: usize,
     errored: bool,
-    destructive: Vec<Destructive<'a>>,
+    destructive: DestructiveList<'a>,
 }
 
 #[derive(Serialize)]
@@ -29,7 +29,33 @@ struct Destructive<'a> {
     replace_paths: &'a [String],
 }
 
+/// Serialises the destructive resources one by one as the list is written, rather than
+/// first collecting them: a large plan's list is megabytes (issue 13).
+struct DestructiveList<'a>(&'a Summary);
+
+impl Serialize for DestructiveList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.destructive().map(|r| Destructive {
+            address: &r.address,
+            action: r.kind,
+            reason: r.reason.as_deref(),
+            replace_paths: &r.replace_paths,
+        }))
+    }
+}
+
 pub fn render(summary: &Summary) -> String {
+    let mut out = Vec::new();
+    // Writing plain structs of strings and numbers into memory cannot fail, and the bytes
+    // serde_json writes are UTF-8.
+    match write(summary, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\":\"{e}\"}}"),
+    }
+}
+
+/// [`render`] straight into `out`, for a caller that would otherwise hold the whole text.
+pub fn write<W: std::io::Write>(summary: &Summary, out: W) -> serde_json::Result<()> {
     let doc = JsonSummary {
         format_version: &summary.format_version,
         terraform_version: summary.terraform_version.as_deref(),
@@ -41,16 +67,7 @@ pub fn render(summary: &Summary) -> String {
         fingerprint: &summary.fingerprint,
         drift: summary.drift.len(),
         errored: summary.errored,
-        destructive: summary
-            .destructive()
-            .map(|r| Destructive {
-                address: &r.address,
-                action: r.kind,
-                reason: r.reason.as_deref(),
-                replace_paths: &r.replace_paths,
-            })
-            .collect(),
+        destructive: DestructiveList(summary),
     };
-    // Serialising plain structs of strings and numbers cannot fail.
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    serde_json::to_writer_pretty(out, &doc)
 }

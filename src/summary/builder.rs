@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::fingerprint::FingerprintBuilder;
 use super::{
-    ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes,
+    ChangeKind, Counts, DriftSummary, OutputSummary, Purpose, ResourceSummary, Summary, attributes,
 };
 use crate::plan::marked::{collect_marked, collect_scalars, marked_scalars};
 use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
@@ -35,9 +35,17 @@ pub struct ChangeTally {
     /// per chunk (on its worker) and once more at the end, cheaper than a set kept sorted
     /// through hundreds of thousands of inserts.
     marked_values: Vec<String>,
+    purpose: Purpose,
 }
 
 impl ChangeVisitor for ChangeTally {
+    fn fresh(&self) -> Self {
+        ChangeTally {
+            purpose: self.purpose,
+            ..ChangeTally::default()
+        }
+    }
+
     fn chunk_done(&mut self) {
         self.marked_values.sort_unstable();
         self.marked_values.dedup();
@@ -66,16 +74,18 @@ impl ChangeVisitor for ChangeTally {
         // Terraform's own text output has been seen to print a prior value whose mark was
         // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
         // redactor mask it wherever it turns up.
-        marked_scalars(
-            rc.change.before,
-            &rc.change.before_sensitive,
-            &mut self.marked_values,
-        );
-        marked_scalars(
-            rc.change.after,
-            &rc.change.after_sensitive,
-            &mut self.marked_values,
-        );
+        if self.purpose == Purpose::Review {
+            marked_scalars(
+                rc.change.before,
+                &rc.change.before_sensitive,
+                &mut self.marked_values,
+            );
+            marked_scalars(
+                rc.change.after,
+                &rc.change.after_sensitive,
+                &mut self.marked_values,
+            );
+        }
         let importing = rc.change.importing.as_ref().is_some_and(|v| !v.is_null());
         let moved = rc
             .previous_address
@@ -86,9 +96,14 @@ impl ChangeVisitor for ChangeTally {
         if kind == ChangeKind::NoOp && !importing && !moved {
             return;
         }
-        let changed_attributes = match kind {
-            ChangeKind::Update | ChangeKind::Replace => attributes::changed(&rc.change),
-            _ => Vec::new(),
+        let changed_attributes = match (self.purpose, kind) {
+            // Machine output lists destructive changes only, without attributes.
+            (Purpose::Machine, _) if !kind.is_destructive() => return,
+            (Purpose::Machine, _) => Vec::new(),
+            (Purpose::Review, ChangeKind::Update | ChangeKind::Replace) => {
+                attributes::changed(&rc.change)
+            }
+            (Purpose::Review, _) => Vec::new(),
         };
         self.resources.push(ResourceSummary {
             replace_paths: rc
@@ -142,16 +157,18 @@ impl PlanVisitor for SummaryBuilder {
         let kind = ChangeKind::from_actions(&change.actions);
         let tally = &mut self.changes;
         tally.fingerprint.output(&name, &change.actions);
-        collect_marked(
-            &change.before,
-            &change.before_sensitive,
-            &mut tally.marked_values,
-        );
-        collect_marked(
-            &change.after,
-            &change.after_sensitive,
-            &mut tally.marked_values,
-        );
+        if tally.purpose == Purpose::Review {
+            collect_marked(
+                &change.before,
+                &change.before_sensitive,
+                &mut tally.marked_values,
+            );
+            collect_marked(
+                &change.after,
+                &change.after_sensitive,
+                &mut tally.marked_values,
+            );
+        }
         if kind != ChangeKind::NoOp {
             self.outputs.push(OutputSummary {
                 sensitive: change.sensitive(),
@@ -171,12 +188,21 @@ impl PlanVisitor for SummaryBuilder {
 }
 
 impl SummaryBuilder {
+    /// A builder that keeps what `purpose` needs (the default one: [`Purpose::Review`]).
+    pub fn new(purpose: Purpose) -> Self {
+        let mut builder = SummaryBuilder::default();
+        builder.changes.purpose = purpose;
+        builder
+    }
+
     pub fn finish(self) -> Summary {
         let tally = self.changes;
         let mut secret_literals = tally.marked_values;
-        for (name, value) in &self.variables {
-            if self.sensitive_variables.contains(name) {
-                collect_scalars(value, &mut secret_literals);
+        if tally.purpose == Purpose::Review {
+            for (name, value) in &self.variables {
+                if self.sensitive_variables.contains(name) {
+                    collect_scalars(value, &mut secret_literals);
+                }
             }
         }
         secret_literals.sort_unstable();
@@ -193,6 +219,7 @@ impl SummaryBuilder {
             fingerprint: tally.fingerprint.finish(),
             errored: self.errored,
             secret_literals,
+            purpose: tally.purpose,
         }
     }
 }

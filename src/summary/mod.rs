@@ -7,6 +7,22 @@ pub mod fingerprint;
 
 pub use builder::SummaryBuilder;
 
+/// What a summary is read for, so that reading keeps only what that use needs: on a plan of
+/// 100,000 resources the per-resource lists and the secret values are most of the memory
+/// and, on plans full of secrets, a good part of the time (issue 13, scripts/bench-render).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// Everything: every listed resource with its changed attributes (comments, reports,
+    /// the plan-change gate), and every value marked sensitive, to mask text with.
+    #[default]
+    Review,
+    /// `render --format json` only: counts, fingerprint, moved/importing/output counts and
+    /// the destructive resources, no changed attributes and no secret values. That output
+    /// is built from structured data that holds no value and never passes the redactor
+    /// (issue 10 item 7), so nothing it prints differs from a [`Purpose::Review`] summary.
+    Machine,
+}
+
 use crate::plan::Action;
 use serde::Serialize;
 use std::path::Path;
@@ -191,7 +207,10 @@ pub struct Summary {
     pub fingerprint: String,
     pub errored: bool,
     /// Clear-text values of sensitive variables: never rendered, only fed to the redactor.
+    /// Empty for a [`Purpose::Machine`] summary.
     pub secret_literals: Vec<String>,
+    /// What was kept; a [`Purpose::Machine`] summary lists destructive resources only.
+    pub purpose: Purpose,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -202,6 +221,11 @@ impl Summary {
     /// Each changing resource's address key -> (address, change digest); what the
     /// plan-change gate compares with the reviewed plan.
     pub fn change_digests(&self) -> std::collections::BTreeMap<String, (String, String)> {
+        debug_assert_eq!(
+            self.purpose,
+            Purpose::Review,
+            "a machine summary lists destructive changes only"
+        );
         self.resources
             .iter()
             .filter(|r| r.kind != ChangeKind::NoOp)
@@ -230,7 +254,12 @@ impl Summary {
 
     /// Reads a plan JSON file into a summary; the error names the file.
     pub fn from_file(path: &Path) -> crate::Result<Summary> {
-        let mut builder = SummaryBuilder::default();
+        Summary::from_file_for(path, Purpose::Review)
+    }
+
+    /// [`Summary::from_file`], keeping only what `purpose` needs.
+    pub fn from_file_for(path: &Path, purpose: Purpose) -> crate::Result<Summary> {
+        let mut builder = SummaryBuilder::new(purpose);
         crate::plan::read_plan_file(path, &mut builder).map_err(|message| {
             crate::Error::PlanJson {
                 path: path.to_path_buf(),

@@ -61,3 +61,65 @@ fn plan_document_snapshot() {
         markdown::plan_document("Terraform plan", &envs, COMMENT_BUDGET)
     );
 }
+
+/// `render --format json` reads for `Purpose::Machine` (issue 13: no secret values, no
+/// lists beyond destructive changes, the document written as it is built): on every
+/// conformance plan it must print exactly what a full summary renders, while keeping no
+/// secret value and no resource it does not print.
+#[test]
+fn machine_json_equals_the_full_summary_json_on_every_conformance_plan() {
+    use tfpromote::summary::Purpose;
+    let mut plans: Vec<_> = std::fs::read_dir(common::conformance_dir())
+        .expect("conformance dir")
+        .map(|e| e.expect("entry").path().join("plan.json"))
+        .filter(|p| p.is_file())
+        .collect();
+    plans.sort();
+    assert!(plans.len() >= 15, "found only {plans:?}");
+    let (mut with_secrets, mut with_non_destructive) = (0, 0);
+    for plan in &plans {
+        let (full, machine) = match (
+            Summary::from_file(plan),
+            Summary::from_file_for(plan, Purpose::Machine),
+        ) {
+            (Ok(full), Ok(machine)) => (full, machine),
+            // A plan that does not read (`invalid/`) fails the same way for both.
+            (Err(full), Err(machine)) => {
+                assert_eq!(full.to_string(), machine.to_string());
+                continue;
+            }
+            (full, machine) => panic!("{}: {full:?} but {machine:?}", plan.display()),
+        };
+        let expected = json::render(&full);
+        assert_eq!(json::render(&machine), expected, "{}", plan.display());
+
+        let out = common::tfpromote()
+            .args(["render", "--format", "json", "--plan-json"])
+            .arg(plan)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", plan.display());
+        assert_eq!(
+            String::from_utf8(out.stdout).expect("utf-8"),
+            format!("{expected}\n"),
+            "{}",
+            plan.display()
+        );
+
+        assert!(machine.secret_literals.is_empty(), "{}", plan.display());
+        assert!(
+            machine.resources.iter().all(|r| r.kind.is_destructive()),
+            "{}",
+            plan.display()
+        );
+        assert_eq!(
+            (machine.counts, &machine.fingerprint),
+            (full.counts, &full.fingerprint)
+        );
+        with_secrets += usize::from(!full.secret_literals.is_empty());
+        with_non_destructive +=
+            usize::from(full.resources.iter().any(|r| !r.kind.is_destructive()));
+    }
+    // The comparison means something only if some plans hold what the machine summary drops.
+    assert!(with_secrets > 0 && with_non_destructive > 0);
+}
