@@ -14,8 +14,11 @@ use super::reader::{ChangeVisitor, parse};
 use super::scan::Scanner;
 
 /// Bytes of elements per chunk: large enough to amortise hand-over, small enough to keep
-/// a few in flight without holding much of the plan.
-const CHUNK_BYTES: usize = 512 * 1024;
+/// a few in flight without holding much of the plan. Up to `2 * workers + 1` chunks are
+/// alive at once (queued, being tallied, being filled); 512 KiB chunks and a queue twice
+/// as deep cost 4 MiB more peak memory on large plans for no measurable speed
+/// (scripts/bench-render, issue 13).
+const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Elements of one chunk, copied out of the scanner's buffer.
 struct Chunk {
@@ -28,7 +31,7 @@ impl Chunk {
     fn new(first_index: usize) -> Self {
         Chunk {
             first_index,
-            bytes: Vec::with_capacity(CHUNK_BYTES + 64 * 1024),
+            bytes: Vec::with_capacity(CHUNK_BYTES + 32 * 1024),
             elements: Vec::new(),
         }
     }
@@ -54,7 +57,8 @@ pub fn read_changes<R: Read, C: ChangeVisitor>(
         .map_or(1, |n| n.get())
         .min(4);
     std::thread::scope(|scope| {
-        let (jobs, job_queue) = sync_channel::<(usize, Chunk, C)>(workers * 2);
+        // One queued chunk per worker keeps each busy while the next is cut.
+        let (jobs, job_queue) = sync_channel::<(usize, Chunk, C)>(workers);
         let job_queue = Arc::new(Mutex::new(job_queue));
         let (results, finished) = std::sync::mpsc::channel::<(usize, Result<C, String>)>();
         for _ in 0..workers {

@@ -6,7 +6,9 @@
 
 use std::io::Read;
 
-const CHUNK: usize = 1 << 20;
+/// Bytes read at a time. The buffer holds about two of these plus the value being cut
+/// out; more only costs peak memory (issue 13), reads are cheap next to scanning.
+const CHUNK: usize = 256 << 10;
 
 /// serde_json's recursion limit: anything nested deeper would fail to parse later, or be
 /// silently dropped where a value is opened leniently, so it is refused here with the
