@@ -21,6 +21,11 @@ log_retention_days          = 90
 kms_deletion_window_in_days = 30
 force_destroy               = false
 
+# Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
+# with headroom; alerts and the daily anomaly summary go to these addresses.
+monthly_budget_usd = 500
+cost_alert_emails  = ["platform-team@example.com"]
+
 tags = {
   Owner      = "platform-team"
   CostCenter = "mlops-stage"

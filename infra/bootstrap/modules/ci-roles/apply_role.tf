@@ -138,7 +138,9 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Resource = local.environment_role_arn[var.environment]
         Condition = {
           StringEquals = {
-            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+            # grafana.amazonaws.com: the optional Managed Grafana workspace's
+            # customer-managed role (infra/modules/observability, enable_grafana).
+            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "grafana.amazonaws.com"]
           }
         }
       },
