@@ -190,3 +190,25 @@ run "bad_scrape_interval_is_refused" {
   }
   expect_failures = [var.scrape_interval]
 }
+
+# The scraper needs the cluster security group; without the scraper (the sandbox,
+# whose EKS reports none) an empty one is accepted.
+run "bad_cluster_security_group_is_refused_with_the_scraper" {
+  command = plan
+  variables {
+    cluster_security_group_id = ""
+  }
+  expect_failures = [var.cluster_security_group_id]
+}
+
+run "no_cluster_security_group_without_the_scraper" {
+  command = plan
+  variables {
+    cluster_security_group_id = ""
+    enable_scraper            = false
+  }
+  assert {
+    condition     = length(aws_prometheus_scraper.this) == 0 && length(aws_prometheus_rule_group_namespace.this) == 3
+    error_message = "Without the scraper the module must plan with an empty cluster security group."
+  }
+}
