@@ -24,7 +24,7 @@ eks_addon_versions = {
   coredns                = "v1.12.4-eksbuild.1"
   metrics-server         = "v0.8.0-eksbuild.2"
   # Community add-ons of the observability module.
-  kube-state-metrics       = "v2.15.0-eksbuild.1"
+  kube-state-metrics       = "v2.14.0-eksbuild.1"
   prometheus-node-exporter = "v1.9.1-eksbuild.2"
 }
 
