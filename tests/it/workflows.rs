@@ -190,10 +190,15 @@ fn promote_applies_the_config_environments_in_order_each_in_its_environment() {
             .is_some_and(|b| b.iter().any(|x| x.as_str() == Some("main")))
     );
     let envs = config_envs();
-    let ids: Vec<String> = jobs(&doc).into_iter().map(|(id, _)| id).collect();
+    // The platform-<env> jobs (in-cluster parts, below) are not part of the Terraform ladder.
+    let apply_jobs: Vec<(String, &Value)> = jobs(&doc)
+        .into_iter()
+        .filter(|(id, _)| !id.starts_with("platform-"))
+        .collect();
+    let ids: Vec<String> = apply_jobs.iter().map(|(id, _)| id.clone()).collect();
     assert_eq!(ids, envs, "one job per environment, in promotion order");
     let mut previous: Option<String> = None;
-    for (id, job) in jobs(&doc) {
+    for (id, job) in apply_jobs {
         assert_eq!(job["environment"].as_str(), Some(id.as_str()));
         match &previous {
             None => assert!(job["needs"].is_null(), "{id}"),
@@ -213,6 +218,80 @@ fn promote_applies_the_config_environments_in_order_each_in_its_environment() {
         assert_eq!(action["with"]["environment"].as_str(), Some(id.as_str()));
         assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
         assert_eq!(job["permissions"]["statuses"].as_str(), Some("write"));
+        previous = Some(id);
+    }
+}
+
+/// Issue 14 point 7: after each environment's apply, platform/ reaches its cluster (private
+/// endpoint) only from a runner inside the VPC, named by a repository variable; without the
+/// variable the job is skipped. Each runs in its environment, after the apply of the same
+/// environment and the platform job before it, with the apply role and nothing more.
+#[test]
+fn promote_applies_platform_after_terraform_only_on_an_in_vpc_runner() {
+    let doc = workflow("promote.yml");
+    let paths: Vec<&str> = doc["on"]["push"]["paths"]
+        .as_sequence()
+        .expect("paths")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(paths.contains(&"platform/**"), "{paths:?}");
+    let mut previous: Option<String> = None;
+    for env in config_envs() {
+        let id = format!("platform-{env}");
+        let job = &doc["jobs"][id.as_str()];
+        assert!(job.is_mapping(), "no job {id}");
+        assert_eq!(
+            job["if"].as_str(),
+            Some("vars.PLATFORM_RUNNER_LABEL != ''"),
+            "{id}"
+        );
+        // One runner per environment's VPC (the VPCs, and maybe the accounts, are isolated).
+        assert_eq!(
+            job["runs-on"].as_str(),
+            Some(format!("${{{{ vars.PLATFORM_RUNNER_LABEL }}}}-{env}").as_str()),
+            "{id}"
+        );
+        assert_eq!(job["environment"].as_str(), Some(env.as_str()), "{id}");
+        let needs: Vec<&str> = job["needs"]
+            .as_sequence()
+            .expect("needs")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let mut expected = vec![env.as_str()];
+        if let Some(p) = &previous {
+            expected.push(p.as_str());
+        }
+        assert_eq!(needs, expected, "{id}");
+        let perms = job["permissions"].as_mapping().expect("permissions");
+        assert_eq!(
+            perms.len(),
+            2,
+            "{id}: only contents: read and id-token: write"
+        );
+        assert_eq!(job["permissions"]["contents"].as_str(), Some("read"));
+        assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
+        assert_eq!(
+            job["concurrency"]["cancel-in-progress"].as_bool(),
+            Some(false)
+        );
+        let runs: Vec<&str> = steps(job)
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect();
+        assert!(
+            runs.contains(
+                &format!("tfpromote credentials --env {env} --role apply --export github-env")
+                    .as_str()
+            ),
+            "{id}: {runs:?}"
+        );
+        assert_eq!(
+            runs.last().copied(),
+            Some(format!("bash scripts/deploy-platform {env}").as_str()),
+            "{id}"
+        );
         previous = Some(id);
     }
 }

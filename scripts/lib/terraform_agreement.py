@@ -1,0 +1,159 @@
+"""An environment's platform files against its Terraform side: the names of its own
+environment only, and the values of infra/environments/<env>/terraform.tfvars (read with
+python-hcl2) for capacity types, ECR registry, region and VPC range.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+from manifest_report import Document, Finding, Report
+
+ENVIRONMENT_NAME = re.compile(r"\bmlops-(dev|stage|prod)\b")
+ECR_REGISTRY = re.compile(r"\b(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\b")
+CAPACITY_TYPE_KEY = "karpenter.sh/capacity-type"
+
+
+def check_environment_names(path: Path, display: str, env: str, report: Report) -> None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for match in ENVIRONMENT_NAME.finditer(line):
+            if match.group(1) != env:
+                report.findings.append(
+                    Finding(
+                        display,
+                        number,
+                        f"environment {env}",
+                        f"names {match.group(0)!r}, another environment's resource "
+                        f"(copied from {match.group(1)}?)",
+                    )
+                )
+
+
+def capacity_types(doc: Document) -> tuple[list[str], list[Any]] | None:
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    template = spec.get("template") if isinstance(spec, dict) else None
+    tspec = template.get("spec") if isinstance(template, dict) else None
+    requirements = tspec.get("requirements") if isinstance(tspec, dict) else None
+    for index, requirement in enumerate(requirements or []):
+        if isinstance(requirement, dict) and requirement.get("key") == CAPACITY_TYPE_KEY:
+            path = ["spec", "template", "spec", "requirements", index, "values"]
+            if requirement.get("operator") != "In":
+                return None
+            return sorted(requirement.get("values") or []), path
+    return None
+
+
+@dataclass
+class TerraformVariables:
+    """An environment's terraform.tfvars, parsed once; `values` is None when unreadable."""
+
+    display: str
+    values: dict[str, Any] | None
+
+
+def read_tfvars(path: Path, display: str, report: Report) -> TerraformVariables:
+    if not path.is_file():
+        report.findings.append(
+            Finding(display, 1, "HCL", "missing: the platform files of this environment need it")
+        )
+        return TerraformVariables(display, None)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            # The values, not their HCL source form ("us-east-1" without its quotes).
+            options = hcl2.SerializationOptions(strip_string_quotes=True)
+            return TerraformVariables(display, hcl2.load(handle, serialization_options=options))
+    except Exception as error:  # python-hcl2 raises lark's errors; name the file either way
+        report.findings.append(Finding(display, 1, "HCL", f"cannot parse: {error}"))
+        return TerraformVariables(display, None)
+
+
+def check_capacity_types(
+    doc: Document, env: str, tfvars: TerraformVariables, report: Report
+) -> None:
+    if tfvars.values is None:
+        return
+    wanted = tfvars.values.get("karpenter_capacity_types")
+    if wanted is None:
+        report.notes.append(
+            f"{tfvars.display} sets no karpenter_capacity_types yet: capacity types of "
+            f"{env} not compared (issue 14 point 3 adds it)"
+        )
+        return
+    found = capacity_types(doc)
+    if found is None:
+        report.add(
+            doc,
+            ["spec", "template", "spec", "requirements"],
+            f"needs a requirement `{CAPACITY_TYPE_KEY} In [...]` to compare with "
+            f"karpenter_capacity_types in {tfvars.display}",
+        )
+        return
+    values, path = found
+    if values != sorted(wanted):
+        report.add(
+            doc,
+            path,
+            f"capacity types {values} differ from karpenter_capacity_types {sorted(wanted)} "
+            f"in {tfvars.display}; change one so they agree",
+        )
+
+
+def check_registries(path: Path, display: str, tfvars: TerraformVariables, report: Report) -> None:
+    if tfvars.values is None:
+        return
+    account, region = tfvars.values.get("account_id"), tfvars.values.get("region")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for match in ECR_REGISTRY.finditer(line):
+            if (match.group(1), match.group(2)) != (account, region):
+                report.findings.append(
+                    Finding(
+                        display,
+                        number,
+                        "image",
+                        f"ECR registry {match.group(0)} is not this environment's "
+                        f"({account}.dkr.ecr.{region}.amazonaws.com, from account_id and "
+                        f"region in {tfvars.display})",
+                    )
+                )
+
+
+def check_network_policy(doc: Document, tfvars: TerraformVariables, report: Report) -> None:
+    if tfvars.values is None or "vpc_cidr" not in tfvars.values:
+        return
+    vpc = ipaddress.ip_network(tfvars.values["vpc_cidr"])
+    spec = doc.data.get("spec") or {}
+    for direction, peers in (("ingress", "from"), ("egress", "to")):
+        for i, rule in enumerate(spec.get(direction) or []):
+            for j, peer in enumerate(rule.get(peers) or []):
+                cidr = (peer.get("ipBlock") or {}).get("cidr")
+                if cidr is None:
+                    continue
+                path = ["spec", direction, i, peers, j, "ipBlock", "cidr"]
+                try:
+                    inside = ipaddress.ip_network(cidr).subnet_of(vpc)
+                except (ValueError, TypeError):
+                    inside = False
+                if not inside:
+                    report.add(
+                        doc,
+                        path,
+                        f"{cidr} is not inside vpc_cidr {vpc} of {tfvars.display}",
+                    )
+
+
+def check_values_region(doc: Document, tfvars: TerraformVariables, report: Report) -> None:
+    if tfvars.values is None or not isinstance(doc.data, dict) or "region" not in doc.data:
+        return
+    if doc.data["region"] != tfvars.values.get("region"):
+        report.add(
+            doc,
+            ["region"],
+            f"{doc.data['region']!r} is not region {tfvars.values.get('region')!r} "
+            f"in {tfvars.display}",
+        )
