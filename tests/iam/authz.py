@@ -185,12 +185,19 @@ def escalation_findings(account: Account, project: str = "mlops") -> list[str]:
                 ("s3:DeleteBucket", f"arn:aws:s3:::{project}-platform-artifacts-{other}-{acct}", {}),
                 ("s3:PutObject", f"arn:aws:s3:::{project}-platform-artifacts-{other}-{acct}/model.bin", {}),
                 ("iam:PutRolePolicy", role_arn(f"{project}-{other}-cluster-node"), {"iam:PermissionsBoundary": policy_arn(f"{project}-boundary-{other}")}),
+                # Observability and cost (infra/modules/observability, cost).
+                ("aps:DeleteWorkspace", f"arn:aws:aps:us-east-1:{acct}:workspace/ws-00000000-0000-0000-0000-000000000000", {"aws:ResourceTag/Environment": other}),
+                ("aps:PutRuleGroupsNamespace", f"arn:aws:aps:us-east-1:{acct}:rulegroupsnamespace/ws-00000000-0000-0000-0000-000000000000/node-pressure", {"aws:ResourceTag/Environment": other}),
+                ("grafana:DeleteWorkspace", f"arn:aws:grafana:us-east-1:{acct}:/workspaces/g-0123456789", {"aws:ResourceTag/Environment": other}),
+                ("budgets:ModifyBudget", f"arn:aws:budgets::{acct}:budget/{project}-{other}-monthly", {}),
             ]
             for action, resource, ctx in probes:
                 if allowed(node, action, resource, ctx):
                     findings.append(f"{name}: {action} on {other}'s {resource.split(':')[-1]}")
         if allowed(node, "ec2:DeleteTags", f"arn:aws:ec2:us-east-1:{acct}:vpc/vpc-0123456789abcdef0", {"aws:ResourceTag/Environment": env, "aws:TagKeys": ["Environment"]}):
             findings.append(f"{name}: ec2:DeleteTags removes the Environment tag (moves a resource out of its environment)")
+        if allowed(node, "aps:UntagResource", f"arn:aws:aps:us-east-1:{acct}:workspace/ws-00000000-0000-0000-0000-000000000000", {"aws:ResourceTag/Environment": env, "aws:TagKeys": ["Environment"]}):
+            findings.append(f"{name}: aps:UntagResource removes the Environment tag of an AMP workspace")
 
         # What a role it creates could do, whatever policies it gives it: the
         # boundary is the ceiling.
