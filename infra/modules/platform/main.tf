@@ -12,7 +12,8 @@ locals {
   # The add-ons every environment runs; versions resolve per Kubernetes version at plan
   # time unless pinned in eks_addon_versions.
   eks_addons = {
-    vpc-cni                = { before_compute = true }
+    # enableNetworkPolicy: the NetworkPolicies under platform/ are enforced, not just accepted.
+    vpc-cni                = { before_compute = true, configuration_values = jsonencode({ enableNetworkPolicy = "true" }) }
     kube-proxy             = { before_compute = true }
     eks-pod-identity-agent = { before_compute = true }
     coredns                = {}
