@@ -14,6 +14,12 @@ s3_use_path_style = true
 enable_eks_addons     = false
 enable_access_entries = false
 
+# moto 5.2.5 lacks CreatePodIdentityAssociation (the Karpenter and Load Balancer
+# Controller roles are still created), and its DescribeCluster returns no
+# clusterSecurityGroupId, so there is no security group to tag for Karpenter.
+enable_pod_identity_associations   = false
+enable_cluster_security_group_tags = false
+
 # moto has no DescribeAddonVersions either, so the all-features plan (scripts/infra-test)
 # cannot resolve add-on versions at plan time as real AWS does; it plans with these pins.
 # Illustrative values for moto only: real environments resolve the newest version.

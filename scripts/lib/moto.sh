@@ -13,6 +13,33 @@ moto_stop() {
   moto_pid=""
 }
 
+moto_owns_port() { # moto_owns_port PID PORT: whether process PID itself listens on PORT
+  # (from /proc/net/tcp and /proc/PID/fd). Another run's moto may take a port between our
+  # pick and our bind; it would answer while ours starts, and the reset probe below would
+  # wipe that other run's state.
+  python3 - "$1" "$2" <<'PY'
+import os, sys
+pid, port = sys.argv[1], int(sys.argv[2])
+sockets = set()
+with open("/proc/net/tcp") as table:
+    next(table)
+    for line in table:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
+            sockets.add(f"socket:[{fields[9]}]")
+def held(fd):
+    try:
+        return os.readlink(f"/proc/{pid}/fd/{fd}") in sockets
+    except OSError:
+        return False
+try:
+    fds = os.listdir(f"/proc/{pid}/fd")
+except OSError:
+    sys.exit(1)
+sys.exit(0 if any(held(fd) for fd in fds) else 1)
+PY
+}
+
 moto_start() {
   local work=$1 port
   command -v moto_server >/dev/null || { echo "moto_server not found: run scripts/setup" >&2; return 1; }
@@ -24,7 +51,8 @@ moto_start() {
   MOTO_ENDPOINT="http://127.0.0.1:$port"
   local ready=""
   for _ in $(seq 1 150); do
-    if python3 -c "import urllib.request; urllib.request.urlopen('$MOTO_ENDPOINT/moto-api/reset', data=b'', timeout=1)" 2>/dev/null; then
+    if moto_owns_port "$moto_pid" "$port" &&
+      python3 -c "import urllib.request; urllib.request.urlopen('$MOTO_ENDPOINT/moto-api/reset', data=b'', timeout=1)" 2>/dev/null; then
       ready=1
       break
     fi

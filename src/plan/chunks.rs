@@ -40,6 +40,7 @@ impl Chunk {
             let change: ResourceChange = parse(&self.bytes[range.clone()], &what)?;
             tally.resource_change(change);
         }
+        tally.chunk_done();
         Ok(tally)
     }
 }

@@ -5,6 +5,7 @@
 //! one `serde_json::Value`, because large plans reach hundreds of megabytes.
 
 mod chunks;
+pub mod marked;
 pub mod reader;
 mod scan;
 
@@ -70,10 +71,6 @@ pub struct Change<'a> {
 }
 
 impl Change<'_> {
-    pub fn before_value(&self) -> Value {
-        parse_raw(self.before)
-    }
-
     pub fn after_value(&self) -> Value {
         parse_raw(self.after)
     }

@@ -33,6 +33,9 @@ pub trait PlanVisitor {
 /// possibly on another thread; `merge` appends a later chunk's tally.
 pub trait ChangeVisitor: Default + Send {
     fn resource_change(&mut self, change: ResourceChange<'_>);
+    /// A chunk's tally is complete (called on its worker thread, before `merge`): the
+    /// place for tidying that should not hold up the thread that merges.
+    fn chunk_done(&mut self) {}
     fn merge(&mut self, later: Self);
 }
 

@@ -7,7 +7,7 @@ use super::fingerprint::FingerprintBuilder;
 use super::{
     ChangeKind, Counts, DriftSummary, OutputSummary, ResourceSummary, Summary, attributes,
 };
-use crate::plan::reader::any_marked;
+use crate::plan::marked::{collect_marked, collect_scalars, marked_scalars};
 use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
 
 #[derive(Default)]
@@ -31,11 +31,18 @@ pub struct ChangeTally {
     importing: usize,
     resources: Vec<ResourceSummary>,
     fingerprint: FingerprintBuilder,
-    /// Every value Terraform marks sensitive anywhere in the plan.
-    marked_values: BTreeSet<String>,
+    /// Every value Terraform marks sensitive anywhere in the plan; sorted and deduplicated
+    /// per chunk (on its worker) and once more at the end, cheaper than a set kept sorted
+    /// through hundreds of thousands of inserts.
+    marked_values: Vec<String>,
 }
 
 impl ChangeVisitor for ChangeTally {
+    fn chunk_done(&mut self) {
+        self.marked_values.sort_unstable();
+        self.marked_values.dedup();
+    }
+
     fn merge(&mut self, later: Self) {
         let c = later.counts;
         self.counts.create += c.create;
@@ -59,18 +66,16 @@ impl ChangeVisitor for ChangeTally {
         // Terraform's own text output has been seen to print a prior value whose mark was
         // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
         // redactor mask it wherever it turns up.
-        if any_marked(&rc.change.before_sensitive) {
-            let before = rc.change.before_value();
-            collect_marked(
-                &before,
-                &rc.change.before_sensitive,
-                &mut self.marked_values,
-            );
-        }
-        if any_marked(&rc.change.after_sensitive) {
-            let after = rc.change.after_value();
-            collect_marked(&after, &rc.change.after_sensitive, &mut self.marked_values);
-        }
+        marked_scalars(
+            rc.change.before,
+            &rc.change.before_sensitive,
+            &mut self.marked_values,
+        );
+        marked_scalars(
+            rc.change.after,
+            &rc.change.after_sensitive,
+            &mut self.marked_values,
+        );
         let importing = rc.change.importing.as_ref().is_some_and(|v| !v.is_null());
         let moved = rc
             .previous_address
@@ -168,13 +173,14 @@ impl PlanVisitor for SummaryBuilder {
 impl SummaryBuilder {
     pub fn finish(self) -> Summary {
         let tally = self.changes;
-        let mut secrets = tally.marked_values;
+        let mut secret_literals = tally.marked_values;
         for (name, value) in &self.variables {
             if self.sensitive_variables.contains(name) {
-                collect_scalars(value, &mut secrets);
+                collect_scalars(value, &mut secret_literals);
             }
         }
-        let secret_literals = secrets.into_iter().collect();
+        secret_literals.sort_unstable();
+        secret_literals.dedup();
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
@@ -188,42 +194,6 @@ impl SummaryBuilder {
             errored: self.errored,
             secret_literals,
         }
-    }
-}
-
-/// Scalars under a `true` mark; `mark` mirrors `value`'s shape.
-fn collect_marked(value: &Value, mark: &Value, out: &mut BTreeSet<String>) {
-    if crate::plan::reader::is_marked(mark) {
-        return collect_scalars(value, out);
-    }
-    match (value, mark) {
-        (Value::Object(values), Value::Object(marks)) => {
-            for (key, m) in marks {
-                if let Some(v) = values.get(key) {
-                    collect_marked(v, m, out);
-                }
-            }
-        }
-        (Value::Array(values), Value::Array(marks)) => {
-            for (v, m) in values.iter().zip(marks) {
-                collect_marked(v, m, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn collect_scalars(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::String(s) => {
-            out.insert(s.clone());
-        }
-        Value::Number(n) => {
-            out.insert(n.to_string());
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_scalars(v, out)),
-        Value::Object(map) => map.values().for_each(|v| collect_scalars(v, out)),
-        Value::Bool(_) | Value::Null => {}
     }
 }
 

@@ -25,31 +25,37 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server -H 127.0.0.1 -p PORT` and waits until it answers HTTP.
+    /// Starts `moto_server -H 127.0.0.1 -p PORT` on a free port and waits until it answers
+    /// HTTP; a port taken in between makes it try another.
     pub fn start() -> Moto {
         let mut last_error = String::new();
         for _ in 0..3 {
-            let port = free_port();
-            let log = tempfile::NamedTempFile::new().expect("moto log file");
-            let child = Command::new(tool("MOTO_SERVER", "moto/bin/moto_server"))
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdin(Stdio::null())
-                .stdout(log.reopen().expect("moto log"))
-                .stderr(log.reopen().expect("moto log"))
-                .spawn()
-                .expect("start moto_server ($MOTO_SERVER)");
-            let mut moto = Moto {
-                child,
-                port,
-                endpoint: format!("http://127.0.0.1:{port}"),
-                log,
-            };
-            match moto.wait_ready(Duration::from_secs(30)) {
-                Ok(()) => return moto,
+            match Moto::start_on(free_port()) {
+                Ok(moto) => return moto,
                 Err(e) => last_error = e, // e.g. the port was taken in between; try another
             }
         }
         panic!("moto_server did not come up: {last_error}");
+    }
+
+    /// Starts moto on `port`; an error when it does not come up there as its own server.
+    pub fn start_on(port: u16) -> Result<Moto, String> {
+        let log = tempfile::NamedTempFile::new().expect("moto log file");
+        let child = Command::new(tool("MOTO_SERVER", "moto/bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.reopen().expect("moto log"))
+            .stderr(log.reopen().expect("moto log"))
+            .spawn()
+            .expect("start moto_server ($MOTO_SERVER)");
+        let mut moto = Moto {
+            child,
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        moto.wait_ready(Duration::from_secs(30))?;
+        Ok(moto)
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), String> {
@@ -61,7 +67,10 @@ impl Moto {
                     self.log_text()
                 ));
             }
-            if http_answers(self.port) {
+            // Another test's server may have taken the port between `free_port` and our
+            // bind; it would answer while ours is still starting, so the test would share
+            // (and its cleanup kill) someone else's moto. Ready means *our* process listens.
+            if http_answers(self.port) && listens(self.child.id(), self.port) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -173,6 +182,35 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("find a free port")
+}
+
+/// Whether process `pid` itself holds the listening socket on 127.0.0.1:`port`, from
+/// `/proc/net/tcp` (the socket's inode) and `/proc/PID/fd` (which sockets the process holds).
+/// Where there is no `/proc` (not Linux) this cannot be told, and the answer is yes.
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true;
+    };
+    const LISTEN: &str = "0A";
+    let sockets: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (_, local_port) = fields.get(1)?.split_once(':')?;
+            let listening =
+                u16::from_str_radix(local_port, 16).ok()? == port && *fields.get(3)? == LISTEN;
+            let inode = fields.get(9)?;
+            listening.then(|| format!("socket:[{inode}]"))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|target| sockets.iter().any(|s| target.as_os_str() == s.as_str()))
+    })
 }
 
 fn http_answers(port: u16) -> bool {

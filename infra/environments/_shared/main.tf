@@ -37,4 +37,12 @@ module "platform" {
   enable_budget                    = var.enable_budget
   enable_cost_anomaly_detection    = var.enable_cost_anomaly_detection
   manage_cost_allocation_tags      = var.manage_cost_allocation_tags
+
+  enable_karpenter                   = var.enable_karpenter
+  karpenter_capacity_types           = var.karpenter_capacity_types
+  enable_load_balancer_controller    = var.enable_load_balancer_controller
+  acm_domain_name                    = var.acm_domain_name
+  acm_subject_alternative_names      = var.acm_subject_alternative_names
+  enable_pod_identity_associations   = var.enable_pod_identity_associations
+  enable_cluster_security_group_tags = var.enable_cluster_security_group_tags
 }

@@ -77,3 +77,18 @@ output "s3_gateway_endpoint_id" {
   description = "ID of the S3 gateway VPC endpoint on the private route tables."
   value       = module.platform.s3_gateway_endpoint_id
 }
+
+output "karpenter" {
+  description = "AWS side of Karpenter for the in-cluster manifests (controller role, service account, node role, interruption queue, discovery tag); null when off."
+  value       = module.platform.karpenter
+}
+
+output "karpenter_capacity_types" {
+  description = "Capacity types the environment's Karpenter NodePool may launch."
+  value       = module.platform.karpenter_capacity_types
+}
+
+output "lb_controller" {
+  description = "AWS side of the AWS Load Balancer Controller (role, service account, policy version, ACM certificate); null when off."
+  value       = module.platform.lb_controller
+}

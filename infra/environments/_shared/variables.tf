@@ -25,6 +25,13 @@ variable "enable_eks_addons" { default = null }
 variable "eks_addon_versions" { default = null }
 variable "enable_irsa" { default = null }
 variable "enable_access_entries" { default = null }
+variable "enable_karpenter" { default = null }
+variable "karpenter_capacity_types" { default = null }
+variable "enable_load_balancer_controller" { default = null }
+variable "acm_domain_name" { default = null }
+variable "acm_subject_alternative_names" { default = null }
+variable "enable_pod_identity_associations" { default = null }
+variable "enable_cluster_security_group_tags" { default = null }
 
 # Root-only inputs: the provider's default tags and the sandbox's S3 addressing.
 variable "project" {

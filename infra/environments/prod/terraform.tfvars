@@ -21,6 +21,9 @@ log_retention_days          = 365
 kms_deletion_window_in_days = 30
 force_destroy               = false
 
+# Karpenter NodePool capacity: on-demand only (no spot interruptions in prod).
+karpenter_capacity_types = ["on-demand"]
+
 # Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
 # with headroom; alerts and the daily anomaly summary go to these addresses.
 monthly_budget_usd = 1200

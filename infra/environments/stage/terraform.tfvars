@@ -21,6 +21,9 @@ log_retention_days          = 90
 kms_deletion_window_in_days = 30
 force_destroy               = false
 
+# Karpenter NodePool capacity: spot first, on-demand when spot is short.
+karpenter_capacity_types = ["spot", "on-demand"]
+
 # Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
 # with headroom; alerts and the daily anomaly summary go to these addresses.
 monthly_budget_usd = 500

@@ -48,6 +48,40 @@ output "kms_key_arn" {
   value       = aws_kms_key.this.arn
 }
 
+################################################################################
+# Karpenter and AWS Load Balancer Controller: what the in-cluster side needs
+################################################################################
+
+output "karpenter" {
+  description = "AWS side of Karpenter for the Helm chart and EC2NodeClass (null when enable_karpenter is false): controller role, service account, node role (EC2NodeClass spec.role; Karpenter manages the instance profile), interruption queue (settings.interruptionQueue), discovery tag."
+  value = var.enable_karpenter ? {
+    controller_role_arn = module.karpenter[0].controller_role_arn
+    namespace           = module.karpenter[0].namespace
+    service_account     = module.karpenter[0].service_account
+    node_role_name      = module.karpenter[0].node_role_name
+    node_role_arn       = module.karpenter[0].node_role_arn
+    queue_name          = module.karpenter[0].queue_name
+    discovery_tag       = module.karpenter[0].discovery_tag
+  } : null
+}
+
+output "karpenter_capacity_types" {
+  description = "Capacity types the environment's Karpenter NodePool may launch (platform/ manifests are checked against this)."
+  value       = var.karpenter_capacity_types
+}
+
+output "lb_controller" {
+  description = "AWS side of the AWS Load Balancer Controller for its Helm values (null when enable_load_balancer_controller is false): role, service account, policy version, ACM certificate and its DNS validation records."
+  value = var.enable_load_balancer_controller ? {
+    role_arn                              = module.lb_controller[0].role_arn
+    namespace                             = module.lb_controller[0].namespace
+    service_account                       = module.lb_controller[0].service_account
+    iam_policy_version                    = module.lb_controller[0].iam_policy_version
+    certificate_arn                       = module.lb_controller[0].certificate_arn
+    certificate_domain_validation_options = module.lb_controller[0].certificate_domain_validation_options
+  } : null
+}
+
 output "amp_workspace_id" {
   description = "ID of the environment's AMP workspace."
   value       = module.observability.workspace_id

@@ -219,6 +219,63 @@ variable "enable_access_entries" {
 }
 
 ################################################################################
+# Karpenter and AWS Load Balancer Controller (karpenter.tf, load_balancer_controller.tf)
+################################################################################
+
+variable "enable_karpenter" {
+  description = "Create the AWS side of Karpenter: controller role (Pod Identity), node role and access entry, interruption queue and rules, security group discovery tag."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "karpenter_capacity_types" {
+  description = "Capacity types the environment's Karpenter NodePool may launch (karpenter.sh/capacity-type values): the single source the platform/ manifests are checked against. Spot saves cost where interruptions are acceptable."
+  type        = list(string)
+  default     = ["on-demand"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.karpenter_capacity_types) > 0 && length(distinct(var.karpenter_capacity_types)) == length(var.karpenter_capacity_types) && alltrue([for t in var.karpenter_capacity_types : contains(["spot", "on-demand", "reserved"], t)])
+    error_message = "karpenter_capacity_types must list distinct values out of \"spot\", \"on-demand\" and \"reserved\" (at least one)."
+  }
+}
+
+variable "enable_load_balancer_controller" {
+  description = "Create the AWS side of the AWS Load Balancer Controller: its role (Pod Identity) with the upstream IAM policy, and the optional ACM certificate."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "acm_domain_name" {
+  description = "Domain of an ACM certificate (DNS validation) for the environment's ALBs, e.g. \"models.dev.example.com\"; null requests none."
+  type        = string
+  default     = null
+}
+
+variable "acm_subject_alternative_names" {
+  description = "Further names on the ACM certificate (only with acm_domain_name)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "enable_pod_identity_associations" {
+  description = "Create the EKS Pod Identity associations of the controller roles (the roles are created either way). Only the sandbox turns this off: moto lacks CreatePodIdentityAssociation."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enable_cluster_security_group_tags" {
+  description = "Tag the EKS-created cluster security group (the nodes' group) with karpenter.sh/discovery. Only the sandbox turns this off: moto's DescribeCluster returns no clusterSecurityGroupId."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+################################################################################
 # Observability (observability.tf)
 ################################################################################
 

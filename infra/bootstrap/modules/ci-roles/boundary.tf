@@ -34,6 +34,48 @@ resource "aws_iam_policy" "boundary" {
           Resource = "arn:aws:iam::*:role/aws-service-role/*"
         },
         {
+          # The Karpenter controller launches nodes with the environment's node
+          # roles (<project>-<env>-*-node: the managed node group's and
+          # Karpenter's), so it must pass them to EC2; no other role, no other
+          # service.
+          Sid      = "AllowPassingNodeRolesToEc2"
+          Effect   = "Allow"
+          Action   = "iam:PassRole"
+          Resource = "arn:aws:iam::${var.account_id}:role/${var.project}-${var.environment}-*-node"
+          Condition = {
+            StringEquals = { "iam:PassedToService" = "ec2.amazonaws.com" }
+          }
+        },
+        {
+          # Karpenter v1 creates one instance profile per EC2NodeClass under the
+          # path /karpenter/<region>/<cluster>/<nodeclass uid>/, and this
+          # environment's clusters are named <project>-<env>-*.
+          Sid    = "AllowKarpenterInstanceProfiles"
+          Effect = "Allow"
+          Action = [
+            "iam:CreateInstanceProfile",
+            "iam:TagInstanceProfile",
+            "iam:AddRoleToInstanceProfile",
+            "iam:RemoveRoleFromInstanceProfile",
+            "iam:DeleteInstanceProfile",
+          ]
+          Resource = "arn:aws:iam::${var.account_id}:instance-profile/karpenter/*/${var.project}-${var.environment}-*"
+        },
+        {
+          # Reads the controllers make: Karpenter looks its instance profiles up,
+          # the AWS Load Balancer Controller lists IAM server certificates
+          # (public certificates, no keys) for HTTPS listeners.
+          Sid    = "AllowControllerIamReads"
+          Effect = "Allow"
+          Action = [
+            "iam:GetInstanceProfile",
+            "iam:ListInstanceProfiles",
+            "iam:GetServerCertificate",
+            "iam:ListServerCertificates",
+          ]
+          Resource = "*"
+        },
+        {
           Sid      = "DenyTerraformState"
           Effect   = "Deny"
           Action   = ["s3:*", "kms:*"]

@@ -24,6 +24,10 @@ locals {
       "arn:aws:iam::*:role/${var.project}-${e}-*",
       "arn:aws:iam::*:policy/${var.project}-${e}-*",
       "arn:aws:iam::*:instance-profile/${var.project}-${e}-*",
+      # Karpenter's instance profiles: /karpenter/<region>/<cluster>/<uid>/<cluster>_<hash>.
+      "arn:aws:iam::*:instance-profile/karpenter/*/${var.project}-${e}-*",
+      "arn:aws:sqs:*:*:${var.project}-${e}-*",
+      "arn:aws:events:*:*:rule/${var.project}-${e}-*",
     ]
   }
   other_environment_name_arns = {

@@ -1,0 +1,46 @@
+output "role_arn" {
+  description = "ARN of the controller role (bound to namespace/service_account by EKS Pod Identity; no IRSA annotation needed)."
+  value       = aws_iam_role.controller.arn
+}
+
+output "role_name" {
+  description = "Name of the controller role."
+  value       = aws_iam_role.controller.name
+}
+
+output "namespace" {
+  description = "Namespace of the controller's service account."
+  value       = var.namespace
+}
+
+output "service_account" {
+  description = "Name of the controller's service account (Helm value serviceAccount.name)."
+  value       = var.service_account
+}
+
+output "pod_identity_association_id" {
+  description = "ID of the Pod Identity association, or null when create_pod_identity_association is false."
+  value       = try(aws_eks_pod_identity_association.controller[0].association_id, null)
+}
+
+output "iam_policy_version" {
+  description = "Upstream release whose iam_policy.json the role carries."
+  value       = local.upstream_policy.version
+}
+
+output "certificate_arn" {
+  description = "ARN of the ACM certificate (alb.ingress.kubernetes.io/certificate-arn), or null when acm_domain_name is null. Usable once validated."
+  value       = try(aws_acm_certificate.this[0].arn, null)
+}
+
+output "certificate_domain_validation_options" {
+  description = "DNS records (name, type, value) to create so ACM validates the certificate; empty when acm_domain_name is null."
+  value = [
+    for o in try(aws_acm_certificate.this[0].domain_validation_options, []) : {
+      domain_name = o.domain_name
+      name        = o.resource_record_name
+      type        = o.resource_record_type
+      value       = o.resource_record_value
+    }
+  ]
+}
