@@ -29,7 +29,17 @@ eks_addon_versions = {
   eks-pod-identity-agent = "v1.3.9-eksbuild.3"
   coredns                = "v1.12.4-eksbuild.1"
   metrics-server         = "v0.8.0-eksbuild.2"
+  # Community add-ons of the observability module.
+  kube-state-metrics       = "v2.14.0-eksbuild.1"
+  prometheus-node-exporter = "v1.9.1-eksbuild.2"
 }
+
+# Observability and cost: what moto 5.2.5 lacks. The AMP workspace, its rule groups
+# namespaces and log group, and the S3 gateway endpoint stay on (moto has them).
+enable_amp_scraper            = false # no CreateScraper/DescribeScraper (AMP managed collector)
+enable_budget                 = false # Budgets without DescribeSubscribersForNotification: the provider's read retries forever
+enable_cost_anomaly_detection = false # no Cost Explorer CreateAnomalyMonitor/CreateAnomalySubscription
+manage_cost_allocation_tags   = false # no Cost Explorer UpdateCostAllocationTagsStatus/ListCostAllocationTags (prod sets it)
 
 # moto 5.2.5 gives every EKS cluster the same OIDC issuer URL (one random ID per server
 # process), so the second environment's IRSA provider would fail with EntityAlreadyExists

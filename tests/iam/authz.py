@@ -188,12 +188,19 @@ def escalation_findings(account: Account, project: str = "mlops") -> list[str]:
                 ("sqs:DeleteQueue", f"arn:aws:sqs:us-east-1:{acct}:{project}-{other}-karpenter-interruption", {}),
                 ("events:PutTargets", f"arn:aws:events:us-east-1:{acct}:rule/{project}-{other}-karpenter-spot-interruption", {}),
                 ("iam:PassRole", role_arn(f"{project}-{other}-karpenter-controller"), {"iam:PassedToService": "pods.eks.amazonaws.com"}),
+                # Observability and cost (infra/modules/observability, cost).
+                ("aps:DeleteWorkspace", f"arn:aws:aps:us-east-1:{acct}:workspace/ws-00000000-0000-0000-0000-000000000000", {"aws:ResourceTag/Environment": other}),
+                ("aps:PutRuleGroupsNamespace", f"arn:aws:aps:us-east-1:{acct}:rulegroupsnamespace/ws-00000000-0000-0000-0000-000000000000/node-pressure", {"aws:ResourceTag/Environment": other}),
+                ("grafana:DeleteWorkspace", f"arn:aws:grafana:us-east-1:{acct}:/workspaces/g-0123456789", {"aws:ResourceTag/Environment": other}),
+                ("budgets:ModifyBudget", f"arn:aws:budgets::{acct}:budget/{project}-{other}-monthly", {}),
             ]
             for action, resource, ctx in probes:
                 if allowed(node, action, resource, ctx):
                     findings.append(f"{name}: {action} on {other}'s {resource.split(':')[-1]}")
         if allowed(node, "ec2:DeleteTags", f"arn:aws:ec2:us-east-1:{acct}:vpc/vpc-0123456789abcdef0", {"aws:ResourceTag/Environment": env, "aws:TagKeys": ["Environment"]}):
             findings.append(f"{name}: ec2:DeleteTags removes the Environment tag (moves a resource out of its environment)")
+        if allowed(node, "aps:UntagResource", f"arn:aws:aps:us-east-1:{acct}:workspace/ws-00000000-0000-0000-0000-000000000000", {"aws:ResourceTag/Environment": env, "aws:TagKeys": ["Environment"]}):
+            findings.append(f"{name}: aps:UntagResource removes the Environment tag of an AMP workspace")
 
         # What a role it creates could do, whatever policies it gives it: the
         # boundary is the ceiling.

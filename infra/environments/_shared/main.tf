@@ -27,6 +27,17 @@ module "platform" {
   enable_irsa                  = var.enable_irsa
   enable_access_entries        = var.enable_access_entries
 
+  amp_scrape_interval              = var.amp_scrape_interval
+  enable_amp_scraper               = var.enable_amp_scraper
+  enable_grafana                   = var.enable_grafana
+  grafana_authentication_providers = var.grafana_authentication_providers
+  monthly_budget_usd               = var.monthly_budget_usd
+  cost_alert_emails                = var.cost_alert_emails
+  cost_anomaly_threshold_usd       = var.cost_anomaly_threshold_usd
+  enable_budget                    = var.enable_budget
+  enable_cost_anomaly_detection    = var.enable_cost_anomaly_detection
+  manage_cost_allocation_tags      = var.manage_cost_allocation_tags
+
   enable_karpenter                   = var.enable_karpenter
   karpenter_capacity_types           = var.karpenter_capacity_types
   enable_load_balancer_controller    = var.enable_load_balancer_controller

@@ -48,6 +48,36 @@ output "kms_key_arn" {
   value       = module.platform.kms_key_arn
 }
 
+output "amp_workspace_id" {
+  description = "ID of the environment's AMP workspace."
+  value       = module.platform.amp_workspace_id
+}
+
+output "amp_prometheus_endpoint" {
+  description = "Prometheus endpoint of the AMP workspace (query and remote write, SigV4 service aps)."
+  value       = module.platform.amp_prometheus_endpoint
+}
+
+output "amp_scraper_arn" {
+  description = "ARN of the AMP managed collector, or null when it is off."
+  value       = module.platform.amp_scraper_arn
+}
+
+output "grafana_workspace_endpoint" {
+  description = "URL of the Managed Grafana workspace, or null when enable_grafana is false."
+  value       = module.platform.grafana_workspace_endpoint
+}
+
+output "budget_name" {
+  description = "Name of the environment's monthly budget, or null when it is off."
+  value       = module.platform.budget_name
+}
+
+output "s3_gateway_endpoint_id" {
+  description = "ID of the S3 gateway VPC endpoint on the private route tables."
+  value       = module.platform.s3_gateway_endpoint_id
+}
+
 output "karpenter" {
   description = "AWS side of Karpenter for the in-cluster manifests (controller role, service account, node role, interruption queue, discovery tag); null when off."
   value       = module.platform.karpenter

@@ -61,3 +61,15 @@ variable "s3_use_path_style" {
   type        = bool
   default     = false
 }
+
+# Observability and cost (infra/modules/platform/observability.tf, cost.tf).
+variable "amp_scrape_interval" { default = null }
+variable "enable_amp_scraper" { default = null }
+variable "enable_grafana" { default = null }
+variable "grafana_authentication_providers" { default = null }
+variable "monthly_budget_usd" {}
+variable "cost_alert_emails" {}
+variable "cost_anomaly_threshold_usd" { default = null }
+variable "enable_budget" { default = null }
+variable "enable_cost_anomaly_detection" { default = null }
+variable "manage_cost_allocation_tags" { default = null }

@@ -24,6 +24,14 @@ force_destroy               = false
 # Karpenter NodePool capacity: on-demand only (no spot interruptions in prod).
 karpenter_capacity_types = ["on-demand"]
 
+# Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
+# with headroom; alerts and the daily anomaly summary go to these addresses.
+monthly_budget_usd = 1200
+cost_alert_emails  = ["platform-team@example.com"]
+# prod owns the account-wide cost allocation tags (Environment, Project, CostCenter):
+# one owner per account, so destroying dev or stage never deactivates them.
+manage_cost_allocation_tags = true
+
 tags = {
   Owner      = "platform-team"
   CostCenter = "mlops-prod"

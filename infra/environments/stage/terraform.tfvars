@@ -24,6 +24,14 @@ force_destroy               = false
 # Karpenter NodePool capacity: spot first, on-demand when spot is short.
 karpenter_capacity_types = ["spot", "on-demand"]
 
+# Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
+# with headroom; alerts and the daily anomaly summary go to these addresses.
+monthly_budget_usd = 500
+cost_alert_emails  = ["platform-team@example.com"]
+# AMP ingestion is the largest observability cost (about $0.90 per 10M samples);
+# scraping every 60 s instead of prod's 30 s halves it outside prod.
+amp_scrape_interval = "60s"
+
 tags = {
   Owner      = "platform-team"
   CostCenter = "mlops-stage"

@@ -81,3 +81,33 @@ output "lb_controller" {
     certificate_domain_validation_options = module.lb_controller[0].certificate_domain_validation_options
   } : null
 }
+
+output "amp_workspace_id" {
+  description = "ID of the environment's AMP workspace."
+  value       = module.observability.workspace_id
+}
+
+output "amp_prometheus_endpoint" {
+  description = "Prometheus endpoint of the AMP workspace (query and remote write, SigV4 service aps)."
+  value       = module.observability.prometheus_endpoint
+}
+
+output "amp_scraper_arn" {
+  description = "ARN of the AMP managed collector, or null when it is off."
+  value       = module.observability.scraper_arn
+}
+
+output "grafana_workspace_endpoint" {
+  description = "URL of the Managed Grafana workspace, or null when enable_grafana is false."
+  value       = module.observability.grafana_workspace_endpoint
+}
+
+output "budget_name" {
+  description = "Name of the environment's monthly budget, or null when it is off."
+  value       = module.cost.budget_name
+}
+
+output "s3_gateway_endpoint_id" {
+  description = "ID of the S3 gateway VPC endpoint on the private route tables."
+  value       = module.vpc.s3_gateway_endpoint_id
+}

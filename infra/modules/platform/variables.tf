@@ -274,3 +274,102 @@ variable "enable_cluster_security_group_tags" {
   default     = true
   nullable    = false
 }
+
+################################################################################
+# Observability (observability.tf)
+################################################################################
+
+variable "amp_scrape_interval" {
+  description = "Scrape interval of the AMP managed collector (Prometheus duration). AMP ingestion cost scales with 1/interval."
+  type        = string
+  default     = "30s"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+[sm]$", var.amp_scrape_interval))
+    error_message = "amp_scrape_interval must be a Prometheus duration such as 30s or 1m."
+  }
+}
+
+variable "enable_amp_scraper" {
+  description = "Create the AMP managed collector on the cluster. Only the sandbox turns this off: moto has no CreateScraper."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enable_grafana" {
+  description = "Create an Amazon Managed Grafana workspace over the AMP workspace. Needs IAM Identity Center (or SAML) in the account, hence off by default."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "grafana_authentication_providers" {
+  description = "Grafana sign-in: AWS_SSO (IAM Identity Center) and/or SAML."
+  type        = list(string)
+  default     = ["AWS_SSO"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.grafana_authentication_providers) > 0 && alltrue([for p in var.grafana_authentication_providers : contains(["AWS_SSO", "SAML"], p)])
+    error_message = "grafana_authentication_providers must list AWS_SSO and/or SAML."
+  }
+}
+
+################################################################################
+# Cost (cost.tf)
+################################################################################
+
+variable "monthly_budget_usd" {
+  description = "Monthly AWS budget of the environment in USD (costs tagged Environment=<env>); see the cost table in infra/README.md."
+  type        = number
+
+  validation {
+    condition     = var.monthly_budget_usd > 0
+    error_message = "monthly_budget_usd must be a positive amount in USD."
+  }
+}
+
+variable "cost_alert_emails" {
+  description = "E-mail addresses for the budget alerts (80 % and 100 % actual, 100 % forecast) and the daily cost anomaly summary."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.cost_alert_emails) > 0 && alltrue([for e in var.cost_alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "cost_alert_emails must list at least one e-mail address."
+  }
+}
+
+variable "cost_anomaly_threshold_usd" {
+  description = "Cost anomalies with at least this total impact in USD are mailed."
+  type        = number
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.cost_anomaly_threshold_usd > 0
+    error_message = "cost_anomaly_threshold_usd must be positive."
+  }
+}
+
+variable "enable_budget" {
+  description = "Create the monthly budget. Only the sandbox turns this off: moto lacks DescribeSubscribersForNotification."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enable_cost_anomaly_detection" {
+  description = "Create the cost anomaly monitor and subscription. Only the sandbox turns this off: moto lacks CreateAnomalyMonitor/CreateAnomalySubscription."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "manage_cost_allocation_tags" {
+  description = "Activate the Environment, Project and CostCenter cost allocation tags. Account-wide: exactly one environment per account owns them (prod), else destroying one environment deactivates them for all."
+  type        = bool
+  default     = false
+  nullable    = false
+}

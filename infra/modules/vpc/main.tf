@@ -181,6 +181,25 @@ resource "aws_route_table_association" "private" {
 }
 
 ################################################################################
+# S3 gateway endpoint
+################################################################################
+
+# Pods pull ECR image layers (stored in S3), artifacts and state from S3; without
+# the endpoint that traffic leaves through the NAT gateway, which bills every GB.
+# Gateway endpoints are free and only add a prefix-list route to the private
+# route tables.
+resource "aws_vpc_endpoint" "s3" {
+  count = var.enable_s3_gateway_endpoint ? 1 : 0
+
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.id}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id
+
+  tags = merge(var.tags, { Name = "${var.name}-s3" })
+}
+
+################################################################################
 # Flow logs
 ################################################################################
 

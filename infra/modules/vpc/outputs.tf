@@ -53,6 +53,11 @@ output "nat_public_ips" {
   value       = aws_eip.nat[*].public_ip
 }
 
+output "s3_gateway_endpoint_id" {
+  description = "ID of the S3 gateway endpoint, or null when it is off."
+  value       = try(aws_vpc_endpoint.s3[0].id, null)
+}
+
 output "default_security_group_id" {
   description = "ID of the (rule-less) default security group."
   value       = aws_default_security_group.this.id

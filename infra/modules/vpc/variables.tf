@@ -62,6 +62,12 @@ variable "single_nat_gateway" {
   default     = false
 }
 
+variable "enable_s3_gateway_endpoint" {
+  description = "Add an S3 gateway VPC endpoint to the private route tables, so S3 (and ECR layer) traffic skips the NAT gateway's per-GB charge."
+  type        = bool
+  default     = true
+}
+
 variable "enable_dns_hostnames" {
   description = "Enable DNS hostnames in the VPC (required by EKS)."
   type        = bool

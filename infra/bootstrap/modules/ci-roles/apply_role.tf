@@ -139,8 +139,10 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Condition = {
           StringEquals = {
             # pods.eks.amazonaws.com: EKS Pod Identity associations (Karpenter,
-            # AWS Load Balancer Controller) pass the role they bind.
-            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "pods.eks.amazonaws.com"]
+            # AWS Load Balancer Controller) pass the role they bind;
+            # grafana.amazonaws.com: the optional Managed Grafana workspace's
+            # customer-managed role (infra/modules/observability, enable_grafana).
+            "iam:PassedToService" = ["eks.amazonaws.com", "ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "pods.eks.amazonaws.com", "grafana.amazonaws.com"]
           }
         }
       },

@@ -69,6 +69,20 @@ resource "aws_iam_role_policy" "plan_reads" {
         Sid    = "RefreshConfiguration"
         Effect = "Allow"
         Action = [
+          # Observability and cost (infra/modules/observability, cost): workspace,
+          # logging, rule namespaces, scraper, Grafana, budget, anomaly monitor and
+          # subscription, cost allocation tags.
+          "aps:DescribeLoggingConfiguration",
+          "aps:DescribeRuleGroupsNamespace",
+          "aps:DescribeScraper",
+          "aps:DescribeWorkspace",
+          "aps:ListTagsForResource",
+          "budgets:ListTagsForResource",
+          "budgets:ViewBudget",
+          "ce:GetAnomalyMonitors",
+          "ce:GetAnomalySubscriptions",
+          "ce:ListCostAllocationTags",
+          "ce:ListTagsForResource",
           "ec2:Describe*",
           "ecr:DescribeRepositories",
           "ecr:GetLifecyclePolicy",
@@ -76,6 +90,10 @@ resource "aws_iam_role_policy" "plan_reads" {
           "ecr:ListTagsForResource",
           "eks:Describe*",
           "eks:List*",
+          "grafana:DescribeWorkspace",
+          "grafana:DescribeWorkspaceAuthentication",
+          "grafana:DescribeWorkspaceConfiguration",
+          "grafana:ListTagsForResource",
           "iam:GetOpenIDConnectProvider",
           "iam:GetPolicy",
           "iam:GetPolicyVersion",

@@ -20,6 +20,7 @@ locals {
       "arn:aws:ecr:*:*:repository/${var.project}-${e}/*",
       "arn:aws:logs:*:*:log-group:/aws/*/${var.project}-${e}*",
       "arn:aws:kms:*:*:alias/${var.project}-${e}",
+      "arn:aws:budgets::*:budget/${var.project}-${e}-*",
       "arn:aws:iam::*:role/${var.project}-${e}-*",
       "arn:aws:iam::*:policy/${var.project}-${e}-*",
       "arn:aws:iam::*:instance-profile/${var.project}-${e}-*",
@@ -36,11 +37,13 @@ locals {
   # Services whose resources carry the Environment tag (provider default_tags) and
   # support aws:ResourceTag / aws:RequestTag. S3 buckets are scoped by name above.
   tag_scoped_actions = [
+    "aps:*",
     "autoscaling:*",
     "ec2:*",
     "ecr:*",
     "eks:*",
     "elasticloadbalancing:*",
+    "grafana:*",
     "iam:*",
     "kms:*",
     "logs:*",
@@ -50,11 +53,13 @@ locals {
   # Tag removals: removing the Environment tag would take a resource out of the
   # tag-based scoping, so it counts as moving it between environments.
   untag_actions = [
+    "aps:UntagResource",
     "autoscaling:DeleteTags",
     "ec2:DeleteTags",
     "ecr:UntagResource",
     "eks:UntagResource",
     "elasticloadbalancing:RemoveTags",
+    "grafana:UntagResource",
     "iam:UntagInstanceProfile",
     "iam:UntagOpenIDConnectProvider",
     "iam:UntagPolicy",

@@ -102,3 +102,28 @@ run "outside_the_vpc_is_refused" {
   }
   expect_failures = [aws_vpc.this]
 }
+
+# The S3 gateway endpoint sits on every private route table (and only those), so
+# S3 traffic from the nodes skips the NAT gateway.
+run "s3_gateway_endpoint_on_the_private_route_tables" {
+  command = apply
+  variables {
+    azs = ["us-east-1a", "us-east-1b", "us-east-1c"]
+  }
+  assert {
+    condition     = aws_vpc_endpoint.s3[0].vpc_endpoint_type == "Gateway" && aws_vpc_endpoint.s3[0].service_name == "com.amazonaws.us-east-1.s3" && toset(aws_vpc_endpoint.s3[0].route_table_ids) == toset(aws_route_table.private[*].id) && length(aws_vpc_endpoint.s3[0].route_table_ids) == 3
+    error_message = "The S3 gateway endpoint must be on the three private route tables only."
+  }
+}
+
+run "s3_gateway_endpoint_off" {
+  command = plan
+  variables {
+    azs                        = ["us-east-1a", "us-east-1b"]
+    enable_s3_gateway_endpoint = false
+  }
+  assert {
+    condition     = length(aws_vpc_endpoint.s3) == 0
+    error_message = "enable_s3_gateway_endpoint = false must drop the endpoint."
+  }
+}
