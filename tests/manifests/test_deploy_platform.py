@@ -65,6 +65,7 @@ def test_dry_run_applies_the_environments_files_with_the_pinned_versions(env: st
     assert "--validate=strict" in apply and "--server-side" in apply
     assert f"-f platform/environments/{env}/karpenter-nodepool.yaml" in apply
     assert f"-f platform/environments/{env}/model-serving.yaml" in apply
+    assert "-f platform/common/amp-collector-rbac.yaml" in apply
     # Nothing of another environment.
     others = {"dev", "stage", "prod"} - {env}
     assert not any(
