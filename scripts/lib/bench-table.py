@@ -72,7 +72,8 @@ def render_rows(results: Path):
                 target, verdict = "", ""
             rows.append((
                 f"render, {label}, {n:,} resources ({mb(size)})",
-                f"{tf_s:.2f} s, {mib(r['tf_kb'])} ({rss:.2f}x file)",
+                f"{tf_s:.2f} s, {mib(r['tf_kb'])} ({rss:.2f}x file); as the Markdown comment "
+                f"{seconds(r['md_s']):.2f} s, {mib(r['md_kb'])}",
                 f"jq {jq_s:.2f} s, {mib(r['jq_kb'])}; Python {py_s:.2f} s, {mib(r['py_kb'])}",
                 f"{speedup:.1f}x jq, {vs_python:.1f}x Python",
                 target, verdict))
