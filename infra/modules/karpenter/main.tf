@@ -15,6 +15,12 @@ locals {
   # cluster, like upstream's CloudFormation.
   owned_tag = "kubernetes.io/cluster/${var.cluster_name}"
 
+  # What RunInstances/CreateFleet create, which Karpenter may create and tag on creation.
+  launched_resource_arns = [
+    for type in ["fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request"] :
+    "arn:${local.partition}:ec2:${local.region}:*:${type}/*"
+  ]
+
   # Karpenter v1 creates one instance profile per EC2NodeClass (spec.role) under
   # the path /karpenter/<region>/<cluster>/<nodeclass uid>/ (v1.14.1
   # pkg/controllers/nodeclass/instanceprofile.go), so its writes are scoped to
@@ -134,16 +140,9 @@ data "aws_iam_policy_document" "controller" {
   }
 
   statement {
-    sid     = "AllowScopedEC2InstanceActionsWithTags"
-    actions = ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"]
-    resources = [
-      "arn:${local.partition}:ec2:${local.region}:*:fleet/*",
-      "arn:${local.partition}:ec2:${local.region}:*:instance/*",
-      "arn:${local.partition}:ec2:${local.region}:*:volume/*",
-      "arn:${local.partition}:ec2:${local.region}:*:network-interface/*",
-      "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
-      "arn:${local.partition}:ec2:${local.region}:*:spot-instances-request/*",
-    ]
+    sid       = "AllowScopedEC2InstanceActionsWithTags"
+    actions   = ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"]
+    resources = local.launched_resource_arns
 
     condition {
       test     = "StringEquals"
@@ -163,16 +162,9 @@ data "aws_iam_policy_document" "controller" {
   }
 
   statement {
-    sid     = "AllowScopedResourceCreationTagging"
-    actions = ["ec2:CreateTags"]
-    resources = [
-      "arn:${local.partition}:ec2:${local.region}:*:fleet/*",
-      "arn:${local.partition}:ec2:${local.region}:*:instance/*",
-      "arn:${local.partition}:ec2:${local.region}:*:volume/*",
-      "arn:${local.partition}:ec2:${local.region}:*:network-interface/*",
-      "arn:${local.partition}:ec2:${local.region}:*:launch-template/*",
-      "arn:${local.partition}:ec2:${local.region}:*:spot-instances-request/*",
-    ]
+    sid       = "AllowScopedResourceCreationTagging"
+    actions   = ["ec2:CreateTags"]
+    resources = local.launched_resource_arns
 
     condition {
       test     = "StringEquals"
