@@ -32,6 +32,8 @@ pub struct Prepared {
     pub redactor: Redactor,
     backend_config: Vec<PathBuf>,
     var_files: Vec<PathBuf>,
+    /// Set once `init` succeeded: how long it waited for the plugin cache lock.
+    initialised: Option<Duration>,
 }
 
 /// Assumes `role` for `env` when the environment has one (ambient credentials otherwise).
@@ -74,6 +76,7 @@ pub async fn prepare(
             .map(|p| config.resolve(p))
             .collect(),
         var_files,
+        initialised: None,
     })
 }
 
@@ -96,8 +99,23 @@ pub struct SavedPlan {
 }
 
 impl Prepared {
-    /// `init`, `plan -out`, `show -json`, summary. The plan's sensitive values join the
-    /// redactor before anything of Terraform's output is printed.
+    /// `terraform init`, once. Callers that plan several environments in one process run
+    /// every `init` before any plan: an `init` holds the plugin cache exclusively, so one
+    /// started beside another environment's plan would wait for that plan to end.
+    pub async fn init(&mut self, sink: &OutputSink) -> Result<Duration> {
+        if let Some(waited) = self.initialised {
+            return Ok(waited);
+        }
+        let waited = self
+            .terraform
+            .init(&self.dir, &self.backend_config, sink)
+            .await?;
+        self.initialised = Some(waited);
+        Ok(waited)
+    }
+
+    /// `init` (unless done), `plan -out`, `show -json`, summary. The plan's sensitive values
+    /// join the redactor before anything of Terraform's output is printed.
     pub async fn plan(&mut self, options: PlanOptions, sink: &OutputSink) -> Result<SavedPlan> {
         let work = tempfile::Builder::new()
             .prefix("tfpromote-plan-")
@@ -105,10 +123,7 @@ impl Prepared {
             .map_err(|e| Error::io("cannot create a private temporary directory", e))?;
         let planfile = work.path().join("plan.tfplan");
         let json = work.path().join("plan.json");
-        let init_wait = self
-            .terraform
-            .init(&self.dir, &self.backend_config, sink)
-            .await?;
+        let init_wait = self.init(sink).await?;
         let args = PlanArgs {
             destroy: options.destroy,
             lock: options.lock,

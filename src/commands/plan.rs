@@ -42,20 +42,47 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     let concurrent = selected.len() > 1 && config.terraform.parallelism.0 > 1;
     let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
     let all_started = Instant::now();
-    let mut tasks = Vec::new();
+
+    // Phase 1: every environment's credentials and `init`. An `init` may rewrite the shared
+    // plugin cache, which a running plan executes its providers from, so no environment's
+    // plan starts before every `init` of this run has ended (see terraform::plugin_cache).
+    let mut initialising = Vec::new();
     for env in selected {
         let (config, terraform, limit) = (config.clone(), terraform.clone(), limit.clone());
         let context = context.clone();
-        tasks.push(tokio::spawn(async move {
+        initialising.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let name = env.name.to_string();
             eprintln!(
-                "tfpromote: {name}: planning in {}",
+                "tfpromote: {}: planning in {}",
+                env.name,
                 config.env_dir(&env).display()
             );
             let started = Instant::now();
             let sink = OutputSink::buffered();
-            let (result, redactor, waited) = plan_one(&config, &context, &env, &terraform, options, &sink).await;
+            let prepared = init_one(&config, &context, &env, &terraform, &sink).await;
+            (env, started, sink, prepared)
+        }));
+    }
+    let mut initialised = Vec::new();
+    let mut lost = None;
+    for task in initialising {
+        match task.await {
+            Ok(done) => initialised.push(done),
+            Err(e) => {
+                lost.get_or_insert_with(|| Error::Internal(format!("an init task stopped: {e}")));
+            }
+        }
+    }
+
+    // Phase 2: the plans, concurrently.
+    let mut tasks = Vec::new();
+    for (env, started, sink, prepared) in initialised {
+        let (config, limit) = (config.clone(), limit.clone());
+        let context = context.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let name = env.name.to_string();
+            let (result, redactor, waited) = plan_one(prepared, options, &sink).await;
             let lines = sink.take();
             match &context.log_dir {
                 Some(dir) => super::log::print_or_file(
@@ -88,7 +115,6 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     let mut reports = Vec::new();
     let mut redactor: Redactor = terraform.redactor().clone();
     let mut interrupted = false;
-    let mut lost = None;
     let mut slowest: f64 = 0.0;
     for task in tasks {
         let (name, result, env_redactor, seconds) = match task.await {
@@ -128,21 +154,35 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     publish(&config, context, &redactor, &reports, args).await
 }
 
-/// One environment: credentials for the plan role, then the plan. Returns the redactor
-/// that knows this environment's secrets (credentials, sensitive values) either way.
-async fn plan_one(
+/// One environment's credentials for the plan role and its `init`. On failure, the
+/// redactor that knows whatever secrets were learned so far comes back with the error.
+async fn init_one(
     config: &Config,
     context: &Context,
     env: &Environment,
     terraform: &crate::terraform::Terraform,
+    sink: &OutputSink,
+) -> std::result::Result<pipeline::Prepared, (Error, Redactor)> {
+    let mut prepared = pipeline::prepare(config, context, env, RoleKind::Plan, terraform)
+        .await
+        .map_err(|e| (e, terraform.redactor().clone()))?;
+    match prepared.init(sink).await {
+        Ok(_) => Ok(prepared),
+        Err(e) => Err((e, prepared.redactor)),
+    }
+}
+
+/// One environment's plan after its `init`. Returns the redactor that knows this
+/// environment's secrets (credentials, sensitive values) either way.
+async fn plan_one(
+    prepared: std::result::Result<pipeline::Prepared, (Error, Redactor)>,
     options: PlanOptions,
     sink: &OutputSink,
 ) -> (Result<Summary>, Redactor, Duration) {
-    let mut prepared =
-        match pipeline::prepare(config, context, env, RoleKind::Plan, terraform).await {
-            Ok(p) => p,
-            Err(e) => return (Err(e), terraform.redactor().clone(), Duration::ZERO),
-        };
+    let mut prepared = match prepared {
+        Ok(p) => p,
+        Err((e, redactor)) => return (Err(e), redactor, Duration::ZERO),
+    };
     match prepared.plan(options, sink).await {
         Ok(saved) => {
             let waited = saved.init_wait;

@@ -2,10 +2,17 @@
 //!
 //! Terraform documents the cache as unsafe under concurrent `init` (hashicorp/terraform#31964):
 //! two inits filling an empty cache fail with "provider binary not found" or "still not
-//! detected in .terraform/providers". Environments that share a cache therefore take an OS
-//! advisory lock (flock) on a file in the cache around `init`; plans still run in parallel.
-//! The kernel drops an advisory lock when its process dies, so a killed run never leaves a
-//! stale lock behind, and the lock holds across processes (two jobs on one runner).
+//! detected in .terraform/providers". Worse, a root without a lock file makes `init`
+//! re-install its providers into the cache, so an `init` can delete the very directory a
+//! running `plan` executes its provider from ("could not read package directory").
+//!
+//! So the cache is guarded like a readers-writer lock, with an OS advisory lock (flock) on a
+//! file in the cache: `init` holds it exclusively (it may write the cache), every other
+//! Terraform command holds it shared (it only reads), so plans still run in parallel with
+//! each other but never beside an `init`. The kernel drops an advisory lock when its process
+//! dies, so a killed run never leaves a stale lock behind, and the lock holds across
+//! processes (two jobs on one runner). Within one process, callers run every environment's
+//! `init` before any plan, so the exclusive and shared phases do not starve each other.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -14,8 +21,18 @@ use std::time::{Duration, Instant};
 use super::signals;
 
 /// The lock file inside the cache directory. A dot file: Terraform's cache scan only looks
-/// at `HOST/NAMESPACE/TYPE/...` directories.
-const LOCK_FILE: &str = ".tfpromote-init.lock";
+/// at `HOST/NAMESPACE/TYPE/...` directories. The name is kept from when only `init` took it,
+/// so an older tfpromote on the same runner still excludes a newer one's commands.
+pub const LOCK_FILE: &str = ".tfpromote-init.lock";
+
+/// How a Terraform command uses the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheAccess {
+    /// `init`: may install into (or re-install over) the cache.
+    Write,
+    /// Any command that runs providers from the cache (`plan`, `show`, `apply`, ...).
+    Read,
+}
 
 /// How often a waiting init re-tries the lock (and notices a stop signal).
 const POLL: Duration = Duration::from_millis(100);
@@ -141,10 +158,11 @@ impl PluginCache {
         }
     }
 
-    /// Waits for the cache's init lock. Returns the held lock (released on drop, or by the
-    /// kernel if the process dies) and how long the wait took. Gives up when a stop signal
-    /// arrives, so an interrupted run never sits behind another's init.
-    pub async fn lock(&self) -> std::io::Result<(InitLock, Duration)> {
+    /// Waits for the cache's lock in the mode `access` needs. Returns the held lock
+    /// (released on drop, or by the kernel if the process dies) and how long the wait took.
+    /// Gives up when a stop signal arrives, so an interrupted run never sits behind
+    /// another's init.
+    pub async fn lock(&self, access: CacheAccess) -> std::io::Result<(CacheLock, Duration)> {
         std::fs::create_dir_all(&self.dir)?;
         let file = OpenOptions::new()
             .create(true)
@@ -153,8 +171,12 @@ impl PluginCache {
             .open(self.dir.join(LOCK_FILE))?;
         let started = Instant::now();
         loop {
-            match file.try_lock() {
-                Ok(()) => return Ok((InitLock { _file: file }, started.elapsed())),
+            let attempt = match access {
+                CacheAccess::Write => file.try_lock(),
+                CacheAccess::Read => file.try_lock_shared(),
+            };
+            match attempt {
+                Ok(()) => return Ok((CacheLock { _file: file }, started.elapsed())),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(e)) => return Err(e),
             }
@@ -169,9 +191,9 @@ impl PluginCache {
     }
 }
 
-/// A held init lock on a plugin cache.
+/// A held lock on a plugin cache, exclusive or shared.
 #[derive(Debug)]
-pub struct InitLock {
+pub struct CacheLock {
     _file: File,
 }
 
@@ -252,12 +274,39 @@ mod tests {
             dir: dir.path().join("cache"),
             source: CacheSource::Config,
         };
-        let (held, waited) = cache.lock().await.expect("first lock");
+        let (held, waited) = cache.lock(CacheAccess::Write).await.expect("first lock");
         assert!(waited < Duration::from_secs(1));
         // A second open file description is a second holder, as another process would be.
         let other = File::open(cache.dir.join(LOCK_FILE)).expect("open");
-        assert!(matches!(other.try_lock(), Err(TryLockError::WouldBlock)));
+        assert!(matches!(
+            other.try_lock_shared(),
+            Err(TryLockError::WouldBlock)
+        ));
         drop(held);
         assert!(other.try_lock().is_ok());
+    }
+
+    #[tokio::test]
+    async fn readers_share_the_lock_and_exclude_a_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = PluginCache {
+            dir: dir.path().join("cache"),
+            source: CacheSource::Config,
+        };
+        let (first, _) = cache.lock(CacheAccess::Read).await.expect("first reader");
+        let (second, waited) = cache.lock(CacheAccess::Read).await.expect("second reader");
+        assert!(
+            waited < Duration::from_secs(1),
+            "readers do not wait for each other"
+        );
+        let writer = File::open(cache.dir.join(LOCK_FILE)).expect("open");
+        assert!(matches!(writer.try_lock(), Err(TryLockError::WouldBlock)));
+        drop(first);
+        assert!(matches!(writer.try_lock(), Err(TryLockError::WouldBlock)));
+        drop(second);
+        assert!(
+            writer.try_lock().is_ok(),
+            "the writer gets it once every reader left"
+        );
     }
 }

@@ -11,7 +11,7 @@ use tokio::process::Command;
 
 use super::lock::parse_lock_info;
 use super::output::OutputSink;
-use super::plugin_cache::PluginCache;
+use super::plugin_cache::{CacheAccess, PluginCache};
 use super::signals::{self, ChildGuard};
 use super::{TerraformError, parse_version};
 use crate::redact::Redactor;
@@ -67,8 +67,9 @@ impl Terraform {
         }
     }
 
-    /// Shares `cache` between every `init` of this runner, one `init` at a time (see
-    /// [`super::plugin_cache`]); Terraform is pointed at it when it would not find it itself.
+    /// Shares `cache` between every command of this runner: one `init` at a time and never
+    /// beside another command (see [`super::plugin_cache`]); Terraform is pointed at it when
+    /// it would not find it itself.
     pub fn with_plugin_cache(mut self, cache: PluginCache) -> Self {
         if let Some((key, value)) = cache.child_env() {
             self.child_env.retain(|(k, _)| k != key);
@@ -101,8 +102,15 @@ impl Terraform {
         let out = tmp
             .try_clone()
             .map_err(|e| self.spawn_error("version", &e))?;
-        self.run(None, &["version", "-json"], &sink, Some(out), "version")
-            .await?;
+        self.run(
+            None,
+            &["version", "-json"],
+            &sink,
+            Some(out),
+            "version",
+            None,
+        )
+        .await?;
         let mut text = String::new();
         use std::io::{Read, Seek};
         let mut tmp = tmp;
@@ -129,8 +137,8 @@ impl Terraform {
     }
 
     /// `init -reconfigure`: automation never migrates state; a changed backend config (say,
-    /// the sandbox's) must simply be used. Holds the plugin cache's lock while it runs and
-    /// returns how long it waited for it.
+    /// the sandbox's) must simply be used. Holds the plugin cache's lock exclusively while it
+    /// runs and returns how long it waited for it.
     pub async fn init(
         &self,
         dir: &Path,
@@ -150,27 +158,20 @@ impl Terraform {
                 .map(|f| format!("-backend-config={}", f.display())),
         );
         let refs: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let (_lock, waited) = match &self.plugin_cache {
-            Some(cache) => {
-                let (lock, waited) = cache.lock().await.map_err(|e| {
-                    let interrupted = e.kind() == std::io::ErrorKind::Interrupted;
-                    TerraformError {
-                        command: format!("init in {}", dir.display()),
-                        exit_code: None,
-                        detail: format!(
-                            "cannot lock the plugin cache {}: {e}; set terraform.plugin_cache in the config to a writable directory",
-                            cache.dir.display()
-                        ),
-                        lock: None,
-                        interrupted,
-                    }
-                })?;
-                (Some(lock), waited)
-            }
-            None => (None, Duration::ZERO),
-        };
-        self.run(Some(dir), &refs, sink, None, "init").await?;
-        Ok(waited)
+        let finished = self
+            .run_raw(
+                Some(dir),
+                &refs,
+                sink,
+                None,
+                "init",
+                Some(CacheAccess::Write),
+            )
+            .await?;
+        match finished.code {
+            0 => Ok(finished.cache_wait),
+            code => Err(failure("init", Some(dir), code, finished.stderr_tail)),
+        }
     }
 
     /// `plan -detailed-exitcode -out=PLANFILE`: exit 2 means changes, not failure.
@@ -209,7 +210,9 @@ impl Terraform {
         } else {
             "plan"
         };
-        let finished = self.run_raw(Some(dir), &refs, sink, None, label).await?;
+        let finished = self
+            .run_raw(Some(dir), &refs, sink, None, label, Some(CacheAccess::Read))
+            .await?;
         match finished.code {
             0 => Ok(PlanOutcome::NoChanges),
             2 => Ok(PlanOutcome::Changes),
@@ -233,6 +236,7 @@ impl Terraform {
             &sink,
             Some(file),
             "show -json",
+            Some(CacheAccess::Read),
         )
         .await
     }
@@ -259,6 +263,7 @@ impl Terraform {
             sink,
             None,
             "apply",
+            Some(CacheAccess::Read),
         )
         .await
     }
@@ -274,16 +279,21 @@ impl Terraform {
         sink: &OutputSink,
         stdout_to: Option<std::fs::File>,
         label: &str,
+        access: Option<CacheAccess>,
     ) -> Result<(), TerraformError> {
-        let finished = self.run_raw(dir, args, sink, stdout_to, label).await?;
+        let finished = self
+            .run_raw(dir, args, sink, stdout_to, label, access)
+            .await?;
         match finished.code {
             0 => Ok(()),
             code => Err(failure(label, dir, code, finished.stderr_tail)),
         }
     }
 
-    /// Runs one command; returns its exit code and stderr tail, or an error if it could not
-    /// run, was interrupted, or failed on a lock.
+    /// Runs one command, holding the plugin cache's lock in the mode `access` asks for
+    /// from before Terraform starts until it has exited; returns its exit code, stderr tail
+    /// and the wait for that lock, or an error if it could not run, was interrupted, or
+    /// failed on a lock.
     async fn run_raw(
         &self,
         dir: Option<&Path>,
@@ -291,10 +301,27 @@ impl Terraform {
         sink: &OutputSink,
         stdout_to: Option<std::fs::File>,
         label: &str,
+        access: Option<CacheAccess>,
     ) -> Result<Finished, TerraformError> {
         let where_ = dir
             .map(|d| d.display().to_string())
             .unwrap_or_else(|| ".".into());
+        let (_cache_lock, cache_wait) = match (&self.plugin_cache, access) {
+            (Some(cache), Some(access)) => {
+                let (lock, waited) = cache.lock(access).await.map_err(|e| TerraformError {
+                    command: format!("{label} in {where_}"),
+                    exit_code: None,
+                    detail: format!(
+                        "cannot lock the plugin cache {}: {e}; set terraform.plugin_cache in the config to a writable directory",
+                        cache.dir.display()
+                    ),
+                    lock: None,
+                    interrupted: e.kind() == std::io::ErrorKind::Interrupted,
+                })?;
+                (Some(lock), waited)
+            }
+            _ => (None, Duration::ZERO),
+        };
         if signals::cancelled() {
             return Err(TerraformError {
                 command: format!("{label} in {where_}"),
@@ -382,6 +409,7 @@ impl Terraform {
             Some(code) => Ok(Finished {
                 code,
                 stderr_tail: tail,
+                cache_wait,
             }),
             // Killed by a signal we did not send.
             None => Err(TerraformError {
@@ -418,6 +446,8 @@ type StderrTail = Arc<std::sync::Mutex<std::collections::VecDeque<String>>>;
 struct Finished {
     code: i32,
     stderr_tail: String,
+    /// How long the command waited for the plugin cache lock.
+    cache_wait: Duration,
 }
 
 /// A command that exited non-zero: its error carries Terraform's diagnostics, not its raw

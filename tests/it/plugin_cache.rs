@@ -1,10 +1,13 @@
-//! The plugin cache under parallel `init` (issue: the sandbox failed on a fresh checkout).
+//! The plugin cache under parallel `init`, with roots that have no lock file (so every
+//! `init` re-installs the provider into the cache).
 //!
 //! Real Terraform, real `hashicorp/aws` provider from the local mirror, an empty cache per
 //! try. First the race itself is reproduced with bare concurrent `terraform init`s (so the
 //! test would catch a machine where it cannot be shown), then `tfpromote plan --all` over
 //! the same kind of roots must pass every try, and two `plan --all` processes sharing one
-//! cache must both pass.
+//! cache must both pass. The race is timing-dependent, so the mechanism is also checked
+//! directly: a recording wrapper around Terraform logs when each command ran and probes the
+//! cache lock while it runs; no `init` may overlap any other command, in one process or two.
 
 use crate::common;
 
@@ -75,7 +78,13 @@ fn config(base: &Path, plugin_cache: Option<&Path>) -> PathBuf {
 }
 
 fn plan_all(config: &Path, cli_config: &Path) -> std::process::Child {
+    plan_all_with(config, cli_config, &common::terraform())
+}
+
+/// [`plan_all`] with `terraform` as the Terraform binary.
+fn plan_all_with(config: &Path, cli_config: &Path, terraform: &Path) -> std::process::Child {
     common::tfpromote()
+        .env("TFPROMOTE_TERRAFORM", terraform)
         .arg("--config")
         .arg(config)
         .args(["plan", "--all"])
@@ -204,4 +213,159 @@ fn two_plan_all_processes_on_one_cache_both_succeed() {
             .join("registry.terraform.io/hashicorp/aws/5.100.0")
             .is_dir()
     );
+}
+
+/// A wrapper around real Terraform that appends `start|end PID COMMAND NANOS` lines to
+/// `log`, and a `VIOLATION` line when the cache lock is not held the way the command needs
+/// while it runs: exclusively for `init` (a shared probe must fail), shared for every other
+/// command but `version` (an exclusive probe must fail, a shared one succeed).
+fn recording_terraform(base: &Path, lock_file: &Path, log: &Path) -> PathBuf {
+    let wrapper = base.join("terraform-recorder");
+    let script = format!(
+        r#"#!/usr/bin/env bash
+real={real:?}; lock={lock:?}; log={log:?}
+cmd=""
+for a in "$@"; do case $a in -*) ;; *) cmd=$a; break;; esac; done
+if [ "$cmd" = init ]; then
+  if flock -n -s "$lock" true; then echo "VIOLATION $$ init ran without the exclusive lock" >>"$log"; fi
+elif [ "$cmd" != version ]; then
+  if flock -n -x "$lock" true; then echo "VIOLATION $$ $cmd ran without the shared lock" >>"$log"; fi
+  if ! flock -n -s "$lock" true; then echo "VIOLATION $$ $cmd ran under an exclusive lock" >>"$log"; fi
+fi
+echo "start $$ $cmd $(date +%s%N)" >>"$log"
+"$real" "$@"
+rc=$?
+echo "end $$ $cmd $(date +%s%N)" >>"$log"
+exit $rc
+"#,
+        real = common::terraform().display().to_string(),
+        lock = lock_file.display().to_string(),
+        log = log.display().to_string(),
+    );
+    std::fs::write(&wrapper, script).expect("write wrapper");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    wrapper
+}
+
+/// One command's run as the wrapper logged it.
+#[derive(Debug)]
+struct Interval {
+    command: String,
+    start: u128,
+    end: u128,
+}
+
+/// Reads the wrapper's log: the intervals, and every violation line.
+fn read_recording(log: &Path) -> (Vec<Interval>, Vec<String>) {
+    let text = std::fs::read_to_string(log).expect("the wrapper ran");
+    let mut open: std::collections::HashMap<String, (String, u128)> = Default::default();
+    let mut done = Vec::new();
+    let mut violations = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        match fields.as_slice() {
+            ["VIOLATION", ..] => violations.push(line.to_string()),
+            ["start", pid, cmd, at] => {
+                open.insert(
+                    pid.to_string(),
+                    (cmd.to_string(), at.parse().expect("nanos")),
+                );
+            }
+            ["end", pid, _, at] => {
+                let (command, start) = open.remove(*pid).expect("a start for every end");
+                done.push(Interval {
+                    command,
+                    start,
+                    end: at.parse().expect("nanos"),
+                });
+            }
+            _ => panic!("unexpected wrapper line: {line}"),
+        }
+    }
+    assert!(open.is_empty(), "commands that never ended: {open:?}");
+    (done, violations)
+}
+
+/// Every pair of an `init` and another command that ran at the same time.
+fn overlaps(intervals: &[Interval]) -> Vec<String> {
+    let mut found = Vec::new();
+    for init in intervals.iter().filter(|i| i.command == "init") {
+        for other in intervals.iter().filter(|o| !std::ptr::eq(*o, init)) {
+            if other.command != "version" && init.start < other.end && other.start < init.end {
+                found.push(format!("init {init:?} overlaps {other:?}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_init_runs_beside_another_command_in_one_process() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("cache");
+    let rc = tmp.path().join("terraformrc");
+    cli_config(&rc, None);
+    roots(tmp.path());
+    let config_path = config(tmp.path(), Some(&cache));
+    let log = tmp.path().join("recording.log");
+    let wrapper = recording_terraform(tmp.path(), &cache.join(".tfpromote-init.lock"), &log);
+    let out = plan_all_with(&config_path, &rc, &wrapper)
+        .wait_with_output()
+        .expect("tfpromote");
+    assert!(
+        out.status.success(),
+        "plan --all failed:\n{}",
+        explain(&out)
+    );
+    let (intervals, violations) = read_recording(&log);
+    assert!(
+        intervals.iter().filter(|i| i.command == "init").count() >= 3
+            && intervals.iter().filter(|i| i.command == "plan").count() >= 3,
+        "every environment ran init and plan through the wrapper: {intervals:?}"
+    );
+    assert!(violations.is_empty(), "{violations:#?}");
+    let found = overlaps(&intervals);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn no_init_runs_beside_another_command_across_processes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cache = tmp.path().join("shared-cache");
+    std::fs::create_dir_all(&cache).expect("cache");
+    let rc = tmp.path().join("terraformrc");
+    cli_config(&rc, Some(&cache));
+    let log = tmp.path().join("recording.log");
+    let wrapper = recording_terraform(tmp.path(), &cache.join(".tfpromote-init.lock"), &log);
+    let runs: Vec<PathBuf> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let base = tmp.path().join(name);
+            roots(&base);
+            config(&base, None)
+        })
+        .collect();
+    let children: Vec<_> = runs
+        .iter()
+        .map(|c| plan_all_with(c, &rc, &wrapper))
+        .collect();
+    for (child, config) in children.into_iter().zip(&runs) {
+        let out = child.wait_with_output().expect("tfpromote");
+        assert!(
+            out.status.success(),
+            "{}: plan --all failed:\n{}",
+            config.display(),
+            explain(&out)
+        );
+    }
+    let (intervals, violations) = read_recording(&log);
+    assert_eq!(
+        intervals.iter().filter(|i| i.command == "init").count(),
+        6,
+        "both processes ran their three inits through the wrapper: {intervals:?}"
+    );
+    assert!(violations.is_empty(), "{violations:#?}");
+    let found = overlaps(&intervals);
+    assert!(found.is_empty(), "{found:#?}");
 }
