@@ -49,27 +49,39 @@ def violations(url: str) -> list:
         return json.loads(response.read().decode())
 
 
+def _check_violations(url: str) -> int:
+    found = violations(url)
+    if found:
+        print(f"sandbox: requests that break GitHub's REST description: {found}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_comment(path: str) -> int:
+    with open(path, encoding="utf-8") as handle:
+        body = handle.read()
+    problem = comment_problem(body)
+    if problem:
+        print(f"sandbox: {problem}", file=sys.stderr)
+        return 1
+    print(f"sandbox: the comment is {len(body)} characters of {COMMENT_LIMIT}, with dev, stage and prod")
+    return 0
+
+
+# command -> (number of arguments, what it runs; its exit code)
+COMMANDS = {
+    "control": (3, lambda url, endpoint, payload: control(url, endpoint, payload) or 0),
+    "violations": (1, _check_violations),
+    "comment": (1, _check_comment),
+}
+
+
 def main(argv: list[str]) -> int:
-    command, args = (argv[0], argv[1:]) if argv else ("", [])
-    if command == "control" and len(args) == 3:
-        control(*args)
-    elif command == "violations" and len(args) == 1:
-        found = violations(args[0])
-        if found:
-            print(f"sandbox: requests that break GitHub's REST description: {found}", file=sys.stderr)
-            return 1
-    elif command == "comment" and len(args) == 1:
-        with open(args[0], encoding="utf-8") as handle:
-            body = handle.read()
-        problem = comment_problem(body)
-        if problem:
-            print(f"sandbox: {problem}", file=sys.stderr)
-            return 1
-        print(f"sandbox: the comment is {len(body)} characters of {COMMENT_LIMIT}, with dev, stage and prod")
-    else:
+    arity, run = COMMANDS.get(argv[0] if argv else "", (-1, None))
+    if run is None or len(argv) - 1 != arity:
         print(__doc__, file=sys.stderr)
         return 2
-    return 0
+    return run(*argv[1:])
 
 
 if __name__ == "__main__":
