@@ -3,7 +3,7 @@
 Usage: python3 scripts/lib/bench-plan-json.py PATH N SHAPE
 
 plain     : small objects with tags and a list of rules; no sensitive values (one marked
-            variable and an unmarked `tags` map), as in scripts/bench-render since issue 5.
+            variable and an unmarked `tags` map), the shape scripts/bench-render has always used.
 sensitive : every resource carries sensitive values in `before` and `after`, marked in
             `before_sensitive`/`after_sensitive` with nested maps and lists, the way
             Terraform marks real databases (a password and a connection block), secrets

@@ -1,5 +1,5 @@
 """Turns the `key=value` results of one scripts/bench run into BENCHMARKS.md: the machine,
-then one Markdown table with the issue-13 targets and by how much each is met or missed.
+then one Markdown table with the performance targets and by how much each is met or missed.
 
 Usage: python3 scripts/lib/bench-table.py RESULTS_DIR
 RESULTS_DIR holds `machine`, `render-SHAPE-N` (scripts/bench-render), `plan`

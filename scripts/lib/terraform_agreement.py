@@ -18,6 +18,8 @@ from manifest_report import Document, Finding, Report
 ENVIRONMENT_NAME = re.compile(r"\bmlops-(dev|stage|prod)\b")
 ECR_REGISTRY = re.compile(r"\b(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\b")
 CAPACITY_TYPE_KEY = "karpenter.sh/capacity-type"
+# Marks a value in a base that every environment's overlay must replace.
+PLACEHOLDER = "set-by-each-environment"
 
 
 def check_environment_names(path: Path, display: str, env: str, report: Report) -> None:
@@ -33,6 +35,43 @@ def check_environment_names(path: Path, display: str, env: str, report: Report) 
                         f"(copied from {match.group(1)}?)",
                     )
                 )
+
+
+def check_base_names(path: Path, display: str, report: Report) -> None:
+    """A base is shared by every environment, so it names none of them."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for match in ENVIRONMENT_NAME.finditer(line):
+            report.findings.append(
+                Finding(
+                    display,
+                    number,
+                    "base",
+                    f"names {match.group(0)!r}, but a base is shared by every environment: "
+                    "set it in each environment's kustomization.yaml instead",
+                )
+            )
+
+
+def check_placeholders(doc: Document, report: Report) -> None:
+    """A value the base leaves to each environment (marked PLACEHOLDER) that an
+    environment's overlay did not set."""
+
+    def walk(value: Any, path: list[Any]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, [*path, key])
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, [*path, index])
+        elif isinstance(value, str) and PLACEHOLDER in value:
+            report.add(
+                doc,
+                path,
+                f"{value!r} is the base's placeholder: set it in {doc.display} "
+                "(a JSON patch)",
+            )
+
+    walk(doc.data, [])
 
 
 def capacity_types(doc: Document) -> tuple[list[str], list[Any]] | None:
@@ -82,7 +121,7 @@ def check_capacity_types(
     if wanted is None:
         report.notes.append(
             f"{tfvars.display} sets no karpenter_capacity_types yet: capacity types of "
-            f"{env} not compared (issue 14 point 3 adds it)"
+            f"{env} not compared (it is the variable the NodePool must agree with)"
         )
         return
     found = capacity_types(doc)

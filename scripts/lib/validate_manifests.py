@@ -1,4 +1,4 @@
-"""Offline validation of the in-cluster parts under platform/ (issue 14 point 7).
+"""Offline validation of the in-cluster parts under platform/.
 
 Run through scripts/validate-manifests, which uses the pinned venv from scripts/setup.
 
@@ -29,9 +29,16 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
 6. The objects of one directory refer to each other correctly (references.py): HPA
    targets, Ingress backends, selectors, named ports, node classes, namespaces.
 
+A folder with a kustomization.yaml under platform/environments/<env>/ is an overlay: it is
+rendered as `kubectl apply -k` would (overlays.py) and its objects checked as above, each
+finding naming the base file or the environment's kustomization.yaml that holds the value.
+Files of a base (platform/base/) name no environment and are checked only as rendered, so
+a placeholder the base leaves to the environments fails if one of them does not set it.
+
 This file is the driver; the checks are in kubernetes_schemas.py (1, with crd_cel.py),
 chart_values.py (2), terraform_agreement.py (3, 5), alb_annotations.py (4) and
-references.py (6); manifest_report.py holds the documents and findings they share.
+references.py (6), overlays.py renders the overlays; manifest_report.py holds the
+documents and findings they share.
 """
 
 from __future__ import annotations
@@ -49,11 +56,14 @@ from alb_annotations import annotation_problems, load_table
 from chart_values import check_values
 from kubernetes_schemas import Schemas, check_manifest
 from manifest_report import LOADER, Document, Finding, Report, load_documents
+from overlays import KUSTOMIZATION, OverlayError, render
 from references import check_references
 from terraform_agreement import (
     TerraformVariables,
+    check_base_names,
     check_capacity_types,
     check_environment_names,
+    check_placeholders,
     check_network_policy,
     check_registries,
     check_values_region,
@@ -103,7 +113,11 @@ def verify_checksums(schema_root: Path, show: Any) -> None:
             )
 
 
-def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
+def validate(
+    platform: Path, infra_environments: Path, base: Path, rendered: Path | None = None
+) -> Report:
+    """Checks everything under `platform`; with `rendered`, also writes each environment's
+    rendered overlays there (one file each), for checkov, which reads files."""
     report = Report()
 
     def show(path: Path) -> str:
@@ -132,9 +146,10 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
     )
 
     tfvars_by_env: dict[str, TerraformVariables] = {}
-    # Schema-valid objects per directory (an environment, or another folder of platform/),
-    # for the references between them.
+    # Schema-valid objects per directory (an environment, an overlay, or another folder of
+    # platform/), for the references between them; directories with a broken object.
     valid_by_dir: dict[Path, list[Document]] = {}
+    broken_dirs: set[Path] = set()
     files = sorted(
         p for p in platform.rglob("*.yaml") if schema_root not in p.parents and p.is_file()
     )
@@ -142,10 +157,14 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
         raise SystemExit(f"no manifests under {show(platform)}")
     for path in files:
         display = show(path)
-        docs, errors = load_documents(path, display)
-        report.findings.extend(errors)
         relative = path.relative_to(platform).parts
         env = relative[1] if len(relative) > 2 and relative[0] == "environments" else None
+        # A file in (or below) a folder with a kustomization.yaml is part of an overlay or
+        # a base: checked as the environments' overlays render it, not alone.
+        kustomized = next(
+            (d for d in path.parents if platform in d.parents and (d / KUSTOMIZATION).is_file()),
+            None,
+        )
         tfvars = None
         if env:
             check_environment_names(path, display, env, report)
@@ -154,6 +173,33 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
                 tfvars_by_env[env] = read_tfvars(tfvars_path, show(tfvars_path), report)
             tfvars = tfvars_by_env[env]
             check_registries(path, display, tfvars, report)
+        elif kustomized is not None:
+            check_base_names(path, display, report)
+        if kustomized is not None:
+            if not (env and path.name == KUSTOMIZATION):
+                continue
+            before = len(report.findings)
+            try:
+                rendered_docs = render(path.parent, show)
+            except OverlayError as error:
+                report.findings.append(error.finding)
+                broken_dirs.add(path.parent)
+                continue
+            docs = [Document(d.path, display, d.data, d.node) for d in rendered_docs]
+            if rendered is not None:
+                out = rendered / ("-".join(path.parent.relative_to(platform).parts) + ".yaml")
+                out.write_text(
+                    yaml.safe_dump_all([d.data for d in docs], sort_keys=False), encoding="utf-8"
+                )
+            for doc in docs:
+                check_placeholders(doc, report)
+            if len(report.findings) > before:
+                broken_dirs.add(path.parent)
+        else:
+            docs, errors = load_documents(path, display)
+            report.findings.extend(errors)
+            if errors:
+                broken_dirs.add(path.parent)
         if path.name.endswith(".values.yaml"):
             chart = path.name[: -len(".values.yaml")]
             if chart not in CHARTS:
@@ -178,6 +224,8 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
             valid = check_manifest(doc, schemas, report)
             if valid:
                 valid_by_dir.setdefault(path.parent, []).append(doc)
+            else:
+                broken_dirs.add(path.parent)
             kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
             if tfvars and kind == "NodePool":
                 check_capacity_types(doc, env, tfvars, report)
@@ -191,8 +239,12 @@ def validate(platform: Path, infra_environments: Path, base: Path) -> Report:
     for directory in sorted(valid_by_dir):
         # A broken object would show up again as a missing target; fix the objects first.
         prefix = show(directory) + "/"
-        if not any(f.file.startswith(prefix) for f in report.findings):
+        if directory not in broken_dirs and not any(
+            f.file.startswith(prefix) for f in report.findings
+        ):
             check_references(valid_by_dir[directory], report)
+    # A base's problem shows up once per environment that renders it: report it once.
+    report.findings = list(dict.fromkeys(report.findings))
     return report
 
 
@@ -201,9 +253,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", type=Path, default=Path("platform"))
     parser.add_argument("--infra-environments", type=Path, default=Path("infra/environments"))
     parser.add_argument("--quiet", action="store_true", help="print only findings")
+    parser.add_argument(
+        "--rendered",
+        type=Path,
+        help="write each environment's rendered overlays into this existing directory",
+    )
     args = parser.parse_args(argv)
     base = Path.cwd()
-    report = validate(args.platform.resolve(), args.infra_environments.resolve(), base)
+    report = validate(
+        args.platform.resolve(), args.infra_environments.resolve(), base, args.rendered
+    )
     if not args.quiet:
         for line in report.passed:
             print(f"ok   {line}")

@@ -13,26 +13,10 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `shared/` sits beside the repository checkout (developers and CI alike).
-pub fn shared_dir() -> PathBuf {
-    let candidates = [
-        std::env::var_os("TFPROMOTE_SHARED_DIR").map(PathBuf::from),
-        Some(repo_root().join("../shared")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("conformance").is_dir())
-        .unwrap_or_else(|| {
-            panic!(
-                "shared/ with conformance/ not found beside {}",
-                repo_root().display()
-            )
-        })
-}
-
+/// The plan-JSON conformance corpus: real `terraform show -json` files from HashiCorp's
+/// terraform-json library, committed under tests/ with their licence and provenance.
 pub fn conformance_dir() -> PathBuf {
-    shared_dir().join("conformance/terraform-json")
+    repo_root().join("tests/conformance/terraform-json")
 }
 
 /// A tool installed by scripts/setup: from the environment (scripts/test sources .tools/env)

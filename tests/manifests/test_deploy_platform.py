@@ -61,11 +61,13 @@ def test_dry_run_applies_the_environments_files_with_the_pinned_versions(env: st
     assert f"--version {pinned['AWS_LOAD_BALANCER_CONTROLLER_CHART_VERSION']}" in lbc
     assert f"--values platform/environments/{env}/aws-load-balancer-controller.values.yaml" in lbc
     assert "--set vpcId=" in lbc
-    apply = next(c for c in commands if c.startswith("kubectl apply"))
-    assert "--validate=strict" in apply and "--server-side" in apply
-    assert f"-f platform/environments/{env}/karpenter-nodepool.yaml" in apply
-    assert f"-f platform/environments/{env}/model-serving.yaml" in apply
-    assert "-f platform/common/amp-collector-rbac.yaml" in apply
+    applies = [c for c in commands if c.startswith("kubectl apply")]
+    assert all("--validate=strict" in c and "--server-side" in c for c in applies), applies
+    files = " ".join(applies)
+    assert f"-f platform/environments/{env}/karpenter-nodepool.yaml" in files
+    # The app is the environment's overlay of the shared base, rendered by kubectl.
+    assert f"-k platform/environments/{env}/model-serving" in files
+    assert "-f platform/common/amp-collector-rbac.yaml" in files
     # Nothing of another environment.
     others = {"dev", "stage", "prod"} - {env}
     assert not any(

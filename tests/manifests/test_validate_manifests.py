@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "lib"))
@@ -20,6 +21,13 @@ sys.path.insert(0, str(ROOT / "scripts" / "lib"))
 import validate_manifests
 
 ENVIRONMENTS = ("dev", "stage", "prod")
+# The app every environment renders from the base with its own patches.
+BASE = "platform/base/model-serving/model-serving.yaml"
+
+
+def overlay(env: str) -> str:
+    return f"platform/environments/{env}/model-serving/kustomization.yaml"
+
 CAPACITY_TYPES = {
     "dev": '["spot", "on-demand"]',
     "stage": '["spot", "on-demand"]',
@@ -80,12 +88,12 @@ def test_the_committed_platform_files_pass(tree: Tree) -> None:
 
 def test_wrong_type_in_a_deployment_names_file_line_and_path(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/stage/model-serving.yaml",
+        BASE,
         "revisionHistoryLimit: 5",
         "revisionHistoryLimit: five",
     )
     finding = only_finding(tree.validate())
-    assert finding.file == "platform/environments/stage/model-serving.yaml"
+    assert finding.file == BASE
     assert finding.line == line
     assert finding.where == "Deployment/model-serving: spec.revisionHistoryLimit"
     assert "'five' is not of type 'integer'" in finding.message
@@ -93,12 +101,12 @@ def test_wrong_type_in_a_deployment_names_file_line_and_path(tree: Tree) -> None
 
 def test_unknown_field_in_a_container_is_an_error(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/dev/model-serving.yaml",
+        BASE,
         "imagePullPolicy: IfNotPresent",
         "imagePulPolicy: IfNotPresent",
     )
     finding = only_finding(tree.validate())
-    assert finding.file == "platform/environments/dev/model-serving.yaml"
+    assert finding.file == BASE
     assert finding.line == line
     assert finding.where == (
         "Deployment/model-serving: spec.template.spec.containers[0].imagePulPolicy"
@@ -109,15 +117,15 @@ def test_unknown_field_in_a_container_is_an_error(tree: Tree) -> None:
 def test_missing_required_field_names_the_field(tree: Tree) -> None:
     # The HorizontalPodAutoscaler's scaleTargetRef without its kind.
     tree.replace(
-        "platform/environments/prod/model-serving.yaml",
+        BASE,
         "    apiVersion: apps/v1\n    kind: Deployment\n    name: model-serving\n",
         "    apiVersion: apps/v1\n    name: model-serving\n",
     )
     finding = only_finding(tree.validate())
-    assert finding.file == "platform/environments/prod/model-serving.yaml"
+    assert finding.file == BASE
     assert finding.where == "HorizontalPodAutoscaler/model-serving: spec.scaleTargetRef.kind"
     assert finding.message == "required field is missing"
-    text = tree.path("platform/environments/prod/model-serving.yaml").read_text()
+    text = tree.path(BASE).read_text()
     # The line of the object that lacks it.
     assert text.splitlines()[finding.line - 1].strip() == "scaleTargetRef:"
 
@@ -224,7 +232,7 @@ def test_cel_rule_of_the_nodepool_crd_refuses_a_restricted_label(tree: Tree) -> 
 
 def test_misspelt_alb_annotation_is_caught(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/dev/model-serving.yaml",
+        BASE,
         "alb.ingress.kubernetes.io/target-type: ip",
         "alb.ingress.kubernetes.io/target-typ: ip",
     )
@@ -238,12 +246,12 @@ def test_misspelt_alb_annotation_is_caught(tree: Tree) -> None:
 
 def test_alb_annotation_values_must_fit_the_controllers_table(tree: Tree) -> None:
     tree.replace(
-        "platform/environments/prod/model-serving.yaml",
+        BASE,
         "alb.ingress.kubernetes.io/scheme: internal",
         "alb.ingress.kubernetes.io/scheme: private",
     )
     tree.replace(
-        "platform/environments/prod/model-serving.yaml",
+        BASE,
         """listen-ports: '[{"HTTP": 80}]'""",
         """listen-ports: '[{"HTTP": 80}'""",
     )
@@ -256,7 +264,7 @@ def test_alb_annotation_values_must_fit_the_controllers_table(tree: Tree) -> Non
 
 def test_hpa_scaling_a_deployment_that_is_not_there(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/stage/model-serving.yaml",
+        BASE,
         "    kind: Deployment\n    name: model-serving\n",
         "    kind: Deployment\n    name: model-server\n",
     )
@@ -269,9 +277,9 @@ def test_hpa_scaling_a_deployment_that_is_not_there(tree: Tree) -> None:
 
 
 def test_ingress_pointing_at_a_port_the_service_lacks(tree: Tree) -> None:
-    text = tree.path("platform/environments/dev/model-serving.yaml").read_text()
+    text = tree.path(BASE).read_text()
     ingress_port = text.rindex("                  name: http")
-    tree.path("platform/environments/dev/model-serving.yaml").write_text(
+    tree.path(BASE).write_text(
         text[:ingress_port] + "                  name: grpc" + text[ingress_port + 28 :]
     )
     finding = only_finding(tree.validate())
@@ -282,12 +290,12 @@ def test_ingress_pointing_at_a_port_the_service_lacks(tree: Tree) -> None:
 
 
 def test_selector_matching_no_pods(tree: Tree) -> None:
-    text = tree.path("platform/environments/prod/model-serving.yaml").read_text()
+    text = tree.path(BASE).read_text()
     start = text.index("kind: PodDisruptionBudget")
     pdb = text[start:].replace(
         "app.kubernetes.io/name: model-serving", "app.kubernetes.io/name: model-serve", 1
     )
-    tree.path("platform/environments/prod/model-serving.yaml").write_text(text[:start] + pdb)
+    tree.path(BASE).write_text(text[:start] + pdb)
     finding = only_finding(tree.validate())
     assert finding.where == "PodDisruptionBudget/model-serving: spec.selector.matchLabels"
     assert "matches no workload's pods" in finding.message
@@ -317,12 +325,12 @@ def test_a_kind_without_schema_fails_instead_of_passing(tree: Tree) -> None:
 
 def test_yaml_syntax_error_names_its_line(tree: Tree) -> None:
     line = tree.replace(
-        "platform/environments/dev/model-serving.yaml",
+        BASE,
         "  name: model-serving\n",
         "  name: [model-serving\n",
     )
     finding = only_finding(tree.validate())
-    assert finding.file == "platform/environments/dev/model-serving.yaml"
+    assert finding.file == BASE
     assert finding.where == "YAML"
     assert finding.line >= line
 
@@ -409,14 +417,12 @@ def test_terraform_without_the_variable_is_a_note_not_a_pass_in_silence(tree: Tr
 def test_image_from_another_account_or_region_is_caught(tree: Tree) -> None:
     tree.set_tfvar("stage", 'account_id = "222222222222"')
     finding = only_finding(tree.validate())
-    assert finding.file == "platform/environments/stage/model-serving.yaml"
+    assert finding.file == overlay("stage")
     assert "not this environment's (222222222222.dkr.ecr.us-east-1.amazonaws.com" in finding.message
 
 
 def test_network_policy_outside_the_vpc_is_caught(tree: Tree) -> None:
-    line = tree.replace(
-        "platform/environments/stage/model-serving.yaml", "cidr: 10.1.0.0/16", "cidr: 10.0.0.0/16"
-    )
+    line = tree.replace(overlay("stage"), "value: 10.1.0.0/16", "value: 10.0.0.0/16")
     finding = only_finding(tree.validate())
     assert finding.line == line
     assert finding.where == "NetworkPolicy/model-serving: spec.ingress[0].from[0].ipBlock.cidr"
@@ -454,13 +460,73 @@ def test_an_edited_upstream_schema_is_refused(tree: Tree) -> None:
 
 def test_command_line_exits_1_and_prints_findings(tree: Tree, capsys, monkeypatch) -> None:
     tree.replace(
-        "platform/environments/dev/model-serving.yaml",
+        BASE,
         "averageUtilization: 70",
         "averageUtilization: high",
     )
     monkeypatch.chdir(tree.base)
     assert validate_manifests.main(["--quiet"]) == 1
     err = capsys.readouterr().err
-    assert "FAIL platform/environments/dev/model-serving.yaml:" in err
+    assert f"FAIL {BASE}:" in err
     target = "spec.metrics[0].resource.target.averageUtilization"
     assert f"HorizontalPodAutoscaler/model-serving: {target}" in err
+
+
+# The model-serving app is one base (platform/base/model-serving) and one overlay per
+# environment; what the overlays change is checked as rendered, with the finding naming
+# the file that holds the value.
+
+
+def test_a_wrong_value_in_an_environments_patch_names_its_kustomization(tree: Tree) -> None:
+    line = tree.replace(overlay("stage"), "value: 6", "value: six")
+    finding = only_finding(tree.validate())
+    assert (finding.file, finding.line) == (overlay("stage"), line)
+    assert finding.where == "HorizontalPodAutoscaler/model-serving: spec.maxReplicas"
+    assert "'six' is not of type 'integer'" in finding.message
+
+
+def test_an_environment_that_leaves_the_base_image_fails(tree: Tree) -> None:
+    text = tree.path(overlay("prod")).read_text()
+    start = text.index("  - target: {kind: Deployment")
+    end = text.index("  - target: {kind: HorizontalPodAutoscaler")
+    tree.path(overlay("prod")).write_text(text[:start] + text[end:])
+    finding = only_finding(tree.validate())
+    assert finding.file == BASE
+    assert finding.where == "Deployment/model-serving: spec.template.spec.containers[0].image"
+    assert "the base's placeholder: set it in platform/environments/prod/model-serving" in (
+        finding.message
+    )
+
+
+def test_a_patch_of_a_field_the_base_lacks_names_the_patch(tree: Tree) -> None:
+    line = tree.replace(overlay("dev"), "path: /spec/minReplicas", "path: /spec/minReplica/x")
+    finding = only_finding(tree.validate())
+    assert (finding.file, finding.line) == (overlay("dev"), line - 1)  # the operation's line
+    assert "no 'minReplica' on the way to the field" in finding.message
+
+
+def test_a_kustomization_feature_the_renderer_lacks_is_refused(tree: Tree) -> None:
+    line = tree.replace(overlay("dev"), "resources:\n", "namePrefix: dev-\nresources:\n")
+    finding = only_finding(tree.validate())
+    assert (finding.file, finding.line, finding.where) == (overlay("dev"), line, "namePrefix")
+    assert "not supported by scripts/validate-manifests" in finding.message
+
+
+def test_a_base_naming_an_environment_is_refused(tree: Tree) -> None:
+    line = tree.replace(BASE, "image: model-serving:", "image: mlops-dev/model-serving:")
+    report = tree.validate()
+    assert [(f.file, f.line, f.where) for f in report.findings] == [(BASE, line, "base")]
+    assert "a base is shared by every environment" in report.findings[0].message
+
+
+def test_rendered_overlays_are_written_for_checkov(tree: Tree, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "rendered"
+    out.mkdir()
+    monkeypatch.chdir(tree.base)
+    assert validate_manifests.main(["--quiet", "--rendered", str(out)]) == 0
+    for env in ENVIRONMENTS:
+        docs = list(yaml.safe_load_all((out / f"environments-{env}-model-serving.yaml").read_text()))
+        deployment = next(d for d in docs if d["kind"] == "Deployment")
+        image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+        assert f"/mlops-{env}/model-serving:" in image
+        assert len(docs) == 7
