@@ -63,6 +63,10 @@ pub async fn prepare(
             aws::with_credentials(base.clone(), &creds, &config.aws.region)
         }
     };
+    let terraform = match shared_root_data_dir(config, env) {
+        Some(data_dir) => terraform.with_env("TF_DATA_DIR", data_dir.display().to_string()),
+        None => terraform,
+    };
     // Terraform's output is masked as it streams in, with everything known so far.
     let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
     Ok(Prepared {
@@ -77,6 +81,25 @@ pub async fn prepare(
             .collect(),
         var_files,
         initialised: None,
+    })
+}
+
+/// Environments that share one root (a var file and backend config each) need a Terraform
+/// data directory each: `init` records the backend there, and one environment's `init`
+/// would otherwise point another's plan at the wrong state. Inside `.terraform`, which
+/// repositories already ignore.
+fn shared_root_data_dir(config: &Config, env: &Environment) -> Option<PathBuf> {
+    let dir = config.env_dir(env);
+    let sharing = config
+        .environments
+        .iter()
+        .filter(|other| config.env_dir(other) == dir)
+        .count();
+    (sharing > 1).then(|| {
+        let absolute = std::path::absolute(&dir).unwrap_or(dir);
+        absolute
+            .join(".terraform")
+            .join(format!("tfpromote-{}", env.name))
     })
 }
 

@@ -1,13 +1,13 @@
 //! `tfpromote check`: the config is valid, and the environment directories keep the
-//! isolation contract (own state, lock files, encryption, disjoint CIDRs, unique clusters,
-//! same versions).
+//! isolation contract: the rules that hold for any layout, and those `contract:` turns on.
+//! One verdict: every problem is listed, and `ok` is printed only when there is none.
 
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::contract;
 
 pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
-    println!("{}: ok", config.path.display());
+    println!("{}: parsed", config.path.display());
     for (i, env) in config.environments.iter().enumerate() {
         let gate = match (&env.approval, i) {
             (Some(a), _) => format!(
@@ -28,6 +28,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
         );
     }
     if args.config_only {
+        println!("{}: ok", config.path.display());
         return Ok(());
     }
     let config_file = config.path.display().to_string();
@@ -35,7 +36,18 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
         .environments
         .iter()
         .map(|env| {
-            let mut facts = contract::facts::read(env.name.as_str(), &config.env_dir(env));
+            let options = contract::ReadOptions {
+                required_files: config.contract.required_files.clone(),
+                var_files: env.var_files.iter().map(|p| config.resolve(p)).collect(),
+                backend_config: env
+                    .backend_config
+                    .iter()
+                    .map(|p| config.resolve(p))
+                    .collect(),
+                repo_root: Some(crate::config::repo::root_for(&config.base_dir, None)),
+            };
+            let mut facts =
+                contract::facts::read(env.name.as_str(), &config.env_dir(env), &options);
             facts.account = env.account_id.as_ref().map(|id| contract::EnvAccount {
                 account_id: id.as_str().to_string(),
                 config_file: config_file.clone(),
@@ -50,25 +62,45 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
             facts
         })
         .collect();
-    let violations = contract::check(&facts);
+    let violations = contract::check(&facts, &config.contract);
     if !violations.is_empty() {
         return Err(crate::Error::Contract(
             violations.iter().map(ToString::to_string).collect(),
         ));
     }
+    let watched: Vec<_> = config
+        .contract
+        .disjoint_cidrs
+        .iter()
+        .chain(&config.contract.unique_inputs)
+        .collect();
     for env in &facts {
-        println!(
-            "  {}: state {:?}, VPC {}, cluster {}",
+        let mut line = format!(
+            "  {}: state {:?}",
             env.name,
             env.backend
                 .as_ref()
                 .and_then(|b| b.key.as_deref())
-                .unwrap_or("?"),
-            env.vpc_cidr.as_deref().unwrap_or("?"),
-            env.cluster_name.as_deref().unwrap_or("?")
+                .unwrap_or("?")
         );
+        for input in &watched {
+            let value = env
+                .module_calls
+                .iter()
+                .find(|c| c.label == input.module)
+                .and_then(|c| c.inputs.get(&input.input))
+                .map(String::as_str)
+                .unwrap_or("?");
+            line.push_str(&format!(", {}.{} {value}", input.module, input.input));
+        }
+        println!("{line}");
     }
-    println!("isolation contract: ok ({} environments)", facts.len());
+    println!(
+        "isolation contract: ok ({} environments, {})",
+        facts.len(),
+        rule_summary(&config.contract)
+    );
+    println!("{}: ok", config.path.display());
     Ok(())
 }
 
@@ -86,4 +118,34 @@ fn approver_list(approval: &crate::config::Approval) -> Vec<String> {
             Approver::Team { org: None, slug } => format!("team:{slug}"),
         })
         .collect()
+}
+
+/// Which rule sets were checked, so `ok` says what it vouches for.
+fn rule_summary(rules: &crate::config::contract::ContractSettings) -> String {
+    let mut on = vec![
+        "own remote state per environment",
+        "module sources inside the repository",
+    ];
+    if !rules.required_files.is_empty() {
+        on.push("required files");
+    }
+    if rules.backend.is_some() {
+        on.push("backend settings");
+    }
+    if rules.same_versions {
+        on.push("same versions");
+    }
+    if !rules.disjoint_cidrs.is_empty() {
+        on.push("disjoint CIDRs");
+    }
+    if !rules.unique_inputs.is_empty() {
+        on.push("unique inputs");
+    }
+    if rules.permissions_boundary.is_some() {
+        on.push("permissions boundaries");
+    }
+    if rules.trusted_role.is_some() {
+        on.push("trusted role");
+    }
+    on.join(", ")
 }

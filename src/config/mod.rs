@@ -3,6 +3,7 @@
 //! Validation happens while deserializing (in the newtypes of [`values`]), so every problem is
 //! reported by the YAML parser at the exact line and column of the offending value.
 
+pub mod contract;
 mod error;
 mod load;
 pub mod repo;
@@ -30,6 +31,9 @@ pub struct Config {
     pub aws: AwsSettings,
     #[serde(default)]
     pub redact: RedactSettings,
+    /// The isolation rules `tfpromote check` enforces beyond those for any layout.
+    #[serde(default)]
+    pub contract: contract::ContractSettings,
     /// In promotion order: each environment is applied only after the one before it.
     pub environments: values::Environments,
     /// Directory the file was read from; `dir` entries are relative to it.

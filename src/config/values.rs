@@ -21,7 +21,6 @@ pub(super) struct ParseContext {
     /// Skip the directory-exists check (e.g. `render` never touches environment dirs).
     pub check_dirs: bool,
     pub seen_names: HashSet<String>,
-    pub seen_dirs: HashSet<PathBuf>,
 }
 
 thread_local! {
@@ -34,7 +33,10 @@ fn with_context<T>(f: impl FnOnce(&mut ParseContext) -> T) -> Option<T> {
 
 /// Deserializes a string and validates it inside the parser's `visit_str`, which is where
 /// the YAML parser still knows the value's own line and column.
-fn validated<'de, D, T>(d: D, check: impl FnOnce(&str) -> Result<T, String>) -> Result<T, D::Error>
+pub(super) fn validated<'de, D, T>(
+    d: D,
+    check: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -134,7 +136,8 @@ validated_string!(
     }
 );
 
-/// Environment directory, relative to the config file; must exist and be used once.
+/// Environment directory, relative to the config file; must exist. Several environments may
+/// share one (one root, a var file and backend config each): see [`Environments`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvDir(PathBuf);
 
@@ -160,12 +163,6 @@ impl<'de> Deserialize<'de> for EnvDir {
                     return Some(format!(
                         "directory {raw:?} does not exist (looked in {}): fix the path, relative to the config file",
                         full.display()
-                    ));
-                }
-                let key = full.canonicalize().unwrap_or(full);
-                if !c.seen_dirs.insert(key) {
-                    return Some(format!(
-                        "directory {raw:?} is already used by another environment: each environment needs its own root (and state key)"
                     ));
                 }
                 None
@@ -416,6 +413,27 @@ impl std::ops::Deref for Environments {
     }
 }
 
+/// Two environments in one directory are told apart only by their `backend_config` (the
+/// state key) and `var_files`; with the same backend config they would share one state.
+fn shared_state(list: &[Environment]) -> Option<String> {
+    for (i, env) in list.iter().enumerate() {
+        for other in &list[..i] {
+            if env.dir.as_path() != other.dir.as_path()
+                || env.backend_config != other.backend_config
+            {
+                continue;
+            }
+            return Some(format!(
+                "environments `{}` and `{}` share directory {:?} with the same backend_config, so they would share one state:                  give each its own `backend_config` file (with its own state `key`) and its own `var_files`, or its own directory",
+                other.name,
+                env.name,
+                env.dir.as_path().display()
+            ));
+        }
+    }
+    None
+}
+
 impl<'de> Deserialize<'de> for Environments {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let list = Vec::<Environment>::deserialize(d)?;
@@ -423,6 +441,9 @@ impl<'de> Deserialize<'de> for Environments {
             return Err(de::Error::custom(
                 "`environments` is empty: list at least one environment, in promotion order",
             ));
+        }
+        if let Some(problem) = shared_state(&list) {
+            return Err(de::Error::custom(problem));
         }
         Ok(Environments(list))
     }

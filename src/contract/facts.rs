@@ -5,13 +5,13 @@ use hcl::{Block, Body, Expression, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::REQUIRED_FILES;
-
 /// The S3 backend settings that matter for isolation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Backend {
     /// Backend type, e.g. `s3`.
     pub kind: String,
+    /// The file that declares it.
+    pub file: String,
     pub bucket: Option<String>,
     pub key: Option<String>,
     pub encrypt: Option<bool>,
@@ -25,26 +25,59 @@ pub struct Backend {
 pub struct EnvFacts {
     pub name: String,
     pub dir: PathBuf,
-    pub missing_files: Vec<&'static str>,
+    /// Required files (from the config) that the directory lacks.
+    pub missing_files: Vec<String>,
     /// Files that exist but do not parse, with the parser's message.
     pub parse_errors: Vec<(String, String)>,
+    /// The backend block, with the environment's `backend_config` files merged in.
     pub backend: Option<Backend>,
-    /// The `cidr` given to the VPC module.
-    pub vpc_cidr: Option<String>,
-    /// The `name` given to the EKS module.
-    pub cluster_name: Option<String>,
     pub required_version: Option<String>,
     /// Provider local name -> `source version` constraint.
     pub providers: BTreeMap<String, String>,
-    /// Everything in the root that creates IAM roles (the VPC and EKS module calls,
-    /// `aws_iam_role` resources), with the permissions boundary it passes.
+    /// The file of the root's `terraform` block (for version messages).
+    pub terraform_file: Option<String>,
+    /// Every `aws_iam_role` the environment creates, in the root or any local module.
     pub role_creators: Vec<RoleCreator>,
-    /// `local.apply_role_arn`: the apply role the root makes cluster admin.
-    pub apply_role_arn: Option<String>,
-    /// The file that defines it, as seen from the root.
-    pub apply_role_file: Option<String>,
+    /// Every module call, at any depth, with the inputs that evaluate to text.
+    pub module_calls: Vec<ModuleCall>,
+    /// Local module calls whose source directory does not exist.
+    pub missing_modules: Vec<ModuleProblem>,
+    /// Local module calls whose source leads outside the repository.
+    pub outside_modules: Vec<ModuleProblem>,
+    /// `locals` that evaluate to text, at any depth (the first definition found wins), with
+    /// the file defining each.
+    pub locals: BTreeMap<String, (String, String)>,
+    /// `terraform_remote_state` data sources: the state each one reads.
+    pub remote_state_reads: Vec<RemoteStateRead>,
     /// From the config, not the directory: the account the environment must live in.
     pub account: Option<EnvAccount>,
+}
+
+/// One module call as written, where it was found, and its inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleCall {
+    pub label: String,
+    pub file: String,
+    /// The calls that lead to it, outermost first (`module "platform"`).
+    pub via: Vec<String>,
+    pub inputs: BTreeMap<String, String>,
+}
+
+/// A module call whose `source` cannot be used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleProblem {
+    pub label: String,
+    pub file: String,
+    pub source: String,
+}
+
+/// A `terraform_remote_state` data source and the state it reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteStateRead {
+    pub what: String,
+    pub file: String,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
 }
 
 /// An environment's `account_id` in the config and the role ARNs the config gives it.
@@ -57,63 +90,157 @@ pub struct EnvAccount {
     pub roles: Vec<(&'static str, String)>,
 }
 
-/// One module call or resource that creates IAM roles.
+/// One resource that creates an IAM role.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleCreator {
-    /// `module "eks"` or `resource "aws_iam_role" "x"`, as written in the file.
+    /// `resource "aws_iam_role" "x"`, as written in the file.
     pub what: String,
     /// The file it is declared in.
     pub file: String,
+    /// The module calls that lead to it, outermost first.
+    pub via: Vec<String>,
     /// Whether a `permissions_boundary` argument is written at all.
     pub has_boundary: bool,
     /// Its value, when it evaluates to a string.
     pub boundary: Option<String>,
+    /// It evaluates to null (say, a module input the caller did not pass).
+    pub boundary_null: bool,
 }
 
-/// Local module calls (`source = "../..."`) are followed this deep: the environment root
-/// calls the platform composition, which calls the vpc, eks and feature modules.
+/// What the reader needs beyond the directory: from the config.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Files the directory must have (`contract.required_files`).
+    pub required_files: Vec<String>,
+    /// The environment's extra `-var-file`s, absolute.
+    pub var_files: Vec<PathBuf>,
+    /// The environment's `-backend-config` files, absolute.
+    pub backend_config: Vec<PathBuf>,
+    /// Local module sources must stay inside this directory.
+    pub repo_root: Option<PathBuf>,
+}
+
+/// Local module calls (`source = "../..."`) are followed this deep: an environment root
+/// calling a composition calling feature modules is three.
 const MAX_MODULE_DEPTH: usize = 4;
 
-/// Reads every `.tf` file and `terraform.tfvars` of `dir`, and the local modules it calls,
-/// so a role created three modules down is held to the same rules as one in the root.
-pub fn read(name: &str, dir: &Path) -> EnvFacts {
+/// Reads every `.tf` file of `dir` with the variable values Terraform would use
+/// (`terraform.tfvars`, `*.auto.tfvars`, the configured var files), and the local modules
+/// it calls, so a role created three modules down is held to the same rules as one in the
+/// root.
+pub fn read(name: &str, dir: &Path, options: &ReadOptions) -> EnvFacts {
     let mut facts = EnvFacts {
         name: name.to_string(),
         dir: dir.to_path_buf(),
         ..Default::default()
     };
-    facts.missing_files = REQUIRED_FILES
+    facts.missing_files = options
+        .required_files
         .iter()
-        .copied()
         .filter(|f| !dir.join(f).is_file())
+        .cloned()
         .collect();
 
     let bodies = parse_dir(dir, Path::new(""), &mut facts);
-    let tfvars = dir.join("terraform.tfvars");
-    let tfvars = if tfvars.is_file() {
-        parse_file(&tfvars, "terraform.tfvars", &mut facts)
-    } else {
-        None
-    };
     let mut vars = variable_defaults(&bodies);
-    if let Some(tfvars) = tfvars {
-        for attr in tfvars.attributes() {
-            if let Ok(value) = attr.expr().evaluate(&Context::new()) {
-                vars.insert(attr.key().to_string(), value);
+    for (path, shown) in var_file_order(dir, &options.var_files) {
+        if let Some(tfvars) = parse_file(&path, &shown, &mut facts) {
+            for attr in tfvars.attributes() {
+                if let Ok(value) = attr.expr().evaluate(&Context::new()) {
+                    vars.insert(attr.key().to_string(), value);
+                }
             }
         }
     }
-    read_unit(dir, Path::new(""), &bodies, vars, 0, &mut facts);
+    let root = Unit {
+        dir,
+        shown_as: Path::new(""),
+        via: Vec::new(),
+        depth: 0,
+    };
+    read_unit(&root, &bodies, vars, options, &mut facts);
+    merge_backend_config(&options.backend_config, &mut facts);
     facts
+}
+
+/// Terraform's order: `terraform.tfvars`, then `*.auto.tfvars` in lexical order, then
+/// `-var-file`s as given; later files win. Labelled as a reader would open them.
+fn var_file_order(dir: &Path, extra: &[PathBuf]) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let default = dir.join("terraform.tfvars");
+    if default.is_file() {
+        files.push((default, "terraform.tfvars".to_string()));
+    }
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    for path in auto {
+        let shown = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.push((path, shown));
+    }
+    for path in extra {
+        files.push((path.clone(), path.display().to_string()));
+    }
+    files
+}
+
+/// A partial backend block is completed by `-backend-config` files (HCL attributes, later
+/// files win), as `init` completes it.
+fn merge_backend_config(files: &[PathBuf], facts: &mut EnvFacts) {
+    for path in files {
+        let shown = path.display().to_string();
+        let Some(body) = parse_file(path, &shown, facts) else {
+            continue;
+        };
+        let ctx = Context::new();
+        // Without a backend block Terraform ignores these; the rules report the block.
+        let Some(backend) = facts.backend.as_mut() else {
+            return;
+        };
+        if let Some(v) = eval_string(&body, "bucket", &ctx) {
+            backend.bucket = Some(v);
+        }
+        if let Some(v) = eval_string(&body, "key", &ctx) {
+            backend.key = Some(v);
+        }
+        if let Some(v) = eval_bool(&body, "encrypt", &ctx) {
+            backend.encrypt = Some(v);
+        }
+        if let Some(v) = eval_bool(&body, "use_lockfile", &ctx) {
+            backend.use_lockfile = Some(v);
+        }
+        if let Some(v) = eval_string(&body, "dynamodb_table", &ctx) {
+            backend.dynamodb_table = Some(v);
+        }
+        if let Some(v) = eval_string(&body, "path", &ctx) {
+            backend.key = Some(v);
+        }
+    }
+}
+
+/// Where a module's files are, how messages show them, and how it was reached.
+struct Unit<'a> {
+    dir: &'a Path,
+    shown_as: &'a Path,
+    via: Vec<String>,
+    depth: usize,
 }
 
 /// One module (the root is depth 0), given the values of its input variables.
 fn read_unit(
-    dir: &Path,
-    shown_as: &Path,
+    unit: &Unit,
     bodies: &[(String, Body)],
     vars: hcl::Map<String, Value>,
-    depth: usize,
+    options: &ReadOptions,
     facts: &mut EnvFacts,
 ) {
     let ctx = context(bodies, vars);
@@ -121,26 +248,27 @@ fn read_unit(
         for block in body.blocks() {
             match block.identifier() {
                 // Version constraints are compared between roots only.
-                "terraform" if depth == 0 => read_terraform_block(block.body(), &ctx, facts),
-                "module" => read_module(dir, shown_as, block, file, &ctx, depth, facts),
-                "resource" => read_resource(block, file, &ctx, facts),
+                "terraform" if unit.depth == 0 => {
+                    read_terraform_block(block.body(), file, &ctx, facts)
+                }
+                "module" => read_module(unit, block, file, &ctx, options, facts),
+                "resource" => read_resource(unit, block, file, &ctx, facts),
+                "data" => read_data(block, file, &ctx, facts),
+                "locals" => {
+                    for attr in block.body().attributes() {
+                        if facts.locals.contains_key(attr.key()) {
+                            continue;
+                        }
+                        if let Some(value) = ctx_local_string(&ctx, attr.key()) {
+                            facts
+                                .locals
+                                .insert(attr.key().to_string(), (value, file.clone()));
+                        }
+                    }
+                }
                 _ => {}
             }
         }
-    }
-    if facts.apply_role_arn.is_none()
-        && let Some(arn) = ctx_local_string(&ctx, "apply_role_arn")
-    {
-        facts.apply_role_arn = Some(arn);
-        facts.apply_role_file = bodies
-            .iter()
-            .find(|(_, b)| {
-                b.blocks().any(|l| {
-                    l.identifier() == "locals"
-                        && l.body().attributes().any(|a| a.key() == "apply_role_arn")
-                })
-            })
-            .map(|(file, _)| file.clone());
     }
 }
 
@@ -262,13 +390,14 @@ fn eval_bool(body: &Body, key: &str, ctx: &Context) -> Option<bool> {
     }
 }
 
-fn read_terraform_block(body: &Body, ctx: &Context, facts: &mut EnvFacts) {
+fn read_terraform_block(body: &Body, file: &str, ctx: &Context, facts: &mut EnvFacts) {
     if let Some(version) = eval_string(body, "required_version", ctx) {
         facts.required_version = Some(version);
+        facts.terraform_file = Some(file.to_string());
     }
     for block in body.blocks() {
         match block.identifier() {
-            "backend" => read_backend(block, ctx, facts),
+            "backend" => read_backend(block, file, ctx, facts),
             "required_providers" => {
                 for attr in block.body().attributes() {
                     if let Ok(Value::Object(spec)) = attr.expr().evaluate(ctx) {
@@ -292,9 +421,10 @@ fn read_terraform_block(body: &Body, ctx: &Context, facts: &mut EnvFacts) {
     }
 }
 
-fn read_backend(block: &Block, ctx: &Context, facts: &mut EnvFacts) {
+fn read_backend(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
     let body = block.body();
     facts.backend = Some(Backend {
+        file: file.to_string(),
         kind: block
             .labels()
             .first()
@@ -317,70 +447,88 @@ fn ctx_local_string(ctx: &Context, name: &str) -> Option<String> {
     }
 }
 
-fn role_creator(what: String, file: &str, body: &Body, ctx: &Context) -> RoleCreator {
-    RoleCreator {
-        what,
-        file: file.to_string(),
-        has_boundary: attribute(body, "permissions_boundary").is_some(),
-        boundary: eval_string(body, "permissions_boundary", ctx),
-    }
-}
-
-/// `aws_iam_role` resources declared in the root itself.
-fn read_resource(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
+/// `aws_iam_role` resources, wherever they are declared.
+fn read_resource(unit: &Unit, block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
     let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
     if let [kind @ "aws_iam_role", name] = labels.as_slice() {
-        facts.role_creators.push(role_creator(
-            format!("resource \"{kind}\" \"{name}\""),
-            file,
-            block.body(),
-            ctx,
-        ));
+        let body = block.body();
+        let evaluated = attribute(body, "permissions_boundary").map(|e| e.evaluate(ctx));
+        facts.role_creators.push(RoleCreator {
+            what: format!("resource \"{kind}\" \"{name}\""),
+            file: file.to_string(),
+            via: unit.via.clone(),
+            has_boundary: evaluated.is_some(),
+            boundary: eval_string(body, "permissions_boundary", ctx),
+            boundary_null: matches!(evaluated, Some(Ok(Value::Null))),
+        });
     }
 }
 
-/// The VPC and EKS modules are recognised by their source path (`.../modules/vpc`): both
-/// create IAM roles (flow logs; control plane and nodes) and must be given the boundary.
-/// Any other local module is read in turn, with its inputs evaluated here.
+/// `terraform_remote_state` data sources: another environment's state read here would tie
+/// the two together.
+fn read_data(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
+    let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+    let [kind @ "terraform_remote_state", name] = labels.as_slice() else {
+        return;
+    };
+    let config = match attribute(block.body(), "config").map(|e| e.evaluate(ctx)) {
+        Some(Ok(Value::Object(config))) => config,
+        _ => hcl::Map::new(),
+    };
+    let text = |k: &str| config.get(k).and_then(Value::as_str).map(str::to_string);
+    facts.remote_state_reads.push(RemoteStateRead {
+        what: format!("data \"{kind}\" \"{name}\""),
+        file: file.to_string(),
+        bucket: text("bucket"),
+        key: text("key").or_else(|| text("path")),
+    });
+}
+
+/// Every module call is recorded with its inputs; a local one is read in turn, with its
+/// inputs evaluated here, so what it creates is known from its own files.
 fn read_module(
-    dir: &Path,
-    shown_as: &Path,
+    unit: &Unit,
     block: &Block,
     file: &str,
     ctx: &Context,
-    depth: usize,
+    options: &ReadOptions,
     facts: &mut EnvFacts,
 ) {
     let body = block.body();
     let source = eval_string(body, "source", ctx).unwrap_or_default();
-    let kind = source
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
     let label = block.labels().first().map(|l| l.as_str()).unwrap_or("");
-    match kind {
-        "vpc" => facts.vpc_cidr = eval_string(body, "cidr", ctx),
-        "eks" => facts.cluster_name = eval_string(body, "name", ctx),
-        _ => {}
+    let mut call = ModuleCall {
+        label: label.to_string(),
+        file: file.to_string(),
+        via: unit.via.clone(),
+        inputs: BTreeMap::new(),
+    };
+    for attr in body.attributes() {
+        if let Some(value) = eval_string(body, attr.key(), ctx) {
+            call.inputs.insert(attr.key().to_string(), value);
+        }
     }
-    if matches!(kind, "vpc" | "eks") {
-        facts
-            .role_creators
-            .push(role_creator(format!("module \"{label}\""), file, body, ctx));
-        return;
-    }
+    facts.module_calls.push(call);
+
     let local = source.starts_with("./") || source.starts_with("../");
-    if !local || depth >= MAX_MODULE_DEPTH {
+    if !local || unit.depth >= MAX_MODULE_DEPTH {
         return;
     }
-    let module_dir = dir.join(&source);
-    let module_shown = shown_as.join(&source);
+    let module_dir = unit.dir.join(&source);
+    let module_shown = unit.shown_as.join(&source);
+    let problem = ModuleProblem {
+        label: label.to_string(),
+        file: file.to_string(),
+        source: source.clone(),
+    };
+    if let Some(root) = &options.repo_root
+        && !lexically_inside(root, &module_dir)
+    {
+        facts.outside_modules.push(problem);
+        return;
+    }
     if !module_dir.is_dir() {
-        facts.parse_errors.push((
-            file.to_string(),
-            format!("module \"{label}\": source {source:?} is not a directory"),
-        ));
+        facts.missing_modules.push(problem);
         return;
     }
     let bodies = parse_dir(&module_dir, &module_shown, facts);
@@ -401,5 +549,19 @@ fn read_module(
             Err(_) => {}
         }
     }
-    read_unit(&module_dir, &module_shown, &bodies, vars, depth + 1, facts);
+    let mut via = unit.via.clone();
+    via.push(format!("module \"{label}\""));
+    let inner = Unit {
+        dir: &module_dir,
+        shown_as: &module_shown,
+        via,
+        depth: unit.depth + 1,
+    };
+    read_unit(&inner, &bodies, vars, options, facts);
+}
+
+/// Whether `path` stays under `root` with `..` and symlinks resolved, so a link out of the
+/// repository is caught too.
+fn lexically_inside(root: &Path, path: &Path) -> bool {
+    crate::config::repo::real_path(path).starts_with(crate::config::repo::real_path(root))
 }

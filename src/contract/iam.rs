@@ -1,79 +1,80 @@
-//! IAM isolation rules (issue 12), over facts only: every role an environment creates
-//! carries that environment's permissions boundary, and the root trusts only its own
-//! apply role.
+//! IAM isolation rules, over facts only: every role an environment creates carries that
+//! environment's permissions boundary, the role it trusts is its own, and in the
+//! account-per-environment layout its roles live in its own account. The names come from
+//! `contract:` in the config, so another repository's naming works as well as this one's.
 
 use super::EnvFacts;
 use super::rules::{Violation, violation};
+use crate::config::contract::{ContractSettings, EnvPattern, TrustedRole};
 
-/// The boundary policy name infra/bootstrap creates per environment ends with this.
-fn boundary_suffix(env: &str) -> String {
-    format!("-boundary-{env}")
-}
-
-/// The apply role name infra/bootstrap creates per environment ends with this.
-fn apply_role_suffix(env: &str) -> String {
-    format!("-gha-apply-{env}")
-}
-
-/// The apply role may create roles only with the environment's boundary; a module or
-/// resource without it would fail at apply time in AWS (and be a gap if it did not).
-pub(super) fn permissions_boundaries(env: &EnvFacts, out: &mut Vec<Violation>) {
-    let suffix = boundary_suffix(&env.name);
+/// The apply role may create roles only with the environment's boundary; a role without it
+/// would fail at apply time in AWS (and be a gap if it did not).
+pub(super) fn permissions_boundaries(
+    env: &EnvFacts,
+    pattern: &EnvPattern,
+    out: &mut Vec<Violation>,
+) {
+    let want = pattern.for_env(&env.name);
     for creator in &env.role_creators {
+        let what = if creator.via.is_empty() {
+            creator.what.clone()
+        } else {
+            format!("{} (via {})", creator.what, creator.via.join(" > "))
+        };
         let fix = format!(
-            "set permissions_boundary to this environment's boundary \
-             (arn:aws:iam::<account>:policy/<project>{suffix}, infra/bootstrap output permissions_boundary_arns)"
+            "pass this environment's boundary ({want}, contract.permissions_boundary) down to it"
         );
         match (&creator.boundary, creator.has_boundary) {
             (_, false) => violation(
                 out,
                 env,
                 &creator.file,
+                format!("{what} creates an IAM role without a permissions_boundary; {fix}"),
+            ),
+            (None, true) if creator.boundary_null => violation(
+                out,
+                env,
+                &creator.file,
                 format!(
-                    "{} creates IAM roles without a permissions_boundary; {fix}",
-                    creator.what
+                    "{what}: permissions_boundary is null (an input its caller did not pass); {fix}"
                 ),
             ),
             (None, true) => violation(
                 out,
                 env,
                 &creator.file,
+                format!("{what}: permissions_boundary cannot be evaluated to an ARN; {fix}"),
+            ),
+            (Some(arn), true) if !pattern.matches(&env.name, arn) => violation(
+                out,
+                env,
+                &creator.file,
                 format!(
-                    "{}: permissions_boundary cannot be evaluated to an ARN; {fix}",
-                    creator.what
+                    "{what}: permissions_boundary {arn:?} is not the `{}` environment's boundary; {fix}",
+                    env.name
                 ),
             ),
-            (Some(arn), true) if !(arn.contains(":policy/") && arn.ends_with(&suffix)) => {
-                violation(
-                    out,
-                    env,
-                    &creator.file,
-                    format!(
-                        "{}: permissions_boundary {arn:?} is not the `{}` environment's boundary; {fix}",
-                        creator.what, env.name
-                    ),
-                )
-            }
             _ => {}
         }
     }
 }
 
-/// `local.apply_role_arn` is made cluster administrator; another environment's apply
-/// role there would reach across environments.
-pub(super) fn own_apply_role(env: &EnvFacts, out: &mut Vec<Violation>) {
-    let suffix = apply_role_suffix(&env.name);
-    if let Some(arn) = &env.apply_role_arn
-        && !(arn.contains(":role/") && arn.ends_with(&suffix))
-    {
+/// The trusted role (for example the cluster administrator); another environment's role
+/// there would reach across environments.
+pub(super) fn trusted_role(env: &EnvFacts, trusted: &TrustedRole, out: &mut Vec<Violation>) {
+    let Some((arn, file)) = env.locals.get(&trusted.local) else {
+        return;
+    };
+    if !trusted.pattern.matches(&env.name, arn) {
         violation(
             out,
             env,
-            env.apply_role_file.as_deref().unwrap_or("main.tf"),
+            file,
             format!(
-                "local.apply_role_arn {arn:?} is not the `{}` environment's apply role; \
-                 use arn:aws:iam::<account>:role/<project>{suffix}",
-                env.name
+                "local.{} {arn:?} is not the `{}` environment's role; use {} (contract.trusted_role)",
+                trusted.local,
+                env.name,
+                trusted.pattern.for_env(&env.name)
             ),
         );
     }
@@ -85,10 +86,14 @@ fn arn_account(arn: &str) -> Option<&str> {
 }
 
 /// Account-per-environment layout: an environment given an `account_id` must be planned
-/// and applied by roles of that account, and its root must make that account's apply
-/// role cluster admin; a role of another account there means one environment's
-/// credentials reach into another's account.
-pub(super) fn roles_in_own_account(env: &EnvFacts, out: &mut Vec<Violation>) {
+/// and applied by roles of that account, and the role it trusts must be of that account;
+/// a role of another account there means one environment's credentials reach into
+/// another's account.
+pub(super) fn roles_in_own_account(
+    env: &EnvFacts,
+    rules: &ContractSettings,
+    out: &mut Vec<Violation>,
+) {
     let Some(account) = &env.account else {
         return;
     };
@@ -100,21 +105,25 @@ pub(super) fn roles_in_own_account(env: &EnvFacts, out: &mut Vec<Violation>) {
                 file: account.config_file.clone(),
                 message: format!(
                     "{field} {arn:?} is not in the environment's account_id {want}; \
-                     use the role infra/bootstrap created in account {want}"
+                     use the role created in account {want}"
                 ),
             });
         }
     }
-    if let Some(arn) = &env.apply_role_arn
+    let trusted = rules
+        .trusted_role
+        .as_ref()
+        .and_then(|t| env.locals.get(&t.local).map(|v| (&t.local, v)));
+    if let Some((local, (arn, file))) = trusted
         && arn_account(arn) != Some(want)
     {
         violation(
             out,
             env,
-            "terraform.tfvars",
+            file,
             format!(
-                "the root's apply role {arn:?} is not in the environment's account_id {want} \
-                 (from tfpromote's config); set account_id = \"{want}\" here"
+                "local.{local} {arn:?} is not in the environment's account_id {want} \
+                 (from tfpromote's config); set the account to {want} where it comes from"
             ),
         );
     }
@@ -125,52 +134,78 @@ mod tests {
     use super::*;
     use crate::contract::RoleCreator;
 
-    fn env(creators: Vec<RoleCreator>, apply: Option<&str>) -> EnvFacts {
+    fn pattern(p: &str) -> EnvPattern {
+        serde_yaml::from_str(&format!("{p:?}")).expect("pattern")
+    }
+
+    fn trusted() -> TrustedRole {
+        TrustedRole {
+            local: "apply_role_arn".into(),
+            pattern: pattern("arn:aws:iam::*:role/*-gha-apply-{env}"),
+        }
+    }
+
+    fn env(creators: Vec<RoleCreator>) -> EnvFacts {
         EnvFacts {
             name: "dev".into(),
             role_creators: creators,
-            apply_role_arn: apply.map(str::to_string),
             ..Default::default()
         }
     }
 
-    fn creator(boundary: Option<&str>, has: bool) -> RoleCreator {
+    fn creator(boundary: Option<&str>, has: bool, null: bool) -> RoleCreator {
         RoleCreator {
-            what: "module \"eks\"".into(),
+            what: "resource \"aws_iam_role\" \"node\"".into(),
             file: "main.tf".into(),
+            via: vec!["module \"eks\"".into()],
             has_boundary: has,
             boundary: boundary.map(str::to_string),
+            boundary_null: null,
         }
     }
 
     #[test]
     fn own_boundary_passes_and_others_fail() {
+        let rule = pattern("arn:aws:iam::*:policy/*-boundary-{env}");
         let ok = "arn:aws:iam::111111111111:policy/mlops-boundary-dev";
         let mut out = Vec::new();
-        permissions_boundaries(&env(vec![creator(Some(ok), true)], None), &mut out);
+        permissions_boundaries(&env(vec![creator(Some(ok), true, false)]), &rule, &mut out);
         assert!(out.is_empty(), "{out:?}");
-        for (b, has, word) in [
-            (None, false, "without a permissions_boundary"),
-            (None, true, "cannot be evaluated"),
+        for (b, has, null, word) in [
+            (None, false, false, "without a permissions_boundary"),
+            (None, true, true, "permissions_boundary is null"),
+            (None, true, false, "cannot be evaluated"),
             (
                 Some("arn:aws:iam::111111111111:policy/mlops-boundary-prod"),
                 true,
+                false,
                 "is not the `dev` environment's boundary",
             ),
         ] {
             let mut out = Vec::new();
-            permissions_boundaries(&env(vec![creator(b, has)], None), &mut out);
+            permissions_boundaries(&env(vec![creator(b, has, null)]), &rule, &mut out);
             assert_eq!(out.len(), 1, "{b:?}");
             assert!(out[0].message.contains(word), "{}", out[0].message);
+            assert!(
+                out[0].message.contains("via module \"eks\""),
+                "{}",
+                out[0].message
+            );
         }
     }
 
     #[test]
     fn roles_of_another_account_fail() {
         let ok = |r: &str| format!("arn:aws:iam::222222222222:role/{r}");
+        let rules = ContractSettings {
+            trusted_role: Some(trusted()),
+            ..Default::default()
+        };
         let facts = |plan: String, apply: String, root: String| EnvFacts {
             name: "dev".into(),
-            apply_role_arn: Some(root),
+            locals: [("apply_role_arn".to_string(), (root, "main.tf".to_string()))]
+                .into_iter()
+                .collect(),
             account: Some(crate::contract::EnvAccount {
                 account_id: "222222222222".into(),
                 config_file: "tfpromote.yaml".into(),
@@ -185,12 +220,14 @@ mod tests {
                 ok("mlops-gha-apply-dev"),
                 ok("mlops-gha-apply-dev"),
             ),
+            &rules,
             &mut out,
         );
         assert!(out.is_empty(), "{out:?}");
         let other = "arn:aws:iam::333333333333:role/mlops-gha-apply-dev".to_string();
         roles_in_own_account(
             &facts(ok("mlops-gha-plan-dev"), other.clone(), other),
+            &rules,
             &mut out,
         );
         assert_eq!(out.len(), 2, "{out:?}");
@@ -200,39 +237,25 @@ mod tests {
             "{}",
             out[0].message
         );
-        assert!(out[1].file.ends_with("terraform.tfvars"), "{}", out[1].file);
-        // No account_id in the config: the single-account layout, nothing to compare.
-        let mut out = Vec::new();
-        roles_in_own_account(
-            &EnvFacts {
-                name: "dev".into(),
-                apply_role_arn: Some("arn:aws:iam::333333333333:role/x".into()),
-                ..Default::default()
-            },
-            &mut out,
-        );
-        assert!(out.is_empty());
     }
 
     #[test]
-    fn apply_role_of_another_environment_fails() {
+    fn another_environments_trusted_role_fails() {
+        let mut facts = env(Vec::new());
+        facts.locals.insert(
+            "apply_role_arn".into(),
+            (
+                "arn:aws:iam::1:role/mlops-gha-apply-prod".into(),
+                "main.tf".into(),
+            ),
+        );
         let mut out = Vec::new();
-        own_apply_role(
-            &env(
-                vec![],
-                Some("arn:aws:iam::111111111111:role/mlops-gha-apply-dev"),
-            ),
-            &mut out,
+        trusted_role(&facts, &trusted(), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0]
+                .message
+                .contains("is not the `dev` environment's role")
         );
-        assert!(out.is_empty());
-        own_apply_role(
-            &env(
-                vec![],
-                Some("arn:aws:iam::111111111111:role/mlops-gha-apply-prod"),
-            ),
-            &mut out,
-        );
-        assert_eq!(out.len(), 1);
-        assert!(out[0].message.contains("role/<project>-gha-apply-dev"));
     }
 }

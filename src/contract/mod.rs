@@ -1,20 +1,10 @@
-//! The isolation contract between environments (issue: infra/). [`facts`] reads what each
-//! environment directory declares, with a real HCL parser and evaluator; [`rules`] decides,
-//! purely, whether environments stay isolated.
+//! The isolation contract between environments. [`facts`] reads what each environment
+//! directory declares, with a real HCL parser and evaluator; [`rules`] decides, purely,
+//! whether the environments stay isolated under the rules the config turns on.
 
 pub mod facts;
 mod iam;
 pub mod rules;
 
-pub use facts::{Backend, EnvAccount, EnvFacts, RoleCreator};
+pub use facts::{Backend, EnvAccount, EnvFacts, ModuleCall, ReadOptions, RoleCreator};
 pub use rules::{Violation, check};
-
-/// The files every environment root must have, so all roots read alike.
-pub const REQUIRED_FILES: [&str; 6] = [
-    "backend.tf",
-    "main.tf",
-    "provider.tf",
-    "variables.tf",
-    "versions.tf",
-    "terraform.tfvars",
-];

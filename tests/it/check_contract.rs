@@ -74,10 +74,11 @@ fn the_real_infra_keeps_the_contract() {
     let (code, stdout, stderr) = check(&root);
     assert_eq!(code, Some(0), "{stderr}");
     for line in [
-        "dev: state \"dev/terraform.tfstate\", VPC 10.0.0.0/16, cluster mlops-dev-cluster",
-        "stage: state \"stage/terraform.tfstate\", VPC 10.1.0.0/16, cluster mlops-stage-cluster",
-        "prod: state \"prod/terraform.tfstate\", VPC 10.2.0.0/16, cluster mlops-prod-cluster",
-        "isolation contract: ok (3 environments)",
+        "dev: state \"dev/terraform.tfstate\", vpc.cidr 10.0.0.0/16, eks.name mlops-dev-cluster",
+        "stage: state \"stage/terraform.tfstate\", vpc.cidr 10.1.0.0/16, eks.name mlops-stage-cluster",
+        "prod: state \"prod/terraform.tfstate\", vpc.cidr 10.2.0.0/16, eks.name mlops-prod-cluster",
+        "isolation contract: ok (3 environments, own remote state per environment, module sources inside the repository, required files, backend settings, same versions, disjoint CIDRs, unique inputs, permissions boundaries, trusted role)",
+        "tfpromote.yaml: ok",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
@@ -101,8 +102,8 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "stage:",
-                "terraform.tfvars",
-                "VPC CIDR 10.0.128.0/17 overlaps 10.0.0.0/16 of `dev`",
+                "infra/modules/platform/main.tf",
+                "module \"vpc\" input `cidr` 10.0.128.0/17 overlaps 10.0.0.0/16 of `dev`",
             ],
         ),
         (
@@ -203,7 +204,7 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "prod:",
-                "cluster name \"mlops-stage-cluster\" is also used by `stage`",
+                "module \"eks\" input `name` \"mlops-stage-cluster\" is also used by `stage`",
             ],
         ),
         (
@@ -248,9 +249,10 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "dev:",
-                "infra/modules/platform/main.tf",
-                "module \"eks\" creates IAM roles without a permissions_boundary",
-                "permissions_boundary_arns",
+                "infra/modules/eks/main.tf",
+                "(via module \"platform\" > module \"eks\")",
+                "permissions_boundary is null (an input its caller did not pass)",
+                "arn:aws:iam::*:policy/*-boundary-dev",
             ],
         ),
         (
@@ -265,8 +267,8 @@ fn each_broken_rule_fails_with_its_message() {
             },
             &[
                 "stage:",
-                "infra/modules/platform/main.tf",
-                "module \"vpc\": permissions_boundary \"arn:aws:iam::111111111111:policy/mlops-boundary-prod\" is not the `stage` environment's boundary",
+                "infra/modules/vpc/main.tf: resource \"aws_iam_role\" \"flow_log\"",
+                "(via module \"platform\" > module \"vpc\"): permissions_boundary \"arn:aws:iam::111111111111:policy/mlops-boundary-prod\" is not the `stage` environment's boundary",
             ],
         ),
         (
@@ -290,7 +292,7 @@ fn each_broken_rule_fails_with_its_message() {
             &[
                 "prod:",
                 "infra/modules/extra/main.tf",
-                "resource \"aws_iam_role\" \"extra\" creates IAM roles without a permissions_boundary",
+                "resource \"aws_iam_role\" \"extra\" (via module \"platform\" > module \"extra\") creates an IAM role without a permissions_boundary",
             ],
         ),
         (
@@ -306,7 +308,7 @@ fn each_broken_rule_fails_with_its_message() {
             &[
                 "dev:",
                 "infra/modules/platform/main.tf",
-                "local.apply_role_arn \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not the `dev` environment's apply role",
+                "local.apply_role_arn \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not the `dev` environment's role",
             ],
         ),
         (
@@ -372,7 +374,7 @@ fn each_environment_lives_in_its_own_account() {
         "prod: ",
         "tfpromote.yaml: plan_role \"arn:aws:iam::111111111111:role/mlops-gha-plan-prod\" is not in the environment's account_id 222222222222",
         "apply_role \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not in the environment's account_id 222222222222",
-        "terraform.tfvars: the root's apply role \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\"",
+        "local.apply_role_arn \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not in the environment's account_id 222222222222",
     ] {
         assert!(stderr.contains(word), "expected {word:?} in:\n{stderr}");
     }

@@ -20,6 +20,7 @@ mod github_setup;
 mod github_tracker;
 mod isolation;
 mod large_plan;
+mod layouts;
 mod limits;
 mod plan_all;
 mod plan_cli;
