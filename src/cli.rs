@@ -172,7 +172,7 @@ pub enum Format {
 
 impl Cli {
     /// Parses the process's arguments. A `TFPROMOTE_*` variable set to the empty string
-    /// counts as unset (issue 10 item 11): a composite action passes `""` for every input the
+    /// counts as unset, because a composite action passes `""` for every input the
     /// workflow left out, and `TFPROMOTE_ALL=` must not fail with "a value is required".
     pub fn parse_args() -> Cli {
         Cli::parse_with_env(std::env::args_os(), |name| {

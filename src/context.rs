@@ -1,4 +1,4 @@
-//! What GitHub Actions tells us about the run (design.md section 3): repository, commit,
+//! What GitHub Actions tells us about the run: repository, commit,
 //! event, run link, API root, token, and the pull request the run is about.
 //!
 //! Reading is split from deciding: [`Context::from_lookup`] takes any variable lookup and the

@@ -106,8 +106,8 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why a JSON answer did not parse, without quoting any of it: serde's own message quotes
-/// the offending value, and an answer from a token service or an API may hold a credential
-/// (issue 10 item 5). Says what kind of problem and where.
+/// the offending value, and an answer from a token service or an API may hold a credential.
+/// Says what kind of problem and where.
 pub fn json_error_shape(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let kind = match e.classify() {

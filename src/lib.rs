@@ -1,7 +1,7 @@
 //! tfpromote: plans Terraform environments on pull requests and promotes them in order.
 //!
 //! Functional core (`plan`, `summary`, `render`, `config` values) and imperative shell
-//! (`terraform`, `actions`, `commands`). See design.md for the whole picture.
+//! (`terraform`, `actions`, `commands`). See docs/architecture.md for the whole picture.
 
 pub mod actions;
 pub mod aws;

@@ -48,7 +48,7 @@ pub async fn prepare(
     let mut redactor = base.redactor().clone();
     let dir = config.env_dir(env);
     let var_files: Vec<PathBuf> = env.var_files.iter().map(|p| config.resolve(p)).collect();
-    // Issue 10 item 1: sensitive variables' values are known before Terraform can echo them
+    // Sensitive variables' values are known before Terraform can echo them
     // (a failed plan has no plan JSON to learn them from).
     redactor.add_literals(crate::secrets::learn(&dir, &var_files, &context.vars));
     let terraform = match request {

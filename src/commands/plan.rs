@@ -138,7 +138,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
         });
     }
     if reports.len() > 1 {
-        // design.md section 12: concurrent plans should take about as long as the slowest one.
+        // Concurrent plans should take about as long as the slowest one.
         eprintln!(
             "tfpromote: {} environments in {:.1}s (longest environment {slowest:.1}s)",
             reports.len(),
@@ -260,8 +260,8 @@ fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
-/// Step outputs are built from structured data and never pass through text masking
-/// (issue 10 item 7): masking would turn `true` or a count into `***`.
+/// Step outputs are built from structured data and never pass through text masking,
+/// because masking would turn `true` or a count into `***`.
 fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
     let ok: Vec<(&str, &Summary)> = reports
         .iter()

@@ -10,15 +10,15 @@ use crate::redact::Redactor;
 use crate::render::{json, markdown};
 use crate::summary::{Purpose, Summary};
 
-/// `config_path` is the global `--config`: its `redact` settings apply when the file exists
-/// (issue 10 item 9); the default path may be absent, an explicitly named file may not.
+/// `config_path` is the global `--config`: its `redact` settings apply when the file exists.
+/// The default path may be absent, an explicitly named file may not.
 pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::Result<()> {
     let text = match args.format {
-        // Machine output is built from structured data and never passes text masking
-        // (issue 10 item 7): sensitive leaves are never in it, and masking `true` or a
+        // Machine output is built from structured data and never passes text masking.
+        // Sensitive leaves are never in it, and masking `true` or a
         // count would make it invalid JSON. So reading keeps only what this document
         // prints (no secret values, no per-resource lists beyond destructive changes), and
-        // the document is written as it is built (issue 13).
+        // the document is written as it is built.
         Format::Json => {
             let summary = Summary::from_file_for(&args.plan_json, Purpose::Machine)?;
             return print_json(&summary);

@@ -5,7 +5,7 @@ use super::values::{CONTEXT, ParseContext};
 use super::{Config, ConfigError};
 
 /// A `tfpromote.yaml` is a few kilobytes; the cap stops `--config /dev/zero` (or a wrong
-/// file) from filling memory (issue 10 item 13).
+/// file) from filling memory.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// No real config nests deeper than a dozen levels; the YAML parser is slow on pathological

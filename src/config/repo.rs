@@ -1,4 +1,4 @@
-//! Paths in the config must stay inside the repository (issue 10, item 12): `dir: /etc` or
+//! Paths in the config must stay inside the repository: `dir: /etc` or
 //! `var_files: [/etc/passwd]` would make Terraform read, and the comment quote, files the
 //! pull request has no business touching.
 //!

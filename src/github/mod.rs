@@ -1,4 +1,4 @@
-//! The GitHub edge (design.md section 9): comments, PR lookup, commit statuses, reviews.
+//! The GitHub edge: comments, PR lookup, commit statuses, reviews.
 //!
 //! Thin: each file issues a few documented REST calls through [`client::GitHub`], which owns
 //! retries. The decisions (which comment is the tracker, whose review counts, when to retry)

@@ -1,4 +1,4 @@
-//! Commit statuses `tfpromote/<env>`: the promotion ladder's records (design.md section 8).
+//! Commit statuses `tfpromote/<env>`: the promotion ladder's records.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;

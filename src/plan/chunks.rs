@@ -17,7 +17,7 @@ use super::scan::Scanner;
 /// a few in flight without holding much of the plan. Up to `2 * workers + 1` chunks are
 /// alive at once (queued, being tallied, being filled); 512 KiB chunks and a queue twice
 /// as deep cost 4 MiB more peak memory on large plans for no measurable speed
-/// (scripts/bench-render, issue 13).
+/// (scripts/bench-render).
 const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Elements of one chunk, copied out of the scanner's buffer.

@@ -2,7 +2,7 @@
 //! guided by the mark tree: only the marked parts are parsed, everything else is skipped
 //! without building anything. Plans of databases, secrets and user data mark values in
 //! nearly every resource; parsing each whole `before` and `after` into a tree just to
-//! pick out a few leaves doubled the reading time of such plans (issue 13, BENCHMARKS.md).
+//! pick out a few leaves doubled the reading time of such plans (BENCHMARKS.md).
 
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};

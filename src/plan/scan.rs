@@ -7,12 +7,12 @@
 use std::io::Read;
 
 /// Bytes read at a time. The buffer holds about two of these plus the value being cut
-/// out; more only costs peak memory (issue 13), reads are cheap next to scanning.
+/// out; more only costs peak memory, reads are cheap next to scanning.
 const CHUNK: usize = 256 << 10;
 
 /// serde_json's recursion limit: anything nested deeper would fail to parse later, or be
 /// silently dropped where a value is opened leniently, so it is refused here with the
-/// place named (issue 10 item 8).
+/// place named.
 pub const MAX_DEPTH: usize = 128;
 
 /// The largest single value (one resource change, the `variables` map, ...) held in memory

@@ -6,7 +6,7 @@
 //! does not mark.
 //!
 //! Literals are matched by one Aho-Corasick automaton, so the cost of masking grows with the
-//! length of the text, not with the number of secrets times the text (issue 10, item 14).
+//! length of the text, not with the number of secrets times the text.
 //! Each secret is registered in the forms it is printed in: as is, JSON-escaped and
 //! HCL-escaped (Terraform's text output), and line by line when it spans lines, so a text
 //! masked one line at a time still loses every line of a PEM key.

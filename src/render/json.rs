@@ -1,4 +1,4 @@
-//! `render --format json`: the machine-readable summary (design.md section 4).
+//! `render --format json`: the machine-readable summary.
 
 use serde::Serialize;
 
@@ -30,7 +30,7 @@ struct Destructive<'a> {
 }
 
 /// Serialises the destructive resources one by one as the list is written, rather than
-/// first collecting them: a large plan's list is megabytes (issue 13).
+/// first collecting them: a large plan's list is megabytes.
 struct DestructiveList<'a>(&'a Summary);
 
 impl Serialize for DestructiveList<'_> {

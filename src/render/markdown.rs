@@ -1,4 +1,4 @@
-//! The per-environment Markdown block of the PR comment and job summary (design.md section 6).
+//! The per-environment Markdown block of the PR comment and job summary.
 //!
 //! Priority when space runs out: the heading, the counts line and the destroy/replace warnings
 //! are always kept; output changes come next; the resource list is cut last-first (least

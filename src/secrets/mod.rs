@@ -1,4 +1,4 @@
-//! Sensitive values learned *before* Terraform runs (issue 10, item 1).
+//! Sensitive values learned *before* Terraform runs.
 //!
 //! A plan that fails produces no plan JSON, so the values Terraform would have marked are
 //! unknown exactly when its error text is most likely to print one (`x.output is "..."`).

@@ -1,4 +1,4 @@
-//! The plan fingerprint (design.md section 7): a SHA-256 over a canonical form of the
+//! The plan fingerprint: a SHA-256 over a canonical form of the
 //! changes, so "the plan that was reviewed" can be compared with "the plan about to apply".
 //!
 //! Canonical: resources sorted by the digest of their address (which needs 32 bytes per

@@ -9,7 +9,7 @@ pub use builder::SummaryBuilder;
 
 /// What a summary is read for, so that reading keeps only what that use needs: on a plan of
 /// 100,000 resources the per-resource lists and the secret values are most of the memory
-/// and, on plans full of secrets, a good part of the time (issue 13, scripts/bench-render).
+/// and, on plans full of secrets, a good part of the time (scripts/bench-render).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Purpose {
     /// Everything: every listed resource with its changed attributes (comments, reports,
@@ -18,8 +18,8 @@ pub enum Purpose {
     Review,
     /// `render --format json` only: counts, fingerprint, moved/importing/output counts and
     /// the destructive resources, no changed attributes and no secret values. That output
-    /// is built from structured data that holds no value and never passes the redactor
-    /// (issue 10 item 7), so nothing it prints differs from a [`Purpose::Review`] summary.
+    /// is built from structured data that holds no value and never passes the redactor,
+    /// so nothing it prints differs from a [`Purpose::Review`] summary.
     Machine,
 }
 

@@ -1,4 +1,4 @@
-//! What a failed Terraform command's error says (issue 10, item 1).
+//! What a failed Terraform command's error says.
 //!
 //! The error goes into the comment, the report, the job summary and an `::error`
 //! annotation, so it carries Terraform's diagnostics (summary, file and line, explanation)

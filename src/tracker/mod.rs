@@ -1,4 +1,4 @@
-//! The promotion tracker: one PR comment per pull request (design.md section 6).
+//! The promotion tracker: one PR comment per pull request.
 //!
 //! Pure: the model, its Markdown, the hidden marker and the merge of concurrent updates are
 //! plain functions over strings, tested without a network. `github::tracker` does the

@@ -73,7 +73,7 @@ impl From<&crate::summary::Summary> for Counts {
     }
 }
 
-/// One environment's row and the facts the gates read back (design.md section 8).
+/// One environment's row and the facts the gates read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvRecord {
     pub status: Status,

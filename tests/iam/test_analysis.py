@@ -43,7 +43,7 @@ def test_no_ci_role_can_escalate_or_leave_its_environment(account: Account) -> N
 
 
 def test_the_policies_before_issue_12_are_flagged() -> None:
-    """The broken copy: the export of the bootstrap as it was before issue 12,
+    """The broken copy: the export of the bootstrap as it was before the isolation rework,
     recorded from moto by `scripts/iam-test --keep-export` on that tree. The same
     analysis must find the escalation the issue describes."""
     legacy = Account.load(str(HERE / "fixtures" / "legacy-authorization-details.json"))

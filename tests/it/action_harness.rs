@@ -292,7 +292,7 @@ const LOCK_V1: &str =
 const LOCK_V2: &str =
     "provider \"registry.terraform.io/hashicorp/aws\" {\n  version = \"6.1.0\"\n}\n";
 
-/// Issue 13: the action keeps the plugin cache between runs with `actions/cache` (pinned by
+/// The action keeps the plugin cache between runs with `actions/cache` (pinned by
 /// commit SHA), on the directory the binary fills, keyed by the runner's OS and architecture
 /// and the committed lock files: same locks, same key; a changed lock, a new key.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

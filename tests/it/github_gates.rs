@@ -1,5 +1,5 @@
 //! The records and reviews the gates read, against the fake GitHub: commit statuses written
-//! and read back, approvals counted the way design.md section 8 says, the PR of a push.
+//! and read back, approvals counted as docs/gates.md says, the PR of a push.
 
 use crate::common;
 

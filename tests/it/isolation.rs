@@ -1,4 +1,4 @@
-//! Tests run in parallel, each with its own moto (issue 13). A port picked as free can be
+//! Tests run in parallel, each with its own moto. A port picked as free can be
 //! taken by another test's server before ours binds it; ours then fails to bind while the
 //! other one answers. The helper must notice that the answering server is not its own,
 //! or the test would share (and on drop, outlive) another test's moto.

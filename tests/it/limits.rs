@@ -1,4 +1,4 @@
-//! Issue 10, the broken limits and the offline leaks: one test per numbered point, each
+//! The broken limits and the offline leaks: one test per numbered point, each
 //! run through the real binary (or the library's public API where the point is about a
 //! pure function), searching every channel the point concerns.
 

@@ -1,4 +1,4 @@
-//! Property test of the plan reader and the Markdown renderer (issue 10): over generated
+//! Property test of the plan reader and the Markdown renderer: over generated
 //! plans (module depth and instance keys, action mix, address lengths, unicode, sensitive
 //! leaves holding planted values) nothing panics, the tracker comment always fits GitHub's
 //! 65,536-character limit, the destroy/replace warning is never cut, and no planted

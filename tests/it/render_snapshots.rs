@@ -62,7 +62,7 @@ fn plan_document_snapshot() {
     );
 }
 
-/// `render --format json` reads for `Purpose::Machine` (issue 13: no secret values, no
+/// `render --format json` reads for `Purpose::Machine` (no secret values, no
 /// lists beyond destructive changes, the document written as it is built): on every
 /// conformance plan it must print exactly what a full summary renders, while keeping no
 /// secret value and no resource it does not print.

@@ -1,4 +1,4 @@
-//! Issue 10, the leaks found by attacking the binary, with real Terraform and the fake
+//! The leaks found by attacking the binary, with real Terraform and the fake
 //! GitHub (which follows GitHub's REST description): every canary is searched in the comment
 //! file, the report, the job summary, the step outputs, annotations, stdout, stderr and the
 //! request bodies sent to GitHub. `::add-mask::` lines are the one place a secret may appear:

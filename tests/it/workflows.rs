@@ -1,4 +1,4 @@
-//! The workflows' own rules (issue 11), read with a real YAML parser: what zizmor and
+//! The workflows' own rules, read with a real YAML parser: what zizmor and
 //! actionlint do not check (timeouts, concurrency, the promotion chain, Terraform pinned) and
 //! what must stay true as the files change (least-privilege permissions per job, actions
 //! pinned by full commit SHA, no credentials left in the checkout, no `${{ }}` in scripts).
@@ -222,7 +222,7 @@ fn promote_applies_the_config_environments_in_order_each_in_its_environment() {
     }
 }
 
-/// Issue 14 point 7: after each environment's apply, platform/ reaches its cluster (private
+/// After each environment's apply, platform/ reaches its cluster (private
 /// endpoint) only from a runner inside the VPC, named by a repository variable; without the
 /// variable the job is skipped. Each runs in its environment, after the apply of the same
 /// environment and the platform job before it, with the apply role and nothing more.
@@ -372,7 +372,7 @@ fn drift_and_ci_and_release_run_what_the_readme_says() {
     );
 }
 
-/// Issue 13: every workflow that runs tfpromote gets the plugin cache from the action itself
+/// Every workflow that runs tfpromote gets the plugin cache from the action itself
 /// (`actions/cache` pinned by commit SHA, on the directory and key the action's
 /// `plugin-cache` step computes from the lock files and the runner's OS and architecture),
 /// none turns it off, and the release workflow, which publishes binaries, restores no cache

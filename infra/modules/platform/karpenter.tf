@@ -1,5 +1,5 @@
 ################################################################################
-# Karpenter, AWS side (issue 14 point 3)
+# Karpenter, AWS side
 ################################################################################
 
 # Node autoscaling for workloads; the managed node group (main.tf) stays for the

@@ -1,5 +1,5 @@
 ################################################################################
-# AWS Load Balancer Controller, AWS side (issue 14 point 4)
+# AWS Load Balancer Controller, AWS side
 ################################################################################
 
 # ALBs for Ingresses and NLBs for Services of type LoadBalancer; the Helm values

@@ -66,7 +66,7 @@ run "rule_files_have_the_prometheus_structure" {
     error_message = "Expected one rule groups namespace per rules/*.yaml file (3), got ${length(aws_prometheus_rule_group_namespace.this)}."
   }
 
-  # The platform's alerts from issue 14: node pressure, pod restarts, HPA at max,
+  # The platform's alerts: node pressure, pod restarts, HPA at max,
   # API server errors.
   assert {
     condition = length(setsubtract(
