@@ -192,7 +192,7 @@ pub async fn assume(request: &AssumeRequest) -> Result<Credentials, AwsError> {
             Failure::Token(detail) => format!("ID token: {detail}"),
             Failure::Sts(detail, _) => format!("STS: {detail}"),
         };
-        eprintln!(
+        crate::say!(
             "tfpromote: {}: {what}; retrying in {:.2}s (attempt {} failed)",
             request.env,
             sleep.as_secs_f64(),

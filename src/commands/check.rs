@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::contract;
 
 pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
-    println!("{}: ok", config.path.display());
+    crate::out!("{}: ok", config.path.display());
     for (i, env) in config.environments.iter().enumerate() {
         let gate = match (&env.approval, i) {
             (Some(a), _) => format!(
@@ -18,7 +18,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
             (None, 0) => "first in line".to_string(),
             (None, _) => format!("after {}", config.environments[i - 1].name),
         };
-        println!(
+        crate::out!(
             "  {}. {} ({}): {gate}; on plan change: {:?}; destroy: {:?}",
             i + 1,
             env.name,
@@ -57,7 +57,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
         ));
     }
     for env in &facts {
-        println!(
+        crate::out!(
             "  {}: state {:?}, VPC {}, cluster {}",
             env.name,
             env.backend
@@ -68,7 +68,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
             env.cluster_name.as_deref().unwrap_or("?")
         );
     }
-    println!("isolation contract: ok ({} environments)", facts.len());
+    crate::out!("isolation contract: ok ({} environments)", facts.len());
     Ok(())
 }
 

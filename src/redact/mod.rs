@@ -16,6 +16,7 @@
 //! it invalid. Such trivial values are not registered at all ([`is_trivial`]); they are still
 //! never rendered, because sensitive leaves are never rendered.
 
+pub mod point;
 mod prefix_index;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -101,9 +102,16 @@ fn hcl_escaped(value: &str) -> String {
 pub struct Redactor {
     /// Secret values as given (for `::add-mask::`), non-trivial, without duplicates.
     literals: Vec<String>,
-    /// Every printed form of every literal: what the automaton matches.
+    /// Every printed form of every literal, exactly (for `::add-mask::`).
     forms: Vec<String>,
+    /// The forms with each whitespace run collapsed to one space and the ends trimmed:
+    /// what the automaton matches, over a text whose whitespace runs (line breaks and
+    /// Terraform's `│` borders included) are collapsed the same way.
+    match_forms: Vec<String>,
     known: HashSet<String>,
+    known_match: HashSet<String>,
+    /// Patterns for numbers Terraform prints with more digits than a float keeps.
+    number_patterns: Vec<Regex>,
     patterns: Vec<Regex>,
     automaton: Option<AhoCorasick>,
     /// Instead of the automaton, for very large secret sets.
@@ -113,23 +121,12 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(patterns: impl IntoIterator<Item = Regex>) -> Self {
-        let patterns: Vec<Regex> = patterns.into_iter().collect();
-        let alternatives: Vec<String> = patterns
-            .iter()
-            .map(|p| format!("(?:{})", p.as_str()))
-            .collect();
-        // Each part is an already-compiled pattern, so this fails only on size limits; then
-        // the patterns are applied one by one.
-        let combined_patterns = if alternatives.is_empty() {
-            None
-        } else {
-            Regex::new(&alternatives.join("|")).ok()
-        };
-        Redactor {
-            patterns,
-            combined_patterns,
+        let mut redactor = Redactor {
+            patterns: patterns.into_iter().collect(),
             ..Default::default()
-        }
+        };
+        redactor.rebuild_patterns();
+        redactor
     }
 
     /// Adds literal secret values (e.g. every string leaf of a sensitive variable). Trivial
@@ -139,7 +136,8 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let before = self.forms.len();
+        let before = self.match_forms.len();
+        let patterns_before = self.number_patterns.len();
         for value in values {
             let value = value.into();
             if is_trivial(&value) || !self.known.insert(value.clone()) {
@@ -149,12 +147,37 @@ impl Redactor {
                 if form != value && !self.known.insert(form.clone()) {
                     continue;
                 }
+                let collapsed = collapse_whitespace(&form);
+                if !is_trivial(&collapsed) && self.known_match.insert(collapsed.clone()) {
+                    self.match_forms.push(collapsed);
+                }
                 self.forms.push(form);
+            }
+            if let Some(pattern) = lost_digits_pattern(&value) {
+                self.number_patterns.push(pattern);
             }
             self.literals.push(value);
         }
-        if self.forms.len() != before {
+        if self.match_forms.len() != before {
             self.rebuild();
+        }
+        if self.number_patterns.len() != patterns_before {
+            self.rebuild_patterns();
+        }
+    }
+
+    /// Every secret and pattern `other` knows joins this one.
+    pub fn merge(&mut self, other: &Redactor) {
+        self.add_literals(other.literals.iter().cloned());
+        let mut added = false;
+        for pattern in &other.patterns {
+            if !self.patterns.iter().any(|p| p.as_str() == pattern.as_str()) {
+                self.patterns.push(pattern.clone());
+                added = true;
+            }
+        }
+        if added {
+            self.rebuild_patterns();
         }
     }
 
@@ -185,7 +208,7 @@ impl Redactor {
     }
 
     fn rebuild(&mut self) {
-        let form_bytes: usize = self.forms.iter().map(String::len).sum();
+        let form_bytes: usize = self.match_forms.iter().map(String::len).sum();
         self.rebuild_with(form_bytes > AUTOMATON_MAX_FORM_BYTES);
     }
 
@@ -193,65 +216,215 @@ impl Redactor {
         self.automaton = None;
         self.prefix_index = None;
         if large {
-            self.prefix_index = PrefixIndex::new(&self.forms);
+            self.prefix_index = PrefixIndex::new(&self.match_forms);
         }
         if self.prefix_index.is_none() {
             // Leftmost-longest: a secret that contains another is replaced whole.
             self.automaton = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
-                .build(&self.forms)
+                .build(&self.match_forms)
                 .ok();
         }
     }
 
+    /// The user's patterns and the number patterns as one regex (one pass over the text).
+    fn rebuild_patterns(&mut self) {
+        let alternatives: Vec<String> = self
+            .patterns
+            .iter()
+            .chain(&self.number_patterns)
+            .map(|p| format!("(?:{})", p.as_str()))
+            .collect();
+        self.combined_patterns = if alternatives.is_empty() {
+            None
+        } else {
+            Regex::new(&alternatives.join("|")).ok()
+        };
+    }
+
+    /// `text` with every secret replaced by [`REPLACEMENT`], in one leftmost-longest pass
+    /// over the whole text. Whitespace is matched loosely: a run of spaces, tabs, line
+    /// breaks and the `│` border Terraform draws at the start of a diagnostic's lines counts
+    /// as one space, so a secret Terraform wrapped across two lines is still found and
+    /// replaced whole (the line break with it).
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let literal_free: Cow<'a, str> = match (&self.automaton, &self.prefix_index) {
-            (_, Some(index)) => match index.replace_all(&self.forms, text, REPLACEMENT) {
-                Some(out) => Cow::Owned(out),
-                None => Cow::Borrowed(text),
-            },
-            (Some(ac), None) if ac.is_match(text) => {
-                // No per-call table of replacements: that would cost as much as the number
-                // of secrets on every line of a log.
+        let literal_free: Cow<'a, str> = if self.match_forms.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            let view = CollapsedView::new(text);
+            let matches = self.find_all(view.text());
+            if matches.is_empty() {
+                Cow::Borrowed(text)
+            } else {
                 let mut out = String::with_capacity(text.len());
-                ac.replace_all_with(text, &mut out, |_, _, dst| {
-                    dst.push_str(REPLACEMENT);
-                    true
-                });
-                Cow::Owned(out)
-            }
-            (Some(_), None) => Cow::Borrowed(text),
-            (None, None) if self.forms.is_empty() => Cow::Borrowed(text),
-            // Building the automaton failed (it never should): mask form by form.
-            (None, None) => {
-                let mut out = text.to_string();
-                for form in &self.forms {
-                    out = out.replace(form.as_str(), REPLACEMENT);
+                let mut copied = 0;
+                for (start, end) in matches {
+                    let (start, end) = view.original_span(start, end);
+                    out.push_str(&text[copied..start]);
+                    out.push_str(REPLACEMENT);
+                    copied = end;
                 }
+                out.push_str(&text[copied..]);
                 Cow::Owned(out)
             }
         };
-        if self.patterns.is_empty() {
-            return literal_free;
-        }
-        let replaced = match &self.combined_patterns {
-            Some(re) => match re.replace_all(&literal_free, REPLACEMENT) {
-                Cow::Borrowed(_) => None,
-                Cow::Owned(s) => Some(s),
-            },
-            None => {
-                let mut out = literal_free.to_string();
-                for pattern in &self.patterns {
-                    out = pattern.replace_all(&out, REPLACEMENT).into_owned();
-                }
-                Some(out)
+        let Some(re) = &self.combined_patterns else {
+            if self.patterns.is_empty() && self.number_patterns.is_empty() {
+                return literal_free;
             }
+            // The combined pattern exceeded a size limit: apply them one by one.
+            let mut out = literal_free.into_owned();
+            for pattern in self.patterns.iter().chain(&self.number_patterns) {
+                out = pattern.replace_all(&out, REPLACEMENT).into_owned();
+            }
+            return Cow::Owned(out);
         };
-        match replaced {
-            Some(s) => Cow::Owned(s),
-            None => literal_free,
+        match re.replace_all(&literal_free, REPLACEMENT) {
+            Cow::Borrowed(_) => literal_free,
+            Cow::Owned(s) => Cow::Owned(s),
         }
     }
+
+    /// Leftmost-longest matches of the collapsed forms in `view`, as byte spans.
+    fn find_all(&self, view: &str) -> Vec<(usize, usize)> {
+        match (&self.automaton, &self.prefix_index) {
+            (_, Some(index)) => index.find_all(&self.match_forms, view),
+            (Some(ac), None) => ac.find_iter(view).map(|m| (m.start(), m.end())).collect(),
+            // Building the automaton failed (it never should): the longest form at each
+            // position, leftmost first.
+            (None, None) => {
+                let mut found = Vec::new();
+                let mut at = 0;
+                while at < view.len() {
+                    let longest = self
+                        .match_forms
+                        .iter()
+                        .filter(|f| view[at..].starts_with(f.as_str()))
+                        .map(String::len)
+                        .max();
+                    match longest {
+                        Some(len) => {
+                            found.push((at, at + len));
+                            at += len;
+                        }
+                        None => at += view[at..].chars().next().map_or(1, char::len_utf8),
+                    }
+                }
+                found
+            }
+        }
+    }
+}
+
+/// True for the characters a collapsed run is made of.
+fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// `value` with its ends trimmed and each whitespace run replaced by one space: the form
+/// matched against a [`CollapsedView`].
+fn collapse_whitespace(value: &str) -> String {
+    let view = CollapsedView::new(value.trim_matches(is_space));
+    view.text().to_string()
+}
+
+/// A text with each whitespace run collapsed to one space (a run that holds a line break
+/// also takes the `│` borders and indentation that follow it), and the way back to the
+/// original's byte offsets.
+struct CollapsedView<'a> {
+    text: Cow<'a, str>,
+    /// For each collapsed run: its position in the view (the one space) and how many bytes
+    /// of the original text lie before the view's next byte, minus the view's own.
+    runs: Vec<(usize, usize)>,
+}
+
+impl<'a> CollapsedView<'a> {
+    fn new(original: &'a str) -> Self {
+        // Fast path: nothing to collapse (no run other than single ASCII spaces).
+        let needs = original.chars().any(|c| is_space(c) && c != ' ') || original.contains("  ");
+        if !needs {
+            return CollapsedView {
+                text: Cow::Borrowed(original),
+                runs: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(original.len());
+        let mut runs = Vec::new();
+        let mut extra = 0;
+        let mut chars = original.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            if !is_space(c) {
+                text.push(c);
+                continue;
+            }
+            let mut end = start + c.len_utf8();
+            let mut broke = c == '\n';
+            while let Some(&(i, next)) = chars.peek() {
+                if is_space(next) || (broke && next == '│') {
+                    broke |= next == '\n';
+                    end = i + next.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let at = text.len();
+            text.push(' ');
+            if end - start != 1 {
+                extra += end - start - 1;
+                runs.push((at, extra));
+            }
+        }
+        CollapsedView {
+            text: Cow::Owned(text),
+            runs,
+        }
+    }
+
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The original offset of view offset `at` (a character boundary that is not inside a
+    /// collapsed run, or the end).
+    fn original(&self, at: usize) -> usize {
+        let before = self.runs.partition_point(|(v, _)| *v < at);
+        at + before.checked_sub(1).map_or(0, |i| self.runs[i].1)
+    }
+
+    /// The original span of view span `[start, end)`. Matches never start or end on a
+    /// collapsed run (forms are trimmed), so both ends map exactly.
+    fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        (self.original(start), self.original(end))
+    }
+}
+
+/// For a number printed in exponent form with more digits than a float keeps
+/// (`9.876543210987655e19`), a pattern for the integer Terraform prints
+/// (`98765432109876543210`): its first 15 digits, then as many digits as the exponent says.
+/// JSON readers keep such numbers as floats, so the exact digits are not known here.
+fn lost_digits_pattern(value: &str) -> Option<Regex> {
+    let v = value.trim();
+    let (sign, v) = match v.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", v),
+    };
+    let (mantissa, exponent) = v.split_once(['e', 'E'])?;
+    let exponent: usize = exponent.trim_start_matches('+').parse().ok()?;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if !(15..=400).contains(&exponent)
+        || digits.is_empty()
+        || mantissa.chars().any(|c| !c.is_ascii_digit() && c != '.')
+    {
+        return None;
+    }
+    let kept: String = digits.chars().take(15).collect();
+    let rest = exponent + 1 - kept.len();
+    Regex::new(&format!(
+        r"{}\b{kept}[0-9]{{{rest}}}\b",
+        regex::escape(sign)
+    ))
+    .ok()
 }
 
 #[cfg(test)]
