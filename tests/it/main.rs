@@ -30,4 +30,5 @@ mod render_snapshots;
 mod runner;
 mod secrets;
 mod secrets_edge;
+mod secrets_leaks;
 mod workflows;
