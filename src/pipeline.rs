@@ -55,7 +55,7 @@ pub async fn prepare(
     let request = aws::request_for(config, context, env, role)?;
     let mut redactor = base.redactor().clone();
     let var_files: Vec<PathBuf> = env.var_files.iter().map(|p| config.resolve(p)).collect();
-    // Issue 10 item 1: sensitive variables' values are known before Terraform can echo them
+    // Sensitive variables' values are known before Terraform can echo them
     // (a failed plan has no plan JSON to learn them from).
     redactor.add_literals(crate::secrets::learn(&dir, &var_files, &context.vars));
     let terraform = match request {

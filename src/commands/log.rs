@@ -20,7 +20,7 @@ pub fn print_or_file(
         print(name, lines, redactor, false);
         return;
     };
-    // Issue 10 item 2: the runner masks only what follows its `::add-mask::`.
+    // The runner masks only what follows its `::add-mask::`.
     actions::add_masks(redactor.mask_forms());
     let path = dir.join(format!("{}.log", name.replace([' ', '/'], "-")));
     // Masked whole, not line by line: a secret Terraform wrapped over two lines is found.
@@ -57,7 +57,7 @@ pub fn print(name: &str, lines: &[String], redactor: &Redactor, prefixed: bool) 
     } else {
         String::new()
     };
-    // Issue 10 item 2: the runner masks only what follows its `::add-mask::`.
+    // The runner masks only what follows its `::add-mask::`.
     actions::add_masks(redactor.mask_forms());
     actions::group_start(&format!("terraform: {name}"));
     let token = actions::pause_commands();

@@ -215,11 +215,13 @@ async fn publish(
 }
 
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    actions::write_file(path, text)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
-/// Step outputs are built from structured data and never pass through text masking
-/// (issue 10 item 7): masking would turn `true` or a count into `***`.
+/// Step outputs are built from structured data; the output channel masks each value (a JSON
+/// value inside its strings, so it stays valid). Trivial values such as `true` or a count
+/// are never registered as secrets, so they are never masked.
 fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
     let ok: Vec<(&str, &Summary)> = reports
         .iter()

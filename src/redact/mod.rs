@@ -1,20 +1,25 @@
-//! Removes secrets from every piece of text we write (comment, summary, logs, annotations).
+//! Removes secrets from every piece of text we write (comment, summary, logs, annotations,
+//! step outputs, request bodies): the matcher behind the process's one redaction point
+//! ([`point`]).
 //!
 //! Terraform's own `sensitive` marks are honoured where values are read; this is the second
 //! line: literal values known to be secret (sensitive variables, `TF_VAR_*`, configured
-//! environment variables, values Terraform marks) and user patterns for values Terraform
-//! does not mark.
+//! environment variables, values Terraform marks, every credential tfpromote holds) and
+//! user patterns for values Terraform does not mark.
 //!
-//! Literals are matched by one Aho-Corasick automaton, so the cost of masking grows with the
-//! length of the text, not with the number of secrets times the text (issue 10, item 14).
 //! Each secret is registered in the forms it is printed in: as is, JSON-escaped and
-//! HCL-escaped (Terraform's text output), and line by line when it spans lines, so a text
-//! masked one line at a time still loses every line of a PEM key.
+//! HCL-escaped (Terraform's text output), and line by line when it spans lines (the runner's
+//! `::add-mask::` matches line by line). Matching is one leftmost-longest pass over the
+//! whole text, so a secret inside a longer one never hides the longer one, and it is
+//! whitespace-tolerant: every run of whitespace (a line break with the `│` border and
+//! indentation after it included) counts as one space, in the text and in the forms, so a
+//! secret Terraform wrapped over two lines is still found. Literals are matched by one
+//! Aho-Corasick automaton, so the cost grows with the length of the text, not with the
+//! number of secrets times the text; very large secret sets use a [`PrefixIndex`] that finds
+//! the same matches.
 //!
-//! Machine output (JSON, step outputs, the fingerprint) is built from structured data and
-//! never passes through here: masking a value that happens to be `true` or `5059` would make
-//! it invalid. Such trivial values are not registered at all ([`is_trivial`]); they are still
-//! never rendered, because sensitive leaves are never rendered.
+//! Trivial values are not registered at all ([`is_trivial`]): masking `true` or `5059` would
+//! corrupt ordinary text and machine output while protecting nothing.
 
 pub mod point;
 mod prefix_index;
@@ -561,12 +566,66 @@ mod tests {
         assert_eq!(r.redact(&text), "a *** b ****** c");
     }
 
+    /// Terraform wraps a diagnostic at about 78 columns, inside a secret that holds spaces,
+    /// and draws a `│` border before each line: the secret is found across the break and
+    /// replaced whole, break included.
+    #[test]
+    fn a_secret_wrapped_across_lines_is_masked_whole() {
+        let mut r = Redactor::default();
+        r.add_literals(["alpha bravo  charlie delta"]);
+        assert_eq!(
+            r.redact("│ The value alpha bravo\n│ charlie delta is wrong.\n│ next"),
+            "│ The value *** is wrong.\n│ next"
+        );
+        assert_eq!(
+            r.redact("value alpha\n  bravo charlie\r\n\tdelta."),
+            "value ***."
+        );
+        assert_eq!(r.redact("alpha bravo charlie"), "alpha bravo charlie");
+        let large = with_index(&r);
+        assert_eq!(
+            large.redact("│ The value alpha bravo\n│ charlie delta is wrong."),
+            "│ The value *** is wrong."
+        );
+    }
+
+    /// One pass, leftmost-longest over every form: a short secret inside a longer one never
+    /// hides the longer one, whichever was learned first.
+    #[test]
+    fn a_secret_inside_another_is_masked_with_it() {
+        for order in [["prod", "prod-OLDPW-9f2"], ["prod-OLDPW-9f2", "prod"]] {
+            let mut r = Redactor::default();
+            r.add_literals(order);
+            assert_eq!(r.redact("x prod-OLDPW-9f2 y prod z"), "x *** y *** z");
+            let large = with_index(&r);
+            assert_eq!(large.redact("x prod-OLDPW-9f2 y prod z"), "x *** y *** z");
+        }
+    }
+
+    /// A JSON reader keeps `98765432109876543210` as the float `9.876543210987655e19`;
+    /// Terraform prints every digit. The digits are masked as Terraform prints them.
+    #[test]
+    fn a_number_longer_than_a_float_is_masked_as_printed() {
+        let mut r = Redactor::default();
+        r.add_literals(["9.876543210987655e19", "-1.2345678901234567e20"]);
+        assert_eq!(
+            r.redact("big = 98765432109876543210, neg = -123456789012345678901"),
+            "big = ***, neg = ***"
+        );
+        assert_eq!(
+            r.redact("9876543210987654321 and 987654321098765432100"),
+            "9876543210987654321 and 987654321098765432100",
+            "other lengths are other numbers"
+        );
+    }
+
     proptest::proptest! {
-        /// Random secrets and text over a small alphabet, so matches and overlaps are common.
+        /// Random secrets and text over a small alphabet, so matches, overlaps and wrapped
+        /// whitespace are common.
         #[test]
         fn both_matchers_agree(
-            secrets in proptest::collection::vec("[ab\\-é]{4,9}", 1..12),
-            text in "[ab\\-é ]{0,80}",
+            secrets in proptest::collection::vec("[ab\\-é ]{4,9}", 1..12),
+            text in "[ab\\-é \n│]{0,80}",
         ) {
             let mut r = Redactor::default();
             r.add_literals(secrets);

@@ -35,7 +35,7 @@ struct Destructive {
 }
 
 /// Serialises the destructive resources one by one as the list is written, rather than
-/// first collecting them: a large plan's list is megabytes (issue 13).
+/// first collecting them: a large plan's list is megabytes.
 struct DestructiveList<'a>(&'a Summary);
 
 impl Serialize for DestructiveList<'_> {
