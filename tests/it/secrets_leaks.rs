@@ -459,7 +459,7 @@ fn a_same_user_child_cannot_read_tfpromotes_environment() {
     let mut perms = std::process::Command::new("chmod");
     perms.args(["-R", "a+rwX"]).arg(w.root());
     assert!(perms.status().expect("chmod").success());
-    let mut cmd = w.command(
+    let cmd = w.command(
         "pull_request",
         "h1",
         r#"{"number":1,"pull_request":{"number":1,"head":{"sha":"h1"}}}"#,
