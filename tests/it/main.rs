@@ -31,4 +31,5 @@ mod runner;
 mod secrets;
 mod secrets_edge;
 mod secrets_leaks;
+mod secrets_properties;
 mod workflows;

@@ -20,7 +20,7 @@ const GITHUB_TOKEN: &str = "ghs_canaryGithubToken4242";
 const OIDC_TOKEN: &str = "canary-oidc-request-token-9911";
 const OIDC_URL: &str = "https://canary-oidc.example/token?x=canaryurl77";
 
-struct World {
+pub(crate) struct World {
     gh: Standin,
     tmp: tempfile::TempDir,
     config: PathBuf,
@@ -31,7 +31,7 @@ struct World {
 
 impl World {
     /// One environment `dev`, a copy of `fixture`, with `extra` config lines.
-    fn new(fixture: &str, extra: &str) -> World {
+    pub(crate) fn new(fixture: &str, extra: &str) -> World {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("envs/dev");
         common::copy_tree(&common::fixtures().join("tf").join(fixture), &dir);
@@ -54,7 +54,7 @@ impl World {
         }
     }
 
-    fn dir(&self) -> PathBuf {
+    pub(crate) fn dir(&self) -> PathBuf {
         self.tmp.path().join("envs/dev")
     }
 
@@ -104,7 +104,7 @@ impl World {
     }
 
     /// `plan --env dev` on pull request 1 at `head`, with the comment and report files.
-    fn pr_plan(&self, head: &str, vars: &[(&str, &str)]) -> Output {
+    pub(crate) fn pr_plan(&self, head: &str, vars: &[(&str, &str)]) -> Output {
         if self.gh.pull(1).is_none() {
             self.gh.add_commit(head, &["a0"]);
             self.gh.add_pull(Pull {
@@ -154,7 +154,7 @@ impl World {
     }
 
     /// Every channel: process outputs, files, request bodies.
-    fn channels(&self) -> Vec<(String, String)> {
+    pub(crate) fn channels(&self) -> Vec<(String, String)> {
         let mut all = self.seen.borrow().clone();
         for file in ["summary.md", "output", "comment.md", "report.md"] {
             if let Ok(t) = std::fs::read_to_string(self.root().join(file)) {
