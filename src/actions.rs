@@ -1,5 +1,13 @@
 //! GitHub Actions workflow commands and environment files. Outside Actions these are no-ops
 //! (or plain text), so the same code runs locally.
+//!
+//! These are tfpromote's text channels: everything written here (stderr, stdout,
+//! annotations, the job summary, step outputs, files) passes the one redaction point
+//! ([`crate::redact::point`]) on its way out. `::add-mask::` and `$GITHUB_ENV` are the two
+//! exceptions: the first names the secret so the runner hides it, the second hands
+//! credentials to later steps on purpose (after masking them).
+
+use crate::redact::point::{mask, mask_json_text};
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -88,9 +96,54 @@ fn mask_lines(value: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !crate::redact::is_trivial(l))
 }
 
+/// Prints `text` on stderr, masked. Use through [`crate::say!`].
+pub fn say(text: &str) {
+    eprintln!("{}", mask(text));
+}
+
+/// Prints `text` on stdout, masked. Use through [`crate::out!`].
+pub fn out(text: &str) {
+    println!("{}", mask(text));
+}
+
+/// Writes `text`, masked, to a file we produce (comment, report, Terraform log).
+pub fn write_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, mask(text))
+}
+
+/// `eprintln!` through the redaction point.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::actions::say(&format!($($arg)*)) };
+}
+
+/// `println!` through the redaction point.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::actions::out(&format!($($arg)*)) };
+}
+
+/// The tracing log's writer: stderr through the redaction point (a retried GitHub error
+/// or a warning may quote anything).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MaskedStderr;
+
+impl Write for MaskedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(mask(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 pub fn group_start(title: &str) {
+    let title = mask(title);
     if in_actions() {
-        eprintln!("::group::{}", escape_data(title));
+        eprintln!("::group::{}", escape_data(&title));
     } else {
         eprintln!("── {title}");
     }
@@ -148,6 +201,8 @@ pub fn annotate_at(level: Level, title: &str, message: &str, file: &str, line: u
 
 fn emit(level: Level, title: &str, message: &str, location: Option<(&str, u32)>) {
     let name = level.name();
+    let (masked_title, masked_message) = (mask(title), mask(message));
+    let (title, message) = (masked_title.as_str(), masked_message.as_str());
     match (in_actions(), location) {
         (true, Some((file, line))) => eprintln!(
             "::{name} file={},line={line},title={}::{}",
@@ -246,11 +301,13 @@ fn env_file(name: &str) -> Option<PathBuf> {
 }
 
 /// Appends `name=value` to `$GITHUB_OUTPUT`, with a heredoc delimiter for multi-line values.
+/// Anyone who can read the run can read step outputs: the value is masked, a JSON value
+/// inside its strings and keys so it stays valid JSON.
 pub fn set_output(name: &str, value: &str) -> std::io::Result<()> {
     let Some(path) = env_file("GITHUB_OUTPUT") else {
         return Ok(());
     };
-    append_key_value(&path, name, value)
+    append_key_value(&path, name, &mask_json_text(value))
 }
 
 /// Appends `name=value` to `$GITHUB_ENV` (heredoc form for multi-line values), so later
@@ -293,7 +350,7 @@ pub fn append_step_summary(markdown: &str) -> std::io::Result<bool> {
         .create(true)
         .append(true)
         .open(path)?;
-    file.write_all(markdown.as_bytes())?;
+    file.write_all(mask(markdown).as_bytes())?;
     file.write_all(b"\n")?;
     Ok(true)
 }

@@ -102,6 +102,21 @@ impl Context {
         context
     }
 
+    /// Every credential this process holds (the GitHub token, the OIDC token request's
+    /// token and URL, AWS keys and session token, and any variable whose name says it holds
+    /// a token, secret, password or key): all are secrets to the redaction point, and none
+    /// of them reaches Terraform (see [`crate::terraform::child_env`]).
+    pub fn credentials(&self) -> Vec<String> {
+        let mut found: Vec<String> = self.token.iter().cloned().collect();
+        found.extend(
+            self.vars
+                .iter()
+                .filter(|(name, _)| crate::terraform::child_env::is_credential(name))
+                .map(|(_, value)| value.clone()),
+        );
+        found
+    }
+
     /// A variable of the process environment, unless empty.
     pub fn var(&self, name: &str) -> Option<String> {
         self.vars.get(name).filter(|v| !v.is_empty()).cloned()

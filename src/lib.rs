@@ -33,6 +33,11 @@ pub fn run(cli: Cli) -> ExitCode {
     // The one place the process environment is read; everything below gets the context.
     let context = context::Context::from_env();
     actions::configure(&context.actions);
+    // Before anything is printed: every credential this process holds is a secret.
+    redact::point::learn(context.credentials());
+    // A same-user child (Terraform, a provider, a local-exec) must not read our
+    // environment through /proc/<pid>/environ.
+    terraform::child_env::protect_own_environment();
     match dispatch(cli, context) {
         Ok(()) => ExitCode::Success,
         Err(error) => {
@@ -40,7 +45,7 @@ pub fn run(cli: Cli) -> ExitCode {
             if actions::in_actions() {
                 actions::annotate(actions::Level::Error, "tfpromote", &error.to_string());
             } else {
-                eprintln!("error: {error}");
+                crate::say!("error: {error}");
             }
             code
         }

@@ -1,6 +1,6 @@
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| tfpromote::actions::MaskedStderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TFPROMOTE_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),

@@ -44,9 +44,18 @@ pub async fn prepare(
     role: RoleKind,
     base: &Terraform,
 ) -> Result<Prepared> {
+    let dir = config.env_dir(env);
+    let root = crate::config::repo::root_for(&config.base_dir, context.workspace.as_deref());
+    let links = crate::secrets::links::links_leaving(&root, &dir);
+    if !links.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: refusing to run Terraform:\n{}",
+            env.name,
+            links.join("\n")
+        )));
+    }
     let request = aws::request_for(config, context, env, role)?;
     let mut redactor = base.redactor().clone();
-    let dir = config.env_dir(env);
     let var_files: Vec<PathBuf> = env.var_files.iter().map(|p| config.resolve(p)).collect();
     // Sensitive variables' values are known before Terraform can echo them
     // (a failed plan has no plan JSON to learn them from).
@@ -56,18 +65,20 @@ pub async fn prepare(
         Some(request) => {
             let creds = aws::assume(&request).await?;
             redactor.add_literals(aws::secrets(&creds).map(str::to_string));
-            eprintln!(
+            crate::say!(
                 "tfpromote: {}: assumed {}, expires {}",
-                request.env, creds.assumed_role_arn, creds.expiration
+                request.env,
+                creds.assumed_role_arn,
+                creds.expiration
             );
             aws::with_credentials(base.clone(), &creds, &config.aws.region)
         }
     };
+    crate::redact::point::learn_from(&redactor);
     let terraform = match shared_root_data_dir(config, env) {
         Some(data_dir) => terraform.with_env("TF_DATA_DIR", data_dir.display().to_string()),
         None => terraform,
     };
-    // Terraform's output is masked as it streams in, with everything known so far.
     let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
     Ok(Prepared {
         env: env.clone(),
@@ -163,6 +174,7 @@ impl Prepared {
             .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
         self.redactor
             .add_literals(summary.secret_literals.iter().cloned());
+        crate::redact::point::learn_from(&self.redactor);
         // What Terraform prints from now on (the apply) is masked with everything known.
         self.terraform = self
             .terraform

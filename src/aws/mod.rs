@@ -118,9 +118,14 @@ pub fn with_credentials(terraform: Terraform, creds: &Credentials, region: &str)
         .fold(terraform, |tf, (key, value)| tf.with_env(key, value))
 }
 
-/// The secret parts, for masks and redaction.
-pub fn secrets(creds: &Credentials) -> [&str; 2] {
-    [&creds.secret_access_key, &creds.session_token]
+/// The parts of the keys, for masks and redaction (the key id too: with the secret it is
+/// the credential, and nothing needs to print it).
+pub fn secrets(creds: &Credentials) -> [&str; 3] {
+    [
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        &creds.session_token,
+    ]
 }
 
 /// Fetches a fresh ID token and calls STS until success, a refusal, or the budget runs out.
@@ -168,6 +173,7 @@ pub async fn assume(request: &AssumeRequest) -> Result<Credentials, AwsError> {
                         for secret in secrets(&creds) {
                             crate::actions::add_mask(secret);
                         }
+                        crate::redact::point::learn(secrets(&creds).map(str::to_string));
                         return Ok(creds);
                     }
                     Ok(Err(f)) if f.disposition == sts::Disposition::Fail => {
@@ -192,7 +198,7 @@ pub async fn assume(request: &AssumeRequest) -> Result<Credentials, AwsError> {
             Failure::Token(detail) => format!("ID token: {detail}"),
             Failure::Sts(detail, _) => format!("STS: {detail}"),
         };
-        eprintln!(
+        crate::say!(
             "tfpromote: {}: {what}; retrying in {:.2}s (attempt {} failed)",
             request.env,
             sleep.as_secs_f64(),

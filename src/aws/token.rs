@@ -104,10 +104,13 @@ pub async fn fetch(
             retryable: status_retryable(status.as_u16()),
         });
     }
-    parse_token_response(&body).map_err(|message| FetchError {
+    let token = parse_token_response(&body).map_err(|message| FetchError {
         message: format!("GET {shown}: {message}"),
         retryable: false,
-    })
+    })?;
+    // A bearer credential from now on: the redaction point masks it on every channel.
+    crate::redact::point::learn([token.clone()]);
+    Ok(token)
 }
 
 /// The runner answers `{"value": "<JWT>"}` (sometimes with a `count`).

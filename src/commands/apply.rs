@@ -76,7 +76,7 @@ impl<'a> Ladder<'a> {
     /// One environment through its gates and, when they allow, applied.
     pub async fn apply(&self, env: &Environment) -> Result<()> {
         let name = env.name.as_str();
-        eprintln!(
+        crate::say!(
             "tfpromote: {name}: checking the gates for {}",
             short_sha(&self.sha)
         );
@@ -113,7 +113,7 @@ impl<'a> Ladder<'a> {
         );
         let saved = match planned {
             Ok(saved) => saved,
-            Err(e) => return Err(self.failed(env, &e, &prepared.redactor).await),
+            Err(e) => return Err(self.failed(env, &e).await),
         };
 
         let current = Current {
@@ -132,7 +132,7 @@ impl<'a> Ladder<'a> {
                     "{name}: the plan changed since review (on_plan_change: warn), applying anyway:\n  - {}",
                     lines.join("\n  - ")
                 );
-                eprintln!("tfpromote: {text}");
+                crate::say!("tfpromote: {text}");
                 actions::annotate(
                     actions::Level::Warning,
                     &format!("tfpromote: {name} plan changed since review"),
@@ -146,22 +146,18 @@ impl<'a> Ladder<'a> {
             Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
         }
 
-        let block = prepared
-            .redactor
-            .redact(&markdown::environment_block(
-                name,
-                &saved.summary,
-                crate::render::STEP_SUMMARY_BUDGET / 4,
-            ))
-            .into_owned();
+        let block = crate::redact::point::mask(&markdown::environment_block(
+            name,
+            &saved.summary,
+            crate::render::STEP_SUMMARY_BUDGET / 4,
+        ));
         self.record(
             name,
             State::Pending,
             &format!("applying {}", fingerprint_short(&saved.summary.fingerprint)),
         )
         .await?;
-        self.tracker(name, Status::Applying, None, &prepared.redactor)
-            .await;
+        self.tracker(name, Status::Applying, None).await;
         let deployment = self
             .deployment_start(name, &saved.summary.fingerprint, env)
             .await;
@@ -183,13 +179,12 @@ impl<'a> Ladder<'a> {
                     .await?;
                 self.deployment_end(deployment, DeployState::Success, &format!("applied {fp}"))
                     .await;
-                self.tracker(name, Status::Applied, None, &prepared.redactor)
-                    .await;
+                self.tracker(name, Status::Applied, None).await;
                 summary(&format!(
                     "### ✅ {name}: applied at `{}`\n\n{block}",
                     short_sha(&self.sha)
                 ));
-                eprintln!(
+                crate::say!(
                     "tfpromote: {name}: applied {} at {}",
                     saved.summary.fingerprint,
                     short_sha(&self.sha)
@@ -199,7 +194,7 @@ impl<'a> Ladder<'a> {
             Err(e) => {
                 self.deployment_end(deployment, DeployState::Failure, "apply failed")
                     .await;
-                Err(self.failed(env, &e, &prepared.redactor).await)
+                Err(self.failed(env, &e).await)
             }
         }
     }
@@ -303,7 +298,7 @@ impl<'a> Ladder<'a> {
     /// Prints and records a refusal everywhere; returns the error that exits with 3.
     async fn refused(&self, env: &Environment, refusal: Refusal) -> Error {
         let name = env.name.as_str();
-        eprintln!("tfpromote: {refusal}");
+        crate::say!("tfpromote: {refusal}");
         summary(&format!(
             "### ⛔ {name}: refused by the {} gate\n\n{}\n**Next:** {}\n",
             refusal.rule,
@@ -321,34 +316,23 @@ impl<'a> Ladder<'a> {
             )
             .await
         {
-            eprintln!("tfpromote: {name}: could not record the refusal as a status: {e}");
+            crate::say!("tfpromote: {name}: could not record the refusal as a status: {e}");
         }
         let status = if refusal.rule == "approval" {
             Status::WaitingForApproval
         } else {
             Status::Blocked
         };
-        self.tracker(
-            name,
-            status,
-            Some(&refusal.short()),
-            &self.terraform.redactor().clone(),
-        )
-        .await;
+        self.tracker(name, status, Some(&refusal.short())).await;
         Error::from(refusal)
     }
 
     /// Records a failed plan or apply; returns the error to exit with.
-    async fn failed(
-        &self,
-        env: &Environment,
-        error: &Error,
-        redactor: &crate::redact::Redactor,
-    ) -> Error {
+    async fn failed(&self, env: &Environment, error: &Error) -> Error {
         let name = env.name.as_str();
         let interrupted = matches!(error, Error::Interrupted)
             || matches!(error, Error::Terraform(e) if e.interrupted);
-        let text = redactor.redact(&error.to_string()).into_owned();
+        let text = crate::redact::point::mask(&error.to_string());
         let excerpt = excerpt(&text);
         let description = if interrupted {
             "interrupted; the state lock was released".to_string()
@@ -366,10 +350,9 @@ impl<'a> Ladder<'a> {
             )
             .await
         {
-            eprintln!("tfpromote: {name}: could not record the failure as a status: {e}");
+            crate::say!("tfpromote: {name}: could not record the failure as a status: {e}");
         }
-        self.tracker(name, Status::Failed, Some(&description), redactor)
-            .await;
+        self.tracker(name, Status::Failed, Some(&description)).await;
         summary(&format!(
             "### ❌ {name}: {}\n\n```text\n{}\n```\n",
             if interrupted {
@@ -405,20 +388,14 @@ impl<'a> Ladder<'a> {
             .map_err(Error::from)
     }
 
-    async fn tracker(
-        &self,
-        env: &str,
-        status: Status,
-        note: Option<&str>,
-        redactor: &crate::redact::Redactor,
-    ) {
-        let note = note.map(|n| redactor.redact(n).into_owned());
+    async fn tracker(&self, env: &str, status: Status, note: Option<&str>) {
+        let note = note.map(crate::redact::point::mask);
         let row = RowUpdate {
             env,
             status,
             note: note.as_deref(),
         };
-        post_status_or_warn(&self.gh, &self.config, self.context, self.pr, row, redactor).await;
+        post_status_or_warn(&self.gh, &self.config, self.context, self.pr, row).await;
     }
 
     async fn deployment_start(
@@ -449,7 +426,7 @@ impl<'a> Ladder<'a> {
                 Some(d.id)
             }
             Err(e) => {
-                eprintln!("tfpromote: {env}: could not record a deployment: {e}");
+                crate::say!("tfpromote: {env}: could not record a deployment: {e}");
                 None
             }
         }
@@ -462,14 +439,14 @@ impl<'a> Ladder<'a> {
                 .set_deployment_status(id, state, description, self.context.run_url().as_deref())
                 .await
         {
-            eprintln!("tfpromote: could not record the deployment's outcome: {e}");
+            crate::say!("tfpromote: could not record the deployment's outcome: {e}");
         }
     }
 }
 
 fn summary(markdown: &str) {
     if let Err(e) = actions::append_step_summary(markdown) {
-        eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
+        crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
     }
 }
 

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::contract;
 
 pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
-    println!("{}: parsed", config.path.display());
+    crate::out!("{}: parsed", config.path.display());
     for (i, env) in config.environments.iter().enumerate() {
         let gate = match (&env.approval, i) {
             (Some(a), _) => format!(
@@ -18,7 +18,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
             (None, 0) => "first in line".to_string(),
             (None, _) => format!("after {}", config.environments[i - 1].name),
         };
-        println!(
+        crate::out!(
             "  {}. {} ({}): {gate}; on plan change: {:?}; destroy: {:?}",
             i + 1,
             env.name,
@@ -28,7 +28,7 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
         );
     }
     if args.config_only {
-        println!("{}: ok", config.path.display());
+        crate::out!("{}: ok", config.path.display());
         return Ok(());
     }
     let config_file = config.path.display().to_string();
@@ -93,14 +93,14 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
                 .unwrap_or("?");
             line.push_str(&format!(", {}.{} {value}", input.module, input.input));
         }
-        println!("{line}");
+        crate::out!("{line}");
     }
-    println!(
+    crate::out!(
         "isolation contract: ok ({} environments, {})",
         facts.len(),
         rule_summary(&config.contract)
     );
-    println!("{}: ok", config.path.display());
+    crate::out!("{}: ok", config.path.display());
     Ok(())
 }
 

@@ -22,16 +22,18 @@ pub async fn run(config: &Config, context: &Context, args: &CredentialsArgs) -> 
     }
     let role_name = role_key(args.role);
     let Some(creds) = aws::credentials_for(config, context, env, args.role).await? else {
-        println!(
+        crate::out!(
             "environment {} has no {role_name}: Terraform uses the ambient AWS credentials; nothing to assume",
             env.name
         );
         return Ok(());
     };
     let role = args.role.role_of(env).unwrap_or_default();
-    println!(
+    crate::out!(
         "assumed {} ({role_name} {role}) for environment {}, expires {}",
-        creds.assumed_role_arn, env.name, creds.expiration
+        creds.assumed_role_arn,
+        env.name,
+        creds.expiration
     );
     if export {
         // `aws::assume` has already masked the secret parts in the job log.
@@ -39,7 +41,7 @@ pub async fn run(config: &Config, context: &Context, args: &CredentialsArgs) -> 
         for (key, value) in aws::terraform_env(&creds, region) {
             actions::set_env(key, &value).map_err(|e| Error::io("cannot write $GITHUB_ENV", e))?;
         }
-        println!(
+        crate::out!(
             "exported AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION ({region}) to later steps"
         );
     }

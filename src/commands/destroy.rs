@@ -29,7 +29,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &DestroyArgs) -> 
         env.destroy_confirmation(),
         args.confirm.as_deref().unwrap_or(""),
     )
-    .inspect_err(|r| eprintln!("tfpromote: {r}"))?;
+    .inspect_err(|r| crate::say!("tfpromote: {r}"))?;
 
     signals::install();
     let terraform = super::terraform_for(&config, context).await?;
@@ -56,17 +56,14 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &DestroyArgs) -> 
     );
     let saved = planned?;
 
-    let preview = prepared
-        .redactor
-        .redact(&markdown::environment_block(
-            &format!("{name} (destroy preview)"),
-            &saved.summary,
-            crate::render::STEP_SUMMARY_BUDGET / 2,
-        ))
-        .into_owned();
-    println!("{preview}");
+    let preview = crate::redact::point::mask(&markdown::environment_block(
+        &format!("{name} (destroy preview)"),
+        &saved.summary,
+        crate::render::STEP_SUMMARY_BUDGET / 2,
+    ));
+    crate::out!("{preview}");
     if let Err(e) = actions::append_step_summary(&preview) {
-        eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
+        crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
     }
 
     let deployment = records.start(name, &saved.summary.fingerprint).await;
@@ -90,7 +87,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &DestroyArgs) -> 
                     &format!("destroyed {gone} resource(s)"),
                 )
                 .await;
-            eprintln!("tfpromote: {name}: destroyed {gone} resource(s)");
+            crate::say!("tfpromote: {name}: destroyed {gone} resource(s)");
             Ok(())
         }
         Err(e) => {
@@ -112,7 +109,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &DestroyArgs) -> 
             } else {
                 Error::Multiple(vec![format!(
                     "{name}: {}",
-                    prepared.redactor.redact(&e.to_string())
+                    crate::redact::point::mask(&e.to_string())
                 )])
             })
         }
@@ -130,7 +127,9 @@ impl<'a> Records<'a> {
         let target = match (GitHub::from_context(context)?, context.sha.clone()) {
             (Some(gh), Some(sha)) => Some((gh, sha)),
             _ => {
-                eprintln!("tfpromote: no GitHub context: the destroy is not recorded on a commit");
+                crate::say!(
+                    "tfpromote: no GitHub context: the destroy is not recorded on a commit"
+                );
                 None
             }
         };
@@ -145,7 +144,7 @@ impl<'a> Records<'a> {
             .set_status(sha, &context, State::Pending, "destroying", url.as_deref())
             .await
         {
-            eprintln!("tfpromote: cannot record the destroy: {e}");
+            crate::say!("tfpromote: cannot record the destroy: {e}");
         }
         match gh
             .create_deployment(sha, env, DESTROY_TASK, Some(fingerprint), false)
@@ -153,7 +152,7 @@ impl<'a> Records<'a> {
         {
             Ok(d) => Some(d.id),
             Err(e) => {
-                eprintln!("tfpromote: cannot record a destroy deployment: {e}");
+                crate::say!("tfpromote: cannot record a destroy deployment: {e}");
                 None
             }
         }
@@ -175,7 +174,7 @@ impl<'a> Records<'a> {
             )
             .await
         {
-            eprintln!("tfpromote: cannot record the destroy: {e}");
+            crate::say!("tfpromote: cannot record the destroy: {e}");
         }
         if let Some(id) = deployment {
             let state = if ok {
@@ -187,7 +186,7 @@ impl<'a> Records<'a> {
                 .set_deployment_status(id, state, description, url.as_deref())
                 .await
             {
-                eprintln!("tfpromote: cannot record the destroy deployment: {e}");
+                crate::say!("tfpromote: cannot record the destroy deployment: {e}");
             }
         }
     }

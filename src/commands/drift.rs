@@ -46,47 +46,46 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
                 &prepared.redactor,
                 result.is_err(),
             );
-            result.map(|saved| (saved, prepared.redactor))
+            result
         }
         .await;
-        let (saved, redactor) = match planned {
+        let saved = match planned {
             Ok(done) => done,
             Err(e) if signals::cancelled() => return Err(e),
             Err(e) => {
                 // A failed plan says nothing about drift: the issue stays as it is.
                 failures.push(format!(
                     "{name}: {}",
-                    terraform.redactor().redact(&e.to_string())
+                    crate::redact::point::mask(&e.to_string())
                 ));
                 continue;
             }
         };
         let is_drifted = drift::drifted(&saved.summary);
-        let block = redactor
-            .redact(&markdown::environment_block(name, &saved.summary, 50_000))
-            .into_owned();
+        let block =
+            crate::redact::point::mask(&markdown::environment_block(name, &saved.summary, 50_000));
         match drift::decide(drift::find(name, &bodies), is_drifted) {
             Action::Open => {
                 let (title, body) = drift::issue(name, &sha, context.run_url().as_deref(), &block);
                 let issue = gh.create_issue(&title, &body, &[drift::LABEL]).await?;
-                eprintln!("tfpromote: {name}: drifted; opened {}", issue.html_url);
+                crate::say!("tfpromote: {name}: drifted; opened {}", issue.html_url);
             }
             Action::Update(n) => {
                 let (_, body) = drift::issue(name, &sha, context.run_url().as_deref(), &block);
                 gh.update_issue(n, &body, None).await?;
-                eprintln!("tfpromote: {name}: still drifted; updated issue #{n}");
+                crate::say!("tfpromote: {name}: still drifted; updated issue #{n}");
             }
             Action::Close(n) => {
                 gh.update_issue(n, &drift::resolved(name, &sha), Some("closed"))
                     .await?;
-                eprintln!("tfpromote: {name}: no drift; closed issue #{n}");
+                crate::say!("tfpromote: {name}: no drift; closed issue #{n}");
             }
-            Action::Nothing => eprintln!("tfpromote: {name}: no drift"),
+            Action::Nothing => crate::say!("tfpromote: {name}: no drift"),
         }
         if is_drifted {
             drifted_envs.push(name.to_string());
             if let Err(e) = actions::append_step_summary(&block) {
-                eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
+                crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
             }
         }
     }

@@ -47,10 +47,10 @@ pub async fn run(config: &Config, context: &Context, args: &GithubSetupArgs) -> 
     let (changes, notices) = environment_diff::plan(&wanted, &current, &oidc);
 
     for notice in &notices {
-        println!("note: {}", notice.0);
+        crate::out!("note: {}", notice.0);
     }
     if changes.is_empty() {
-        println!(
+        crate::out!(
             "github-setup: no changes: {} already matches {}",
             gh.repo.path().trim_start_matches("/repos/"),
             config.path.display()
@@ -63,18 +63,18 @@ pub async fn run(config: &Config, context: &Context, args: &GithubSetupArgs) -> 
         "change"
     };
     for change in &changes {
-        println!("{verb}: {}", environment_diff::describe(change));
+        crate::out!("{verb}: {}", environment_diff::describe(change));
         if !args.dry_run {
             apply(&gh, change).await?;
         }
     }
     if args.dry_run {
-        println!(
+        crate::out!(
             "github-setup: dry run, nothing changed ({} changes)",
             changes.len()
         );
     } else {
-        println!("github-setup: {} changes made", changes.len());
+        crate::out!("github-setup: {} changes made", changes.len());
     }
     Ok(())
 }

@@ -23,15 +23,14 @@ pub fn print_or_file(
     // The runner masks only what follows its `::add-mask::`.
     actions::add_masks(redactor.mask_forms());
     let path = dir.join(format!("{}.log", name.replace([' ', '/'], "-")));
-    let text: String = lines
-        .iter()
-        .map(|l| format!("{}\n", redactor.redact(l)))
-        .collect();
-    let written = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text));
+    // Masked whole, not line by line: a secret Terraform wrapped over two lines is found.
+    let mut text = lines.join("\n");
+    text.push('\n');
+    let written = std::fs::create_dir_all(dir).and_then(|_| actions::write_file(&path, &text));
     match written {
-        Ok(()) => eprintln!("tfpromote: {name}: Terraform log in {}", path.display()),
+        Ok(()) => crate::say!("tfpromote: {name}: Terraform log in {}", path.display()),
         Err(e) => {
-            eprintln!(
+            crate::say!(
                 "tfpromote: cannot write {}: {e}; printing the log",
                 path.display()
             );
@@ -62,8 +61,10 @@ pub fn print(name: &str, lines: &[String], redactor: &Redactor, prefixed: bool) 
     actions::add_masks(redactor.mask_forms());
     actions::group_start(&format!("terraform: {name}"));
     let token = actions::pause_commands();
-    for line in lines {
-        eprintln!("{prefix}{}", redactor.redact(line));
+    // Masked whole (see above), then prefixed line by line.
+    let text = crate::redact::point::mask(&lines.join("\n"));
+    for line in text.lines() {
+        eprintln!("{prefix}{line}");
     }
     actions::resume_commands(token);
     actions::group_end();
@@ -72,7 +73,7 @@ pub fn print(name: &str, lines: &[String], redactor: &Redactor, prefixed: bool) 
 /// Terraform's errors and warnings as annotations on the file and line they name, so they
 /// show on the pull request's diff. Paths are made relative to the working directory (the
 /// workspace in Actions). At most ten per environment: GitHub shows no more per step.
-pub fn annotate_diagnostics(dir: &std::path::Path, lines: &[String], redactor: &Redactor) {
+pub fn annotate_diagnostics(dir: &std::path::Path, lines: &[String]) {
     let cwd = std::env::current_dir().unwrap_or_default();
     let base = dir.strip_prefix(&cwd).unwrap_or(dir);
     for d in actions::diagnostics(lines).into_iter().take(10) {
@@ -81,8 +82,9 @@ pub fn annotate_diagnostics(dir: &std::path::Path, lines: &[String], redactor: &
         } else {
             actions::Level::Warning
         };
-        let title = format!("Terraform: {}", redactor.redact(&d.summary));
-        let detail = redactor.redact(&d.detail);
+        // The annotation channel masks both (after the detail's lines were joined).
+        let title = format!("Terraform: {}", d.summary);
+        let detail = d.detail;
         match &d.location {
             Some((file, line)) => {
                 let path = base.join(file);

@@ -30,6 +30,8 @@ async fn terraform_for(config: &Config, context: &crate::context::Context) -> Re
         .unwrap_or_else(|| "terraform".to_string());
     let mut redactor = Redactor::new(config.redact.patterns.iter().map(|p| p.0.clone()));
     redactor.add_env_values(&config.redact.env, &context.vars);
+    redactor.add_literals(context.credentials());
+    crate::redact::point::learn_from(&redactor);
     crate::actions::add_masks(redactor.mask_forms());
     let mut terraform = Terraform::new(binary, config.terraform.lock_timeout.0, Arc::new(redactor));
     let configured = config

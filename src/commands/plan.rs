@@ -52,7 +52,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
         let context = context.clone();
         initialising.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
-            eprintln!(
+            crate::say!(
                 "tfpromote: {}: planning in {}",
                 env.name,
                 config.env_dir(&env).display()
@@ -94,16 +94,16 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
                 ),
                 None => super::log::print(&name, &lines, &redactor, concurrent),
             }
-            super::log::annotate_diagnostics(&config.env_dir(&env), &lines, &redactor);
+            super::log::annotate_diagnostics(&config.env_dir(&env), &lines);
             let seconds = started.elapsed().as_secs_f64();
             match &result {
-                Ok(_) => eprintln!(
+                Ok(_) => crate::say!(
                     "tfpromote: {name}: planned in {seconds:.1}s (waited {:.1}s for the plugin cache lock)",
                     waited.as_secs_f64()
                 ),
-                Err(e) => eprintln!(
+                Err(e) => crate::say!(
                     "tfpromote: {name}: plan failed after {seconds:.1}s: {}",
-                    redactor.redact(&e.to_string())
+                    crate::redact::point::mask(&e.to_string())
                 ),
             }
             (name, result, redactor, seconds)
@@ -134,12 +134,12 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
         redactor.add_literals(env_redactor.literals().iter().cloned());
         reports.push(EnvReport {
             name,
-            result: result.map_err(|e| env_redactor.redact(&e.to_string()).into_owned()),
+            result: result.map_err(|e| crate::redact::point::mask(&e.to_string())),
         });
     }
     if reports.len() > 1 {
         // Concurrent plans should take about as long as the slowest one.
-        eprintln!(
+        crate::say!(
             "tfpromote: {} environments in {:.1}s (longest environment {slowest:.1}s)",
             reports.len(),
             all_started.elapsed().as_secs_f64()
@@ -219,9 +219,7 @@ async fn publish(
     // Registered per environment before its log; only what is still new is written.
     actions::add_masks(redactor.mask_forms());
     let render = |budget| {
-        redactor
-            .redact(&markdown::plan_document("Terraform plan", reports, budget))
-            .into_owned()
+        crate::redact::point::mask(&markdown::plan_document("Terraform plan", reports, budget))
     };
     if let Some(path) = &args.report_file {
         write_file(path, &render(usize::MAX))?;
@@ -231,8 +229,8 @@ async fn publish(
     write_outputs(reports).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
 
     let budget = tracker::section_budget(config.environments.len().max(reports.len()));
-    let records = publish::plan_records(context, reports, redactor, budget);
-    let comment = match publish::publish_plans(config, context, &records, redactor).await {
+    let records = publish::plan_records(context, reports, budget);
+    let comment = match publish::publish_plans(config, context, &records).await {
         Some((url, body)) => {
             actions::set_output("comment_url", &url)
                 .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
@@ -242,7 +240,7 @@ async fn publish(
     };
     match &args.comment_file {
         Some(path) => write_file(path, &comment)?,
-        None => println!("{comment}"),
+        None => crate::out!("{comment}"),
     }
 
     let failures: Vec<String> = reports
@@ -257,11 +255,13 @@ async fn publish(
 }
 
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    actions::write_file(path, text)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
-/// Step outputs are built from structured data and never pass through text masking,
-/// because masking would turn `true` or a count into `***`.
+/// Step outputs are built from structured data; the output channel masks each value (a JSON
+/// value inside its strings, so it stays valid). Trivial values such as `true` or a count
+/// are never registered as secrets, so they are never masked.
 fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
     let ok: Vec<(&str, &Summary)> = reports
         .iter()

@@ -28,7 +28,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PromoteArgs) -> 
     for env in &config.environments[..=last] {
         ladder.apply(env).await?;
     }
-    eprintln!(
+    crate::say!(
         "tfpromote: promoted {} through {}",
         crate::gate::short_sha(&ladder.sha),
         config.environments[last].name

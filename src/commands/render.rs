@@ -10,27 +10,36 @@ use crate::redact::Redactor;
 use crate::render::{json, markdown};
 use crate::summary::{Purpose, Summary};
 
-/// `config_path` is the global `--config`: its `redact` settings apply when the file exists.
-/// The default path may be absent, an explicitly named file may not.
+/// `config_path` is the global `--config`: its `redact` settings apply when the file exists
+/// too; the default path may be absent, an explicitly named file may not.
 pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::Result<()> {
     let text = match args.format {
-        // Machine output is built from structured data and never passes text masking.
-        // Sensitive leaves are never in it, and masking `true` or a
-        // count would make it invalid JSON. So reading keeps only what this document
-        // prints (no secret values, no per-resource lists beyond destructive changes), and
-        // the document is written as it is built.
+        // Machine output is built from structured data: no attribute value is in it, and
+        // its strings (addresses, whose `for_each` keys may be secret) are masked one by
+        // one as it is written, so it stays valid JSON. Reading keeps only what this
+        // document prints (no per-resource lists beyond destructive changes), and the
+        // document is written as it is built.
         Format::Json => {
             let summary = Summary::from_file_for(&args.plan_json, Purpose::Machine)?;
+            crate::redact::point::learn_from(&redactor_for(
+                settings(config_path)?.as_ref(),
+                &summary,
+                context,
+            ));
             return print_json(&summary);
         }
         Format::Markdown => {
             let summary = Summary::from_file(&args.plan_json)?;
-            let redactor = redactor_for(settings(config_path)?.as_ref(), &summary, context);
+            crate::redact::point::learn_from(&redactor_for(
+                settings(config_path)?.as_ref(),
+                &summary,
+                context,
+            ));
             let block = markdown::environment_block(&args.env, &summary, args.budget);
-            redactor.redact(&block).into_owned()
+            crate::redact::point::mask(&block)
         }
     };
-    println!("{text}");
+    crate::out!("{text}");
     Ok(())
 }
 

@@ -57,7 +57,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &StatusArgs) -> R
         });
     }
     match args.format {
-        StatusFormat::Json => println!(
+        StatusFormat::Json => crate::out!(
             "{}",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "sha": sha, "environments": ladder })
@@ -65,9 +65,9 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &StatusArgs) -> R
             .map_err(|e| Error::Internal(e.to_string()))?
         ),
         StatusFormat::Text => {
-            println!("Promotion of {}:", crate::gate::short_sha(&sha));
+            crate::out!("Promotion of {}:", crate::gate::short_sha(&sha));
             for r in &ladder {
-                println!(
+                crate::out!(
                     "  {:<10} {:<12} {}{}{}",
                     r.environment,
                     r.state,
@@ -82,7 +82,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &StatusArgs) -> R
                         .unwrap_or_default(),
                 );
                 if let Some(fp) = &r.fingerprint {
-                    println!("  {:<10} {:<12} plan {fp}", "", "");
+                    crate::out!("  {:<10} {:<12} plan {fp}", "", "");
                 }
             }
         }

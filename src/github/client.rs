@@ -123,6 +123,21 @@ impl GitHub {
         idempotent: bool,
     ) -> Result<Response, GitHubError> {
         let call = format!("{} {}", method.name(), strip_query(route));
+        // Request bodies are a text channel (comments, statuses, deployments, issues): every
+        // string in them passes the redaction point, and the JSON stays valid.
+        let body = match body.map(serde_json::to_value).transpose() {
+            Ok(body) => body.map(|mut value| {
+                crate::redact::point::mask_json(&mut value);
+                value
+            }),
+            Err(e) => {
+                return Err(GitHubError::Transport {
+                    call,
+                    message: format!("cannot encode the request body: {e}"),
+                });
+            }
+        };
+        let body = body.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;

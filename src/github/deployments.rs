@@ -94,7 +94,10 @@ impl GitHub {
         log_url: Option<&str>,
     ) -> Result<(), GitHubError> {
         let route = format!("{}/deployments/{id}/statuses", self.repo.path());
-        let description: String = description.chars().take(140).collect();
+        let description: String = crate::redact::point::mask(description)
+            .chars()
+            .take(140)
+            .collect();
         let mut body = json!({ "state": state.name(), "description": description });
         if let Some(url) = log_url {
             body["log_url"] = json!(url);

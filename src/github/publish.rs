@@ -13,7 +13,6 @@ use crate::actions;
 use crate::config::Config;
 use crate::context::Context;
 use crate::pipeline::EnvReport;
-use crate::redact::Redactor;
 use crate::render::markdown;
 use crate::tracker::{self, EnvRecord, Status, Tracker};
 
@@ -39,8 +38,8 @@ pub fn tracker_options(config: &Config, context: &Context) -> TrackerOptions {
     }
 }
 
-fn warn_not_updated(e: &GitHubError, redactor: &Redactor) {
-    let text = redactor.redact(&e.to_string()).into_owned();
+fn warn_not_updated(e: &GitHubError) {
+    let text = crate::redact::point::mask(&e.to_string());
     actions::annotate(
         actions::Level::Warning,
         "tfpromote: PR comment not updated",
@@ -53,15 +52,15 @@ fn warn_not_updated(e: &GitHubError, redactor: &Redactor) {
         text.replace('\n', " ")
     );
     if let Err(io) = actions::append_step_summary(&note) {
-        eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {io}");
+        crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {io}");
     }
 }
 
-/// Each report's row, marker facts and redacted section, in the tracker's shape. Pure.
+/// Each report's row, marker facts and section (masked before the tracker cuts it to size),
+/// in the tracker's shape.
 pub fn plan_records(
     context: &Context,
     reports: &[EnvReport],
-    redactor: &Redactor,
     budget: usize,
 ) -> Vec<(String, EnvRecord, String)> {
     reports
@@ -89,7 +88,7 @@ pub fn plan_records(
             (
                 report.name.clone(),
                 record,
-                redactor.redact(&section).into_owned(),
+                crate::redact::point::mask(&section),
             )
         })
         .collect()
@@ -143,7 +142,7 @@ pub async fn post_plans(
             |t: &Tracker| records.iter().all(|(env, record, _)| t.holds(env, record)),
         )
         .await?;
-    eprintln!("tfpromote: updated the pull request comment {}", posted.0);
+    crate::say!("tfpromote: updated the pull request comment {}", posted.0);
     Ok(Some(posted))
 }
 
@@ -183,11 +182,10 @@ pub async fn post_status_or_warn(
     context: &Context,
     pr: Option<u64>,
     row: RowUpdate<'_>,
-    redactor: &Redactor,
 ) {
     let Some(pr) = pr else { return };
     if let Err(e) = post_status(gh, config, context, pr, row).await {
-        warn_not_updated(&e, redactor);
+        warn_not_updated(&e);
     }
 }
 
@@ -208,12 +206,11 @@ pub async fn publish_plans(
     config: &Config,
     context: &Context,
     records: &[(String, EnvRecord, String)],
-    redactor: &Redactor,
 ) -> Option<(String, String)> {
     match post_plans(config, context, records).await {
         Ok(posted) => posted,
         Err(e) => {
-            warn_not_updated(&e, redactor);
+            warn_not_updated(&e);
             None
         }
     }

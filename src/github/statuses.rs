@@ -56,8 +56,11 @@ impl GitHub {
         target_url: Option<&str>,
     ) -> Result<(), GitHubError> {
         let route = format!("{}/statuses/{sha}", self.repo.path());
-        // GitHub caps descriptions at 140 characters.
-        let description: String = description.chars().take(140).collect();
+        // GitHub caps descriptions at 140 characters; masked first so no secret is cut in half.
+        let description: String = crate::redact::point::mask(description)
+            .chars()
+            .take(140)
+            .collect();
         let mut body =
             json!({ "state": state, "context": context_for(env), "description": description });
         if let Some(url) = target_url {

@@ -1,21 +1,27 @@
-//! Removes secrets from every piece of text we write (comment, summary, logs, annotations).
+//! Removes secrets from every piece of text we write (comment, summary, logs, annotations,
+//! step outputs, request bodies): the matcher behind the process's one redaction point
+//! ([`point`]).
 //!
 //! Terraform's own `sensitive` marks are honoured where values are read; this is the second
 //! line: literal values known to be secret (sensitive variables, `TF_VAR_*`, configured
-//! environment variables, values Terraform marks) and user patterns for values Terraform
-//! does not mark.
+//! environment variables, values Terraform marks, every credential tfpromote holds) and
+//! user patterns for values Terraform does not mark.
 //!
-//! Literals are matched by one Aho-Corasick automaton, so the cost of masking grows with the
-//! length of the text, not with the number of secrets times the text.
 //! Each secret is registered in the forms it is printed in: as is, JSON-escaped and
-//! HCL-escaped (Terraform's text output), and line by line when it spans lines, so a text
-//! masked one line at a time still loses every line of a PEM key.
+//! HCL-escaped (Terraform's text output), and line by line when it spans lines (the runner's
+//! `::add-mask::` matches line by line). Matching is one leftmost-longest pass over the
+//! whole text, so a secret inside a longer one never hides the longer one, and it is
+//! whitespace-tolerant: every run of whitespace (a line break with the `│` border and
+//! indentation after it included) counts as one space, in the text and in the forms, so a
+//! secret Terraform wrapped over two lines is still found. Literals are matched by one
+//! Aho-Corasick automaton, so the cost grows with the length of the text, not with the
+//! number of secrets times the text; very large secret sets use a [`PrefixIndex`] that finds
+//! the same matches.
 //!
-//! Machine output (JSON, step outputs, the fingerprint) is built from structured data and
-//! never passes through here: masking a value that happens to be `true` or `5059` would make
-//! it invalid. Such trivial values are not registered at all ([`is_trivial`]); they are still
-//! never rendered, because sensitive leaves are never rendered.
+//! Trivial values are not registered at all ([`is_trivial`]): masking `true` or `5059` would
+//! corrupt ordinary text and machine output while protecting nothing.
 
+pub mod point;
 mod prefix_index;
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -101,9 +107,16 @@ fn hcl_escaped(value: &str) -> String {
 pub struct Redactor {
     /// Secret values as given (for `::add-mask::`), non-trivial, without duplicates.
     literals: Vec<String>,
-    /// Every printed form of every literal: what the automaton matches.
+    /// Every printed form of every literal, exactly (for `::add-mask::`).
     forms: Vec<String>,
+    /// The forms with each whitespace run collapsed to one space and the ends trimmed:
+    /// what the automaton matches, over a text whose whitespace runs (line breaks and
+    /// Terraform's `│` borders included) are collapsed the same way.
+    match_forms: Vec<String>,
     known: HashSet<String>,
+    known_match: HashSet<String>,
+    /// Patterns for numbers Terraform prints with more digits than a float keeps.
+    number_patterns: Vec<Regex>,
     patterns: Vec<Regex>,
     automaton: Option<AhoCorasick>,
     /// Instead of the automaton, for very large secret sets.
@@ -113,23 +126,12 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(patterns: impl IntoIterator<Item = Regex>) -> Self {
-        let patterns: Vec<Regex> = patterns.into_iter().collect();
-        let alternatives: Vec<String> = patterns
-            .iter()
-            .map(|p| format!("(?:{})", p.as_str()))
-            .collect();
-        // Each part is an already-compiled pattern, so this fails only on size limits; then
-        // the patterns are applied one by one.
-        let combined_patterns = if alternatives.is_empty() {
-            None
-        } else {
-            Regex::new(&alternatives.join("|")).ok()
-        };
-        Redactor {
-            patterns,
-            combined_patterns,
+        let mut redactor = Redactor {
+            patterns: patterns.into_iter().collect(),
             ..Default::default()
-        }
+        };
+        redactor.rebuild_patterns();
+        redactor
     }
 
     /// Adds literal secret values (e.g. every string leaf of a sensitive variable). Trivial
@@ -139,7 +141,8 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let before = self.forms.len();
+        let before = self.match_forms.len();
+        let patterns_before = self.number_patterns.len();
         for value in values {
             let value = value.into();
             if is_trivial(&value) || !self.known.insert(value.clone()) {
@@ -149,12 +152,37 @@ impl Redactor {
                 if form != value && !self.known.insert(form.clone()) {
                     continue;
                 }
+                let collapsed = collapse_whitespace(&form);
+                if !is_trivial(&collapsed) && self.known_match.insert(collapsed.clone()) {
+                    self.match_forms.push(collapsed);
+                }
                 self.forms.push(form);
+            }
+            if let Some(pattern) = lost_digits_pattern(&value) {
+                self.number_patterns.push(pattern);
             }
             self.literals.push(value);
         }
-        if self.forms.len() != before {
+        if self.match_forms.len() != before {
             self.rebuild();
+        }
+        if self.number_patterns.len() != patterns_before {
+            self.rebuild_patterns();
+        }
+    }
+
+    /// Every secret and pattern `other` knows joins this one.
+    pub fn merge(&mut self, other: &Redactor) {
+        self.add_literals(other.literals.iter().cloned());
+        let mut added = false;
+        for pattern in &other.patterns {
+            if !self.patterns.iter().any(|p| p.as_str() == pattern.as_str()) {
+                self.patterns.push(pattern.clone());
+                added = true;
+            }
+        }
+        if added {
+            self.rebuild_patterns();
         }
     }
 
@@ -185,7 +213,7 @@ impl Redactor {
     }
 
     fn rebuild(&mut self) {
-        let form_bytes: usize = self.forms.iter().map(String::len).sum();
+        let form_bytes: usize = self.match_forms.iter().map(String::len).sum();
         self.rebuild_with(form_bytes > AUTOMATON_MAX_FORM_BYTES);
     }
 
@@ -193,65 +221,215 @@ impl Redactor {
         self.automaton = None;
         self.prefix_index = None;
         if large {
-            self.prefix_index = PrefixIndex::new(&self.forms);
+            self.prefix_index = PrefixIndex::new(&self.match_forms);
         }
         if self.prefix_index.is_none() {
             // Leftmost-longest: a secret that contains another is replaced whole.
             self.automaton = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
-                .build(&self.forms)
+                .build(&self.match_forms)
                 .ok();
         }
     }
 
+    /// The user's patterns and the number patterns as one regex (one pass over the text).
+    fn rebuild_patterns(&mut self) {
+        let alternatives: Vec<String> = self
+            .patterns
+            .iter()
+            .chain(&self.number_patterns)
+            .map(|p| format!("(?:{})", p.as_str()))
+            .collect();
+        self.combined_patterns = if alternatives.is_empty() {
+            None
+        } else {
+            Regex::new(&alternatives.join("|")).ok()
+        };
+    }
+
+    /// `text` with every secret replaced by [`REPLACEMENT`], in one leftmost-longest pass
+    /// over the whole text. Whitespace is matched loosely: a run of spaces, tabs, line
+    /// breaks and the `│` border Terraform draws at the start of a diagnostic's lines counts
+    /// as one space, so a secret Terraform wrapped across two lines is still found and
+    /// replaced whole (the line break with it).
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let literal_free: Cow<'a, str> = match (&self.automaton, &self.prefix_index) {
-            (_, Some(index)) => match index.replace_all(&self.forms, text, REPLACEMENT) {
-                Some(out) => Cow::Owned(out),
-                None => Cow::Borrowed(text),
-            },
-            (Some(ac), None) if ac.is_match(text) => {
-                // No per-call table of replacements: that would cost as much as the number
-                // of secrets on every line of a log.
+        let literal_free: Cow<'a, str> = if self.match_forms.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            let view = CollapsedView::new(text);
+            let matches = self.find_all(view.text());
+            if matches.is_empty() {
+                Cow::Borrowed(text)
+            } else {
                 let mut out = String::with_capacity(text.len());
-                ac.replace_all_with(text, &mut out, |_, _, dst| {
-                    dst.push_str(REPLACEMENT);
-                    true
-                });
-                Cow::Owned(out)
-            }
-            (Some(_), None) => Cow::Borrowed(text),
-            (None, None) if self.forms.is_empty() => Cow::Borrowed(text),
-            // Building the automaton failed (it never should): mask form by form.
-            (None, None) => {
-                let mut out = text.to_string();
-                for form in &self.forms {
-                    out = out.replace(form.as_str(), REPLACEMENT);
+                let mut copied = 0;
+                for (start, end) in matches {
+                    let (start, end) = view.original_span(start, end);
+                    out.push_str(&text[copied..start]);
+                    out.push_str(REPLACEMENT);
+                    copied = end;
                 }
+                out.push_str(&text[copied..]);
                 Cow::Owned(out)
             }
         };
-        if self.patterns.is_empty() {
-            return literal_free;
-        }
-        let replaced = match &self.combined_patterns {
-            Some(re) => match re.replace_all(&literal_free, REPLACEMENT) {
-                Cow::Borrowed(_) => None,
-                Cow::Owned(s) => Some(s),
-            },
-            None => {
-                let mut out = literal_free.to_string();
-                for pattern in &self.patterns {
-                    out = pattern.replace_all(&out, REPLACEMENT).into_owned();
-                }
-                Some(out)
+        let Some(re) = &self.combined_patterns else {
+            if self.patterns.is_empty() && self.number_patterns.is_empty() {
+                return literal_free;
             }
+            // The combined pattern exceeded a size limit: apply them one by one.
+            let mut out = literal_free.into_owned();
+            for pattern in self.patterns.iter().chain(&self.number_patterns) {
+                out = pattern.replace_all(&out, REPLACEMENT).into_owned();
+            }
+            return Cow::Owned(out);
         };
-        match replaced {
-            Some(s) => Cow::Owned(s),
-            None => literal_free,
+        match re.replace_all(&literal_free, REPLACEMENT) {
+            Cow::Borrowed(_) => literal_free,
+            Cow::Owned(s) => Cow::Owned(s),
         }
     }
+
+    /// Leftmost-longest matches of the collapsed forms in `view`, as byte spans.
+    fn find_all(&self, view: &str) -> Vec<(usize, usize)> {
+        match (&self.automaton, &self.prefix_index) {
+            (_, Some(index)) => index.find_all(&self.match_forms, view),
+            (Some(ac), None) => ac.find_iter(view).map(|m| (m.start(), m.end())).collect(),
+            // Building the automaton failed (it never should): the longest form at each
+            // position, leftmost first.
+            (None, None) => {
+                let mut found = Vec::new();
+                let mut at = 0;
+                while at < view.len() {
+                    let longest = self
+                        .match_forms
+                        .iter()
+                        .filter(|f| view[at..].starts_with(f.as_str()))
+                        .map(String::len)
+                        .max();
+                    match longest {
+                        Some(len) => {
+                            found.push((at, at + len));
+                            at += len;
+                        }
+                        None => at += view[at..].chars().next().map_or(1, char::len_utf8),
+                    }
+                }
+                found
+            }
+        }
+    }
+}
+
+/// True for the characters a collapsed run is made of.
+fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// `value` with its ends trimmed and each whitespace run replaced by one space: the form
+/// matched against a [`CollapsedView`].
+fn collapse_whitespace(value: &str) -> String {
+    let view = CollapsedView::new(value.trim_matches(is_space));
+    view.text().to_string()
+}
+
+/// A text with each whitespace run collapsed to one space (a run that holds a line break
+/// also takes the `│` borders and indentation that follow it), and the way back to the
+/// original's byte offsets.
+struct CollapsedView<'a> {
+    text: Cow<'a, str>,
+    /// For each collapsed run: its position in the view (the one space) and how many bytes
+    /// of the original text lie before the view's next byte, minus the view's own.
+    runs: Vec<(usize, usize)>,
+}
+
+impl<'a> CollapsedView<'a> {
+    fn new(original: &'a str) -> Self {
+        // Fast path: nothing to collapse (no run other than single ASCII spaces).
+        let needs = original.chars().any(|c| is_space(c) && c != ' ') || original.contains("  ");
+        if !needs {
+            return CollapsedView {
+                text: Cow::Borrowed(original),
+                runs: Vec::new(),
+            };
+        }
+        let mut text = String::with_capacity(original.len());
+        let mut runs = Vec::new();
+        let mut extra = 0;
+        let mut chars = original.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            if !is_space(c) {
+                text.push(c);
+                continue;
+            }
+            let mut end = start + c.len_utf8();
+            let mut broke = c == '\n';
+            while let Some(&(i, next)) = chars.peek() {
+                if is_space(next) || (broke && next == '│') {
+                    broke |= next == '\n';
+                    end = i + next.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let at = text.len();
+            text.push(' ');
+            if end - start != 1 {
+                extra += end - start - 1;
+                runs.push((at, extra));
+            }
+        }
+        CollapsedView {
+            text: Cow::Owned(text),
+            runs,
+        }
+    }
+
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The original offset of view offset `at` (a character boundary that is not inside a
+    /// collapsed run, or the end).
+    fn original(&self, at: usize) -> usize {
+        let before = self.runs.partition_point(|(v, _)| *v < at);
+        at + before.checked_sub(1).map_or(0, |i| self.runs[i].1)
+    }
+
+    /// The original span of view span `[start, end)`. Matches never start or end on a
+    /// collapsed run (forms are trimmed), so both ends map exactly.
+    fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        (self.original(start), self.original(end))
+    }
+}
+
+/// For a number printed in exponent form with more digits than a float keeps
+/// (`9.876543210987655e19`), a pattern for the integer Terraform prints
+/// (`98765432109876543210`): its first 15 digits, then as many digits as the exponent says.
+/// JSON readers keep such numbers as floats, so the exact digits are not known here.
+fn lost_digits_pattern(value: &str) -> Option<Regex> {
+    let v = value.trim();
+    let (sign, v) = match v.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", v),
+    };
+    let (mantissa, exponent) = v.split_once(['e', 'E'])?;
+    let exponent: usize = exponent.trim_start_matches('+').parse().ok()?;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if !(15..=400).contains(&exponent)
+        || digits.is_empty()
+        || mantissa.chars().any(|c| !c.is_ascii_digit() && c != '.')
+    {
+        return None;
+    }
+    let kept: String = digits.chars().take(15).collect();
+    let rest = exponent + 1 - kept.len();
+    Regex::new(&format!(
+        r"{}\b{kept}[0-9]{{{rest}}}\b",
+        regex::escape(sign)
+    ))
+    .ok()
 }
 
 #[cfg(test)]
@@ -388,12 +566,66 @@ mod tests {
         assert_eq!(r.redact(&text), "a *** b ****** c");
     }
 
+    /// Terraform wraps a diagnostic at about 78 columns, inside a secret that holds spaces,
+    /// and draws a `│` border before each line: the secret is found across the break and
+    /// replaced whole, break included.
+    #[test]
+    fn a_secret_wrapped_across_lines_is_masked_whole() {
+        let mut r = Redactor::default();
+        r.add_literals(["alpha bravo  charlie delta"]);
+        assert_eq!(
+            r.redact("│ The value alpha bravo\n│ charlie delta is wrong.\n│ next"),
+            "│ The value *** is wrong.\n│ next"
+        );
+        assert_eq!(
+            r.redact("value alpha\n  bravo charlie\r\n\tdelta."),
+            "value ***."
+        );
+        assert_eq!(r.redact("alpha bravo charlie"), "alpha bravo charlie");
+        let large = with_index(&r);
+        assert_eq!(
+            large.redact("│ The value alpha bravo\n│ charlie delta is wrong."),
+            "│ The value *** is wrong."
+        );
+    }
+
+    /// One pass, leftmost-longest over every form: a short secret inside a longer one never
+    /// hides the longer one, whichever was learned first.
+    #[test]
+    fn a_secret_inside_another_is_masked_with_it() {
+        for order in [["prod", "prod-OLDPW-9f2"], ["prod-OLDPW-9f2", "prod"]] {
+            let mut r = Redactor::default();
+            r.add_literals(order);
+            assert_eq!(r.redact("x prod-OLDPW-9f2 y prod z"), "x *** y *** z");
+            let large = with_index(&r);
+            assert_eq!(large.redact("x prod-OLDPW-9f2 y prod z"), "x *** y *** z");
+        }
+    }
+
+    /// A JSON reader keeps `98765432109876543210` as the float `9.876543210987655e19`;
+    /// Terraform prints every digit. The digits are masked as Terraform prints them.
+    #[test]
+    fn a_number_longer_than_a_float_is_masked_as_printed() {
+        let mut r = Redactor::default();
+        r.add_literals(["9.876543210987655e19", "-1.2345678901234567e20"]);
+        assert_eq!(
+            r.redact("big = 98765432109876543210, neg = -123456789012345678901"),
+            "big = ***, neg = ***"
+        );
+        assert_eq!(
+            r.redact("9876543210987654321 and 987654321098765432100"),
+            "9876543210987654321 and 987654321098765432100",
+            "other lengths are other numbers"
+        );
+    }
+
     proptest::proptest! {
-        /// Random secrets and text over a small alphabet, so matches and overlaps are common.
+        /// Random secrets and text over a small alphabet, so matches, overlaps and wrapped
+        /// whitespace are common.
         #[test]
         fn both_matchers_agree(
-            secrets in proptest::collection::vec("[ab\\-é]{4,9}", 1..12),
-            text in "[ab\\-é ]{0,80}",
+            secrets in proptest::collection::vec("[ab\\-é ]{4,9}", 1..12),
+            text in "[ab\\-é \n│]{0,80}",
         ) {
             let mut r = Redactor::default();
             r.add_literals(secrets);

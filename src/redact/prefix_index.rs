@@ -67,33 +67,22 @@ impl PrefixIndex {
             .max()
     }
 
-    /// `text` with every leftmost-longest match replaced, or `None` if nothing matched.
-    pub(super) fn replace_all(
-        &self,
-        forms: &[String],
-        text: &str,
-        replacement: &str,
-    ) -> Option<String> {
+    /// The byte spans of every leftmost-longest match in `text`.
+    pub(super) fn find_all(&self, forms: &[String], text: &str) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
-        let mut out: Option<String> = None;
-        let mut copied = 0;
+        let mut found = Vec::new();
         let mut at = 0;
         while at + 4 <= bytes.len() {
             match self.longest_at(forms, bytes, at) {
+                // A form is valid UTF-8 and starts with a leading byte, so `at` and
+                // `at + len` are character boundaries of `text`.
                 Some(len) => {
-                    // A form is valid UTF-8 and starts with a leading byte, so `at` and
-                    // `at + len` are character boundaries of `text`.
-                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                    o.push_str(&text[copied..at]);
-                    o.push_str(replacement);
+                    found.push((at, at + len));
                     at += len;
-                    copied = at;
                 }
                 None => at += 1,
             }
         }
-        let mut o = out?;
-        o.push_str(&text[copied..]);
-        Some(o)
+        found
     }
 }

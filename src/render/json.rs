@@ -1,4 +1,6 @@
-//! `render --format json`: the machine-readable summary.
+//! `render --format json` and the `<env>_summary_json` step output: the machine-readable
+//! summary. It holds counts, the fingerprint and the destructive changes' addresses; no
+//! attribute value.
 
 use serde::Serialize;
 
@@ -19,14 +21,17 @@ struct JsonSummary<'a> {
     destructive: DestructiveList<'a>,
 }
 
+/// Strings a plan controls (addresses carry `for_each` keys, paths carry map keys) are
+/// masked one by one before they are serialised: the document stays valid JSON and holds
+/// no secret the Markdown would hide.
 #[derive(Serialize)]
-struct Destructive<'a> {
-    address: &'a str,
+struct Destructive {
+    address: String,
     action: ChangeKind,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    replace_paths: &'a [String],
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replace_paths: Vec<String>,
 }
 
 /// Serialises the destructive resources one by one as the list is written, rather than
@@ -35,11 +40,12 @@ struct DestructiveList<'a>(&'a Summary);
 
 impl Serialize for DestructiveList<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::redact::point::mask;
         s.collect_seq(self.0.destructive().map(|r| Destructive {
-            address: &r.address,
+            address: mask(&r.address),
             action: r.kind,
-            reason: r.reason.as_deref(),
-            replace_paths: &r.replace_paths,
+            reason: r.reason.as_deref().map(mask),
+            replace_paths: r.replace_paths.iter().map(|p| mask(p)).collect(),
         }))
     }
 }

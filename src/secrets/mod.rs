@@ -8,17 +8,20 @@
 //! Every string and number leaf of those values joins the redactor. Defaults count too:
 //! a sensitive default is as secret as a value from a file.
 //!
-//! Files that do not parse are skipped here: Terraform reports them itself, and its report
-//! passes the redactor like everything else.
+//! A sensitive variable set by an expression Terraform will refuse in a var file
+//! (`trimspace("...")`) still has its literal strings learned, since Terraform quotes the
+//! line when it refuses it; a file that does not parse at all is untrusted, and every one of
+//! its lines is learned.
 
 mod declared;
+pub mod links;
 mod values;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub use declared::sensitive_variables;
-pub use values::{leaves, tfvars_values};
+pub use values::{leaves, tfvars_strings, tfvars_values};
 
 /// The clear-text secrets of the root module in `dir` with the extra `var_files`: every
 /// scalar leaf of every variable declared `sensitive = true`.
@@ -40,10 +43,16 @@ pub fn learn(
             continue;
         };
         let json = file.extension().is_some_and(|e| e == "json");
-        for (name, value) in tfvars_values(&text, json) {
-            if declared.contains_key(&name) {
-                secrets.extend(leaves(&value));
+        match tfvars_strings(&text, json) {
+            Some(assignments) => {
+                for (name, strings) in assignments {
+                    if declared.contains_key(&name) {
+                        secrets.extend(strings);
+                    }
+                }
             }
+            // Terraform will reject the file and quote its lines: none may be printed.
+            None => secrets.extend(untrusted_lines(&text)),
         }
     }
     for (key, value) in vars {
@@ -54,6 +63,21 @@ pub fn learn(
         }
     }
     secrets.into_iter().collect()
+}
+
+/// A file that does not parse is untrusted: each of its lines (trimmed), and the value
+/// side of each `name = value` line, is a secret.
+fn untrusted_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        out.push(line.to_string());
+        if let Some((_, value)) = line.split_once('=') {
+            let value = value.trim();
+            out.push(value.to_string());
+            out.push(value.trim_matches('"').to_string());
+        }
+    }
+    out
 }
 
 /// Sensitive variables of every `*.tf` file in `dir`, with their defaults.

@@ -198,7 +198,9 @@ impl SummaryBuilder {
     pub fn finish(self) -> Summary {
         let tally = self.changes;
         let mut secret_literals = tally.marked_values;
-        if tally.purpose == Purpose::Review {
+        // Sensitive variables are few and are needed by every purpose: a `for_each` key
+        // built from one shows up in addresses, which machine output carries too.
+        {
             for (name, value) in &self.variables {
                 if self.sensitive_variables.contains(name) {
                     collect_scalars(value, &mut secret_literals);

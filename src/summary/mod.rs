@@ -206,8 +206,8 @@ pub struct Summary {
     pub drift: Vec<DriftSummary>,
     pub fingerprint: String,
     pub errored: bool,
-    /// Clear-text values of sensitive variables: never rendered, only fed to the redactor.
-    /// Empty for a [`Purpose::Machine`] summary.
+    /// Clear-text values of sensitive variables and marked values: never rendered, only
+    /// fed to the redactor. A [`Purpose::Machine`] summary keeps the variables' only.
     pub secret_literals: Vec<String>,
     /// What was kept; a [`Purpose::Machine`] summary lists destructive resources only.
     pub purpose: Purpose,

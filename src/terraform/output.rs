@@ -34,7 +34,7 @@ impl OutputSink {
                     lines.push(line.to_string());
                 }
             }
-            None => eprintln!("{}{line}", self.prefix),
+            None => crate::say!("{}{line}", self.prefix),
         }
     }
 

@@ -1,5 +1,6 @@
-//! Runs the Terraform CLI: fixed flags for automation, cleared `TF_CLI_ARGS*`, output
-//! redacted line by line, stop signals forwarded, and failures explained.
+//! Runs the Terraform CLI: fixed flags for automation, an allowlisted environment (see
+//! [`super::child_env`]), output kept for the redaction point to mask whole, stop signals
+//! forwarded, and failures explained.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -336,12 +337,16 @@ impl Terraform {
             command.arg(format!("-chdir={}", dir.display()));
         }
         command.args(args);
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("TF_CLI_ARGS") {
-                command.env_remove(&key);
-            }
-        }
+        // An allowlist, not the inherited environment: the GitHub and OIDC tokens this
+        // process holds must not reach code a pull request controls.
+        let inherited: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
         command
+            .env_clear()
+            .envs(super::child_env::for_terraform(
+                inherited.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ))
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0")
             .env("CHECKPOINT_DISABLE", "1")
@@ -362,15 +367,11 @@ impl Terraform {
         let stdout_task = capture_stdout
             .then(|| child.stdout.take())
             .flatten()
-            .map(|out| tokio::spawn(pump(out, sink.clone(), self.redactor.clone(), None)));
-        let stderr_task = child.stderr.take().map(|err| {
-            tokio::spawn(pump(
-                err,
-                sink.clone(),
-                self.redactor.clone(),
-                Some(stderr_lines.clone()),
-            ))
-        });
+            .map(|out| tokio::spawn(pump(out, sink.clone(), None)));
+        let stderr_task = child
+            .stderr
+            .take()
+            .map(|err| tokio::spawn(pump(err, sink.clone(), Some(stderr_lines.clone()))));
         let status = child
             .wait()
             .await
@@ -466,15 +467,12 @@ fn failure(label: &str, dir: Option<&Path>, code: i32, tail: String) -> Terrafor
     }
 }
 
-async fn pump<R: AsyncRead + Unpin>(
-    reader: R,
-    sink: OutputSink,
-    redactor: Arc<Redactor>,
-    tail: Option<StderrTail>,
-) {
+async fn pump<R: AsyncRead + Unpin>(reader: R, sink: OutputSink, tail: Option<StderrTail>) {
     let mut lines = BufReader::new(reader).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let clean = redactor.redact(&line).into_owned();
+        // Kept as Terraform wrote it: the text is masked once, whole, where it leaves the
+        // process (see crate::redact::point), with every secret known by then.
+        let clean = line;
         sink.line(&clean);
         if let Some(tail) = &tail
             && let Ok(mut tail) = tail.lock()

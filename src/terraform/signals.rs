@@ -37,13 +37,13 @@ pub fn install() {
             let guard = CHILDREN.lock();
             if CANCELLED.swap(true, Ordering::SeqCst) {
                 drop(guard);
-                eprintln!(
+                crate::say!(
                     "tfpromote: {received} received again; still waiting for Terraform to stop and release its lock"
                 );
                 continue;
             }
             let children = guard.map(|c| c.clone()).unwrap_or_default();
-            eprintln!(
+            crate::say!(
                 "tfpromote: {received} received; asking {} Terraform process(es) to stop cleanly",
                 children.len()
             );

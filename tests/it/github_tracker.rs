@@ -13,7 +13,6 @@ use tfpromote::github::GitHub;
 use tfpromote::github::publish::plan_records;
 use tfpromote::github::tracker::TrackerOptions;
 use tfpromote::pipeline::EnvReport;
-use tfpromote::redact::Redactor;
 use tfpromote::render::{STEP_SUMMARY_BUDGET, markdown};
 use tfpromote::summary::Summary;
 use tfpromote::tracker::{self, COMMENT_LIMIT, Tracker};
@@ -74,12 +73,7 @@ fn context(commit: &str) -> Context {
 /// What `plan` does for one environment: record its plan and wait until a re-read shows it.
 async fn post(gh: &GitHub, env: &str, summary: &Summary, commit: &str) -> String {
     let planned = vec![report(env, Ok(summary.clone()))];
-    let updates = plan_records(
-        &context(commit),
-        &planned,
-        &Redactor::new([]),
-        tracker::section_budget(3),
-    );
+    let updates = plan_records(&context(commit), &planned, tracker::section_budget(3));
     gh.upsert_tracker(
         PR,
         &options(),
@@ -163,8 +157,7 @@ async fn marker_on_the_second_page_is_found() {
     let mut seeded = Tracker::default();
     let planned_summary = summary(1, 0, "p");
     let planned = vec![report("prod", Ok(planned_summary.clone()))];
-    for (env, record, section) in plan_records(&context("c0"), &planned, &Redactor::new([]), 10_000)
-    {
+    for (env, record, section) in plan_records(&context("c0"), &planned, 10_000) {
         seeded.record_plan(&env, record, &section);
     }
     let ours = fake.add_comment(PR, BOT, &tracker::render(&seeded, &options().order));
@@ -389,12 +382,7 @@ fn tracker_markdown_snapshot() {
         ),
     ];
     let mut t = Tracker::default();
-    for (env, record, section) in plan_records(
-        &context("0123456789abcdef"),
-        &planned,
-        &Redactor::new([]),
-        20_000,
-    ) {
+    for (env, record, section) in plan_records(&context("0123456789abcdef"), &planned, 20_000) {
         t.record_plan(&env, record, &section);
     }
     t.set_status("dev", tfpromote::tracker::Status::Applied, None, None);

@@ -31,4 +31,6 @@ mod render_snapshots;
 mod runner;
 mod secrets;
 mod secrets_edge;
+mod secrets_leaks;
+mod secrets_properties;
 mod workflows;
