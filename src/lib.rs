@@ -54,7 +54,7 @@ fn dispatch(cli: Cli, context: context::Context) -> Result<()> {
     };
     match &cli.command {
         Command::Render(args) => commands::render::run(args, &cli.config, &context),
-        Command::Check(args) => commands::check::run(&loaded(&cli)?.0, args),
+        Command::Check(args) => commands::check::run(&loaded(&cli)?.0, &context, args),
         Command::Credentials(args) => {
             let (config, context) = loaded(&cli)?;
             runtime()?.block_on(commands::credentials::run(&config, &context, args))

@@ -234,10 +234,28 @@ async fn the_action_plans_and_its_outputs_mirror_the_binary_step_outputs() {
     let outputs = &run.outputs;
     assert_eq!(outputs["has_changes"], "true", "{outputs:?}");
     assert_eq!(outputs["add"], "1", "{outputs:?}");
-    assert_eq!(outputs["dev_add"], "1", "{outputs:?}");
+    // Per environment: one JSON object keyed by the config's names, whatever they are.
+    let environments: serde_json::Value =
+        serde_json::from_str(&outputs["environments"]).expect("environments is JSON");
+    let names: Vec<&String> = environments.as_object().expect("object").keys().collect();
+    assert_eq!(names, ["dev"], "{outputs:?}");
+    assert_eq!(environments["dev"]["add"], 1, "{outputs:?}");
+    assert_eq!(environments["dev"]["has_changes"], true, "{outputs:?}");
     assert!(
-        outputs["dev_fingerprint"].starts_with("sha256:"),
+        environments["dev"]["fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("sha256:")),
         "{outputs:?}"
+    );
+    assert_eq!(
+        environments["dev"]["summary"]["resources"]["create"], 1,
+        "{outputs:?}"
+    );
+    assert!(
+        !outputs
+            .keys()
+            .any(|k| k.starts_with("dev_") || k.starts_with("prod_")),
+        "no output is named after one repository's environments: {outputs:?}"
     );
     assert_eq!(outputs["failed"], "", "{outputs:?}");
 }

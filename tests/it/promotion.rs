@@ -103,6 +103,8 @@ impl World {
             .env("GITHUB_SERVER_URL", "https://github.com")
             .env("GITHUB_REPOSITORY", "octo/repo")
             .env("GITHUB_TOKEN", "ghs_standintoken")
+            // Team membership is read with its own token (an App token with members: read).
+            .env("TFPROMOTE_TEAM_TOKEN", "ghs_standin_team_token")
             .env("GITHUB_EVENT_NAME", event)
             .env("GITHUB_EVENT_PATH", &event_path)
             .env("GITHUB_SHA", sha)
@@ -347,6 +349,62 @@ fn prod_needs_a_qualifying_approval() {
     approve(&w, "bob", "h1");
     let out = w.apply("m1", "prod");
     assert!(out.status.success(), "{}", text(&out));
+    assert!(w.marker("prod"));
+    w.assert_clean();
+}
+
+/// The workflow's GITHUB_TOKEN cannot read team membership on GitHub, so a `team:` rule
+/// without a team token refuses at once and says what to add, without asking GitHub with the
+/// wrong token; with the team token the same approval counts.
+#[test]
+fn a_team_rule_without_a_team_token_refuses_and_says_what_to_add() {
+    let w = World::new(&[("prod", TEAM_CONFIG)]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    approve(&w, "bob", "h1");
+    let out = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "prod"],
+        )
+        .env_remove("TFPROMOTE_TEAM_TOKEN")
+        .output()
+        .expect("tfpromote");
+    let out = w.keep(out);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    for needed in [
+        "team:octo/platform-admins",
+        "`team-token`",
+        "permission-members: read",
+        "TFPROMOTE_TEAM_TOKEN",
+    ] {
+        assert!(err.contains(needed), "{needed}: {err}");
+    }
+    assert_eq!(
+        w.gh.count("teams/get-membership-for-user-in-org"),
+        0,
+        "never asked with the workflow's token"
+    );
+    assert!(!w.marker("prod"));
+
+    let check = w
+        .command("push", "m1", "{}", &["check", "--config-only"])
+        .env_remove("TFPROMOTE_TEAM_TOKEN")
+        .output()
+        .expect("check");
+    let said = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(
+        said.contains("note: prod counts approvals from team:platform-admins")
+            && said.contains("`team-token`"),
+        "{said}"
+    );
+
+    let out = w.apply("m1", "prod");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(w.gh.count("teams/get-membership-for-user-in-org"), 1);
     assert!(w.marker("prod"));
     w.assert_clean();
 }
