@@ -639,6 +639,78 @@ fn sigint_during_apply_is_forwarded_once_and_releases_the_lock() {
     w.assert_clean();
 }
 
+/// A job's timeout-minutes kills Terraform without letting it release the state lock;
+/// tfpromote's own deadline, set below it, interrupts Terraform first (one SIGINT): the slow
+/// local-exec apply stops, the lock is released, the run is recorded as interrupted.
+#[test]
+fn the_deadline_interrupts_terraform_cleanly_and_releases_the_lock() {
+    let w = World::new(&[("dev", "")]);
+    w.set_var("dev", "sleep_seconds = 300");
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    let out = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "dev"],
+        )
+        .env("TFPROMOTE_DEADLINE", "25s")
+        .output()
+        .expect("apply");
+    let out = w.keep(out);
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("deadline of 25s reached (TFPROMOTE_DEADLINE); asking 1 Terraform process(es) to stop cleanly").count(),
+        1,
+        "one SIGINT, to the running apply: {err}"
+    );
+    assert!(
+        w.dir("dev").join("started.marker").exists(),
+        "the slow apply had started"
+    );
+    assert_eq!(
+        w.status("m1", "dev"),
+        Some((
+            "failure".into(),
+            "interrupted; the state lock was released".into()
+        ))
+    );
+    let plan = terraform(
+        &w.dir("dev"),
+        &[
+            "plan",
+            "-input=false",
+            "-lock-timeout=0s",
+            "-var=sleep_seconds=0",
+        ],
+    );
+    assert!(
+        plan.status.success(),
+        "the lock was released: {}",
+        text(&plan)
+    );
+
+    let bad = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "dev"],
+        )
+        .env("TFPROMOTE_DEADLINE", "soon")
+        .output()
+        .expect("apply");
+    let bad = w.keep(bad);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(
+        stderr(&bad).contains("\"soon\" is not a duration"),
+        "{}",
+        text(&bad)
+    );
+    w.assert_clean();
+}
+
 #[test]
 fn destroy_only_on_purpose() {
     let w = World::new(&[("dev", ""), ("prod", TEAM_CONFIG)]);
