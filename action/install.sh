@@ -158,18 +158,19 @@ if [ -n "${INPUT_GITHUB_TOKEN:-}" ]; then
     401 | 403) fail "release $version of $repository: the token was refused ($status) at $release_url; pass a token with contents: read on $repository as the action's github-token" ;;
     *) fail "release $version of $repository: GitHub answered $status at $release_url" ;;
   esac
-  # The asset's API URL, found by its exact name (no jq on every runner: a small scan).
-  asset_api=$(tr -d '\n' <"$work/release.json" | grep -o '"url": *"[^"]*/releases/assets/[0-9]*"[^}]*"name": *"[^"]*"' |
-    while IFS= read -r entry; do
-      name=${entry##*\"name\"}
-      name=${name#*\"}
-      name=${name%\"}
-      if [ "$name" = "$asset" ]; then
-        u=${entry#*\"url\"}
-        u=${u#*\"}
-        printf '%s\n' "${u%%\"*}"
-      fi
-    done | head -n 1)
+  # The asset's API URL, found by its exact name, with jq (on every GitHub-hosted runner)
+  # or python3; the name is passed as data, never spliced into the program.
+  if command -v jq >/dev/null 2>&1; then
+    asset_api=$(jq -r --arg name "$asset" '[.assets[]? | select(.name == $name) | .url][0] // empty' "$work/release.json") ||
+      fail "release $version of $repository: the answer from $release_url is not a release (JSON)"
+  elif command -v python3 >/dev/null 2>&1; then
+    asset_api=$(python3 -c 'import json, sys
+release = json.load(open(sys.argv[1]))
+print(next((a["url"] for a in release.get("assets", []) if a.get("name") == sys.argv[2]), ""))' "$work/release.json" "$asset") ||
+      fail "release $version of $repository: the answer from $release_url is not a release (JSON)"
+  else
+    fail "downloading with a token needs jq or python3 on the runner (GitHub-hosted runners have both); install one, or set build-from-source: true"
+  fi
   [ -n "$asset_api" ] || fail "release $version of $repository has no asset $asset (is the release complete for $target?)"
   url=$asset_api
   note "downloading $asset from the release assets API"

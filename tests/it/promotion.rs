@@ -353,6 +353,42 @@ fn prod_needs_a_qualifying_approval() {
     w.assert_clean();
 }
 
+/// A merge that changes no Terraform (only platform/, say) still gets its reviewed plan on
+/// the pull request; the empty reviewed plan matches the empty plan at apply time, so the
+/// plan-change gate lets every environment through and the ladder goes on.
+#[test]
+fn an_empty_reviewed_plan_matches_an_empty_plan() {
+    let w = World::new(&[("dev", ""), ("stage", "    on_plan_change: block\n")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    for env in ["dev", "stage"] {
+        assert!(w.apply("m1", env).status.success(), "{env}");
+    }
+    // The second pull request changes nothing Terraform manages.
+    w.reviewed_merge(2, "m1", "h2", "m2");
+    let recorded = &w.tracker(2).data.envs["stage"];
+    assert_eq!(
+        recorded
+            .counts
+            .as_ref()
+            .map(|c| c.add + c.change + c.destroy),
+        Some(0)
+    );
+    assert!(
+        recorded.fingerprint.is_some(),
+        "an empty plan is a reviewed plan too"
+    );
+    for env in ["dev", "stage"] {
+        let out = w.apply("m2", env);
+        assert!(out.status.success(), "{env}: {}", text(&out));
+        assert_eq!(
+            w.status("m2", env).map(|s| s.0),
+            Some("success".into()),
+            "{env}"
+        );
+    }
+    w.assert_clean();
+}
+
 /// The workflow's GITHUB_TOKEN cannot read team membership on GitHub, so a `team:` rule
 /// without a team token refuses at once and says what to add, without asking GitHub with the
 /// wrong token; with the team token the same approval counts.
