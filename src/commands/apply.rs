@@ -12,7 +12,9 @@ use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::gate::approval::{self, Policy};
 use crate::gate::plan_change::{self, Current, Reviewed};
-use crate::gate::{Fact, Refusal, Verdict, order, regression, short_sha, team_token};
+use crate::gate::{
+    Fact, Refusal, Verdict, order, planned_merge, regression, short_sha, team_token,
+};
 use crate::github::GitHub;
 use crate::github::deployments::{APPLY_TASK, DeployState};
 use crate::github::publish::{RowUpdate, post_status_or_warn, tracker_options};
@@ -208,9 +210,11 @@ impl<'a> Ladder<'a> {
         }
     }
 
-    /// Order, no regression and approval, in that order; the first refusal wins.
+    /// Order, no regression and approval, in that order; the first refusal wins. A commit
+    /// that is no planned merge is refused first: it has no reviewed plan to apply.
     async fn gates(&self, env: &Environment) -> Result<(), Refusal> {
         let name = env.name.as_str();
+        planned_merge::check(name, &self.sha, self.pr, self.context.event_name.as_deref())?;
         let previous = match self
             .config
             .environments

@@ -6,6 +6,7 @@ pub mod approval;
 pub mod destroy;
 pub mod order;
 pub mod plan_change;
+pub mod planned_merge;
 pub mod regression;
 pub mod team_token;
 

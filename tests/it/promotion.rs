@@ -389,6 +389,41 @@ fn an_empty_reviewed_plan_matches_an_empty_plan() {
     w.assert_clean();
 }
 
+/// A manual promote (workflow_dispatch) of a commit no pull request merged, say a push
+/// straight to main: refused before anything is planned, saying what to do instead.
+#[test]
+fn a_manual_promote_of_a_commit_that_is_no_planned_merge_says_what_to_do() {
+    let w = World::new(&[("dev", "")]);
+    w.gh.add_commit("d1", &["a0"]);
+    w.gh.set_branch("main", "d1");
+    let out = w
+        .command(
+            "workflow_dispatch",
+            "d1",
+            r#"{"inputs":{}}"#,
+            &["apply", "--env", "dev"],
+        )
+        .output()
+        .expect("apply");
+    let out = w.keep(out);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("this manual run names") && err.contains("is not the merge of a pull request"),
+        "{err}"
+    );
+    assert!(
+        err.contains("put the change through a pull request"),
+        "{err}"
+    );
+    assert!(
+        !w.dir("dev").join(".terraform").exists(),
+        "nothing was planned"
+    );
+    assert!(!w.marker("dev"));
+    w.assert_clean();
+}
+
 /// The workflow's GITHUB_TOKEN cannot read team membership on GitHub, so a `team:` rule
 /// without a team token refuses at once and says what to add, without asking GitHub with the
 /// wrong token; with the team token the same approval counts.
