@@ -101,6 +101,11 @@ if [ -n "${INPUT_BINARY:-}" ]; then
   finish "$INPUT_BINARY"
 fi
 
+case "${INPUT_VERIFY_PROVENANCE:-false}" in
+  true | false | "") ;;
+  *) fail "input verify-provenance: \"${INPUT_VERIFY_PROVENANCE}\" must be true or false" ;;
+esac
+
 case "${INPUT_BUILD_FROM_SOURCE:-false}" in
   true) build_from_source "build-from-source: true" ;;
   false | "") ;;
@@ -193,6 +198,16 @@ fi
 actual=$(sha256_of "$work/$asset")
 if [ "$actual" != "$expected" ]; then
   fail "checksum mismatch for $asset: expected $expected (committed in SHA256SUMS next to action.yml), got $actual from $url. The download is not the released file; refusing to install it."
+fi
+
+if [ "${INPUT_VERIFY_PROVENANCE:-false}" = true ]; then
+  # The release workflow attests every asset (actions/attest-build-provenance).
+  command -v gh >/dev/null 2>&1 ||
+    fail "verify-provenance: true needs the GitHub CLI (gh) on the runner; GitHub-hosted runners have it"
+  [ -n "${INPUT_GITHUB_TOKEN:-}" ] || fail "verify-provenance: true needs a token (the action's github-token)"
+  GH_TOKEN=$INPUT_GITHUB_TOKEN gh attestation verify "$work/$asset" --repo "$repository" >&2 ||
+    fail "build provenance of $asset could not be verified for $repository (gh attestation verify); refusing to install it"
+  note "build provenance of $asset verified"
 fi
 
 mkdir -p "$work/unpacked"

@@ -846,3 +846,84 @@ fn the_plugin_cache_key_is_the_same_with_shasum_where_sha256sum_is_missing() {
     assert_eq!(mac, linux);
     assert!(mac.starts_with("tfpromote-plugins-macOS-ARM64-"), "{mac}");
 }
+
+/// `verify-provenance: true` runs `gh attestation verify` on the downloaded asset before
+/// anything is unpacked, and refuses when it fails. Sigstore and GitHub's attestation API
+/// cannot run here, so `gh` is a recording script on PATH; what is checked is the call the
+/// action makes (with the token) and that a failed verification installs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_provenance_checks_the_asset_with_gh_before_installing() {
+    let bytes = tarball();
+    let gh = github_standin::Standin::start_with(github_standin::Options {
+        repo: REPO.to_string(),
+        ..Default::default()
+    })
+    .expect("stand-in");
+    gh.add_release(&version(), &[(asset().as_str(), bytes.clone())]);
+    let sums = format!("{}  {}\n", sha256_hex(&bytes), asset());
+    let mut runner = Runner::new(&gh.url(), &release_file(&version()), &sums);
+    runner.github_token = "ghs_provenance_token".into();
+    let fake = runner.root.path().join("fake-gh");
+    std::fs::create_dir_all(&fake).expect("dir");
+    let calls = runner.root.path().join("gh-calls");
+    let script = fake.join("gh");
+    let write_gh = |exit: u8| {
+        std::fs::write(
+            &script,
+            format!(
+                "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >>\"{}\"\n[ -n \"$GH_TOKEN\" ] || exit 9\nexit {exit}\n",
+                calls.display()
+            ),
+        )
+        .expect("gh");
+        let mut perms = std::fs::metadata(&script).expect("meta").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&script, perms).expect("chmod");
+    };
+    runner
+        .extra_env
+        .push(("GITHUB_API_URL".into(), gh.api_url()));
+    runner.extra_env.push((
+        "PATH".into(),
+        format!(
+            "{}:{}",
+            fake.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    ));
+
+    write_gh(1);
+    let run = runner.run(&[("command", "check"), ("verify-provenance", "true")]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(1), "{}", run.log());
+    assert!(
+        install.stderr.contains("could not be verified"),
+        "{}",
+        run.log()
+    );
+    let recorded = std::fs::read_to_string(&calls).expect("gh was called");
+    assert!(
+        recorded.starts_with("attestation verify ")
+            && recorded.contains(&asset())
+            && recorded.trim_end().ends_with(&format!("--repo {REPO}")),
+        "{recorded}"
+    );
+    let installed = walk(&runner.tool_cache)
+        .into_iter()
+        .filter(|p| p.ends_with("tfpromote"))
+        .count();
+    assert_eq!(
+        installed, 0,
+        "nothing installed without verified provenance"
+    );
+
+    write_gh(0);
+    let run = runner.run(&[("command", "check"), ("verify-provenance", "true")]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(0), "{}", run.log());
+    assert!(
+        install.stderr.contains("build provenance of"),
+        "{}",
+        run.log()
+    );
+}
