@@ -35,6 +35,8 @@ impl GitHub {
         else {
             return Ok(None);
         };
+        // actions/create-github-app-token masks it too; a token set by hand may not be.
+        crate::actions::add_mask(token);
         let policy = context.github_backoff.map(Policy::fast).unwrap_or_default();
         GitHub::new(&context.api_url, token, repo, policy).map(Some)
     }
