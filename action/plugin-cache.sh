@@ -51,11 +51,19 @@ if [ "${#locks[@]}" -eq 0 ]; then
   note "no .terraform.lock.hcl under \"$workdir\", so nothing is cached between runs: Terraform uses a cached provider only when the lock file holds its checksum. Commit lock files made with \`terraform providers lock -platform=linux_amd64 -platform=linux_arm64 -platform=darwin_amd64 -platform=darwin_arm64\` to enable it."
   exit 0
 fi
+# sha256sum on Linux, shasum on macOS (no coreutils there); both print "<hex>  -".
+sha256() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum
+  else
+    shasum -a 256
+  fi
+}
 digest=$(
   for lock in "${locks[@]}"; do
     printf '%s\n' "${lock#"$workdir"/}"
-    sha256sum <"$lock"
-  done | sha256sum
+    sha256 <"$lock"
+  done | sha256
 )
 digest=${digest%% *}
 

@@ -21,6 +21,14 @@ pub struct Context {
     pub run_id: Option<String>,
     /// Never printed; see the manual `Debug`.
     pub token: Option<String>,
+    /// `TFPROMOTE_TEAM_TOKEN`: used only to read organisation team membership for `team:`
+    /// approvers. The workflow's `GITHUB_TOKEN` cannot (GitHub answers 403), and the token
+    /// that can (an App token with `members: read`) is not the one that writes statuses,
+    /// deployments and the tracker. Never printed.
+    pub team_token: Option<String>,
+    /// `TFPROMOTE_DEADLINE` as given (`50m`): after it, Terraform is interrupted cleanly.
+    /// Checked where the command starts (`crate::terraform::deadline`).
+    pub deadline: Option<String>,
     /// The pull request of a `pull_request`/`pull_request_target` event; `None` on `push`,
     /// where it is looked up from the commit.
     pub pr: Option<u64>,
@@ -52,6 +60,8 @@ impl std::fmt::Debug for Context {
             .field("api_url", &self.api_url)
             .field("pr", &self.pr)
             .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("team_token", &self.team_token.as_ref().map(|_| "***"))
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -148,6 +158,10 @@ impl Context {
             api_url: lookup("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
             run_id: lookup("GITHUB_RUN_ID"),
             token: TOKEN_VARS.iter().find_map(|v| lookup(v)),
+            team_token: lookup("TFPROMOTE_TEAM_TOKEN")
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            deadline: lookup("TFPROMOTE_DEADLINE"),
             event_name,
             pr,
             head_sha,
@@ -265,6 +279,29 @@ mod tests {
         );
         assert_eq!(c.token.as_deref(), Some("input"));
         assert_eq!(c.api_url, "https://ghe.example/api/v3");
+    }
+
+    #[test]
+    fn the_team_token_is_its_own_and_never_printed() {
+        let c = ctx(&[("GITHUB_TOKEN", "workflow")], None);
+        assert_eq!(
+            c.team_token, None,
+            "the workflow token is never the team token"
+        );
+        let c = ctx(
+            &[
+                ("GITHUB_TOKEN", "workflow"),
+                ("TFPROMOTE_TEAM_TOKEN", " ghs_app_members_read "),
+            ],
+            None,
+        );
+        assert_eq!(c.team_token.as_deref(), Some("ghs_app_members_read"));
+        assert_eq!(
+            c.token.as_deref(),
+            Some("workflow"),
+            "writes keep their token"
+        );
+        assert!(!format!("{c:?}").contains("ghs_app"), "never printed");
     }
 
     #[test]

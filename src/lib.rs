@@ -59,40 +59,61 @@ fn dispatch(cli: Cli, context: context::Context) -> Result<()> {
     };
     match &cli.command {
         Command::Render(args) => commands::render::run(args, &cli.config, &context),
-        Command::Check(args) => commands::check::run(&loaded(&cli)?.0, args),
+        Command::Check(args) => commands::check::run(&loaded(&cli)?.0, &context, args),
         Command::Credentials(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::credentials::run(&config, &context, args))
+            timed(
+                &context,
+                commands::credentials::run(&config, &context, args),
+            )
         }
         Command::GithubSetup(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::github_setup::run(&config, &context, args))
+            timed(
+                &context,
+                commands::github_setup::run(&config, &context, args),
+            )
         }
         Command::Plan(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::plan::run(config, &context, args))
+            timed(&context, commands::plan::run(config, &context, args))
         }
         Command::Apply(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::apply::run(config, &context, args))
+            timed(&context, commands::apply::run(config, &context, args))
         }
         Command::Promote(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::promote::run(config, &context, args))
+            timed(&context, commands::promote::run(config, &context, args))
         }
         Command::Destroy(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::destroy::run(config, &context, args))
+            timed(&context, commands::destroy::run(config, &context, args))
         }
         Command::Drift => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::drift::run(config, &context))
+            timed(&context, commands::drift::run(config, &context))
         }
         Command::Status(args) => {
             let (config, context) = loaded(&cli)?;
-            runtime()?.block_on(commands::status::run(config, &context, args))
+            timed(&context, commands::status::run(config, &context, args))
         }
     }
+}
+
+/// Runs one async command on a fresh runtime, with tfpromote's deadline armed when one is
+/// set (`terraform::deadline`); a malformed deadline fails before anything starts.
+fn timed(
+    context: &context::Context,
+    command: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    let deadline = terraform::deadline::parse(context.deadline.as_deref())?;
+    runtime()?.block_on(async move {
+        if let Some(after) = deadline {
+            terraform::deadline::arm(after);
+        }
+        command.await
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

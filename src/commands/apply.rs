@@ -12,7 +12,9 @@ use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::gate::approval::{self, Policy};
 use crate::gate::plan_change::{self, Current, Reviewed};
-use crate::gate::{Fact, Refusal, Verdict, order, regression, short_sha};
+use crate::gate::{
+    Fact, Refusal, Verdict, order, planned_merge, regression, short_sha, team_token,
+};
 use crate::github::GitHub;
 use crate::github::deployments::{APPLY_TASK, DeployState};
 use crate::github::publish::{RowUpdate, post_status_or_warn, tracker_options};
@@ -38,6 +40,8 @@ pub struct Ladder<'a> {
     pub config: Arc<Config>,
     pub context: &'a Context,
     pub gh: GitHub,
+    /// Only for team membership (`TFPROMOTE_TEAM_TOKEN`); everything else uses `gh`.
+    pub team_gh: Option<GitHub>,
     pub sha: String,
     /// The merged pull request behind the commit, for its tracker (none: nothing to show).
     pub pr: Option<u64>,
@@ -52,6 +56,7 @@ impl<'a> Ladder<'a> {
             ));
         }
         let (gh, sha) = super::github_and_sha(context, "apply")?;
+        let team_gh = GitHub::for_team_lookups(context)?;
         signals::install();
         let terraform = super::terraform_for(&config, context).await?;
         // The tracker lives on the pull request; without one the apply still runs (the
@@ -67,6 +72,7 @@ impl<'a> Ladder<'a> {
             config,
             context,
             gh,
+            team_gh,
             sha,
             pr,
             terraform,
@@ -199,9 +205,11 @@ impl<'a> Ladder<'a> {
         }
     }
 
-    /// Order, no regression and approval, in that order; the first refusal wins.
+    /// Order, no regression and approval, in that order; the first refusal wins. A commit
+    /// that is no planned merge is refused first: it has no reviewed plan to apply.
     async fn gates(&self, env: &Environment) -> Result<(), Refusal> {
         let name = env.name.as_str();
+        planned_merge::check(name, &self.sha, self.pr, self.context.event_name.as_deref())?;
         let previous = match self
             .config
             .environments
@@ -234,6 +242,8 @@ impl<'a> Ladder<'a> {
                 from: rule.from.clone(),
                 allow_stale: rule.allow_stale,
             };
+            let teams = approval::teams(&policy.from, &self.gh.repo.owner);
+            team_token::check(name, &teams, self.team_gh.is_some())?;
             let pull = self.gh.merged_pull(&self.sha).await;
             let (reviews, members) = match &pull {
                 Fact::Known(Some(p)) => {
@@ -245,8 +255,11 @@ impl<'a> Ladder<'a> {
                             .collect(),
                         Fact::Unknown(_) => Vec::new(),
                     };
-                    let teams = approval::teams(&policy.from, &self.gh.repo.owner);
-                    (reviews, self.gh.memberships(&teams, &logins).await)
+                    let members = match &self.team_gh {
+                        Some(team_gh) => team_gh.memberships(&teams, &logins).await,
+                        None => Default::default(),
+                    };
+                    (reviews, members)
                 }
                 _ => (Fact::Known(Vec::new()), Default::default()),
             };

@@ -4,9 +4,10 @@
 
 use crate::cli::CheckArgs;
 use crate::config::Config;
+use crate::context::Context;
 use crate::contract;
 
-pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
+pub fn run(config: &Config, context: &Context, args: &CheckArgs) -> crate::Result<()> {
     crate::out!("{}: parsed", config.path.display());
     for (i, env) in config.environments.iter().enumerate() {
         let gate = match (&env.approval, i) {
@@ -26,6 +27,9 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
             env.plan_change_policy(),
             env.destroy_policy()
         );
+    }
+    for line in team_token_notes(config, context.team_token.is_some()) {
+        crate::out!("{line}");
     }
     if args.config_only {
         crate::out!("{}: ok", config.path.display());
@@ -102,6 +106,34 @@ pub fn run(config: &Config, args: &CheckArgs) -> crate::Result<()> {
     );
     crate::out!("{}: ok", config.path.display());
     Ok(())
+}
+
+/// One note per environment whose approval names a `team:` while no team token is set: the
+/// job that applies it must add one, or the approval gate refuses every apply.
+pub fn team_token_notes(config: &Config, has_team_token: bool) -> Vec<String> {
+    if has_team_token {
+        return Vec::new();
+    }
+    config
+        .environments
+        .iter()
+        .filter_map(|env| {
+            let approval = env.approval.as_ref()?;
+            let teams: Vec<String> = approver_list(approval)
+                .into_iter()
+                .filter(|a| a.starts_with("team:"))
+                .collect();
+            (!teams.is_empty()).then(|| {
+                format!(
+                    "  note: {} counts approvals from {}, and no team token is set here (TFPROMOTE_TEAM_TOKEN): in the job that applies {}, {}",
+                    env.name,
+                    teams.join(", "),
+                    env.name,
+                    crate::gate::team_token::HOW_TO_ADD
+                )
+            })
+        })
+        .collect()
 }
 
 fn approver_list(approval: &crate::config::Approval) -> Vec<String> {

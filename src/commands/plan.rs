@@ -279,6 +279,8 @@ fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
     if let [(_, only)] = ok.as_slice() {
         actions::set_output("fingerprint", &only.fingerprint)?;
     }
+    // Per environment, under its own name (for the CLI in any CI); the action exposes only
+    // `environments`, as it cannot declare outputs for names it does not know.
     for (name, s) in &ok {
         actions::set_output(&format!("{name}_has_changes"), &s.has_changes().to_string())?;
         actions::set_output(&format!("{name}_add"), &s.counts.create.to_string())?;
@@ -289,6 +291,7 @@ fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
         let json = crate::render::json::render(s);
         actions::set_output(&format!("{name}_summary_json"), &json)?;
     }
+    actions::set_output("environments", &environments_output(&ok))?;
     let failed: Vec<&str> = reports
         .iter()
         .filter(|r| r.result.is_err())
@@ -296,4 +299,28 @@ fn write_outputs(reports: &[EnvReport]) -> std::io::Result<()> {
         .collect();
     actions::set_output("failed", &failed.join(","))?;
     Ok(())
+}
+
+/// The `environments` output: one JSON object keyed by environment name, so a workflow
+/// reads any environment of any config (`fromJSON(...).<name>.has_changes`) without the
+/// action declaring one output per environment name.
+fn environments_output(planned: &[(&str, &Summary)]) -> String {
+    let mut all = serde_json::Map::new();
+    for (name, s) in planned {
+        let summary = serde_json::from_str::<serde_json::Value>(&crate::render::json::render(s))
+            .unwrap_or(serde_json::Value::Null);
+        all.insert(
+            (*name).to_string(),
+            serde_json::json!({
+                "has_changes": s.has_changes(),
+                "add": s.counts.create,
+                "change": s.counts.update,
+                "destroy": s.counts.delete,
+                "replace": s.counts.replace,
+                "fingerprint": s.fingerprint,
+                "summary": summary,
+            }),
+        );
+    }
+    serde_json::Value::Object(all).to_string()
 }

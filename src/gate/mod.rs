@@ -6,7 +6,9 @@ pub mod approval;
 pub mod destroy;
 pub mod order;
 pub mod plan_change;
+pub mod planned_merge;
 pub mod regression;
+pub mod team_token;
 
 use std::fmt;
 

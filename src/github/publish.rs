@@ -26,6 +26,19 @@ impl GitHub {
         let policy = context.github_backoff.map(Policy::fast).unwrap_or_default();
         GitHub::new(&context.api_url, token, repo, policy).map(Some)
     }
+
+    /// The client for team membership lookups only, with `TFPROMOTE_TEAM_TOKEN`; `None`
+    /// when no such token is configured (the approval gate then says what to add).
+    pub fn for_team_lookups(context: &Context) -> Result<Option<GitHub>, GitHubError> {
+        let (Some(repo), Some(token)) = (context.repo.clone(), context.team_token.as_deref())
+        else {
+            return Ok(None);
+        };
+        // actions/create-github-app-token masks it too; a token set by hand may not be.
+        crate::actions::add_mask(token);
+        let policy = context.github_backoff.map(Policy::fast).unwrap_or_default();
+        GitHub::new(&context.api_url, token, repo, policy).map(Some)
+    }
 }
 
 /// How the tracker is found and retried for this run.

@@ -1,6 +1,7 @@
 //! The Terraform edge: running the CLI as a child process and reading its plan JSON.
 
 pub mod child_env;
+pub mod deadline;
 pub mod failure;
 pub mod lock;
 pub mod output;

@@ -31,28 +31,36 @@ pub fn install() {
                 _ = interrupt.recv() => Signal::SIGINT,
                 _ = terminate.recv() => Signal::SIGTERM,
             };
-            // Set the flag and take the snapshot under the CHILDREN lock, so a child that
-            // registers concurrently is signalled either here or in register(), never both
-            // (a second SIGINT makes Terraform exit without releasing its state lock).
-            let guard = CHILDREN.lock();
-            if CANCELLED.swap(true, Ordering::SeqCst) {
-                drop(guard);
-                crate::say!(
-                    "tfpromote: {received} received again; still waiting for Terraform to stop and release its lock"
-                );
-                continue;
-            }
-            let children = guard.map(|c| c.clone()).unwrap_or_default();
-            crate::say!(
-                "tfpromote: {received} received; asking {} Terraform process(es) to stop cleanly",
-                children.len()
-            );
-            for pid in children {
-                // The child may have just exited; nothing to do then.
-                let _ = kill(Pid::from_raw(pid), received);
-            }
+            stop(&format!("{received} received"), received);
         }
     });
+}
+
+/// Stops every running Terraform child once, as a first Ctrl-C would: one `signal` to each,
+/// then no new Terraform command may start. Called for a received signal and when
+/// tfpromote's own deadline passes (`super::deadline`). A second call only says that
+/// Terraform is still stopping (a second SIGINT would make it exit without releasing its
+/// state lock).
+pub fn stop(reason: &str, signal: Signal) {
+    // Set the flag and take the snapshot under the CHILDREN lock, so a child that
+    // registers concurrently is signalled either here or in register(), never both.
+    let guard = CHILDREN.lock();
+    if CANCELLED.swap(true, Ordering::SeqCst) {
+        drop(guard);
+        crate::say!(
+            "tfpromote: {reason} again; still waiting for Terraform to stop and release its lock"
+        );
+        return;
+    }
+    let children = guard.map(|c| c.clone()).unwrap_or_default();
+    crate::say!(
+        "tfpromote: {reason}; asking {} Terraform process(es) to stop cleanly",
+        children.len()
+    );
+    for pid in children {
+        // The child may have just exited; nothing to do then.
+        let _ = kill(Pid::from_raw(pid), signal);
+    }
 }
 
 /// True once a stop signal arrived: no new Terraform command may start.

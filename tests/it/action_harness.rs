@@ -234,10 +234,28 @@ async fn the_action_plans_and_its_outputs_mirror_the_binary_step_outputs() {
     let outputs = &run.outputs;
     assert_eq!(outputs["has_changes"], "true", "{outputs:?}");
     assert_eq!(outputs["add"], "1", "{outputs:?}");
-    assert_eq!(outputs["dev_add"], "1", "{outputs:?}");
+    // Per environment: one JSON object keyed by the config's names, whatever they are.
+    let environments: serde_json::Value =
+        serde_json::from_str(&outputs["environments"]).expect("environments is JSON");
+    let names: Vec<&String> = environments.as_object().expect("object").keys().collect();
+    assert_eq!(names, ["dev"], "{outputs:?}");
+    assert_eq!(environments["dev"]["add"], 1, "{outputs:?}");
+    assert_eq!(environments["dev"]["has_changes"], true, "{outputs:?}");
     assert!(
-        outputs["dev_fingerprint"].starts_with("sha256:"),
+        environments["dev"]["fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("sha256:")),
         "{outputs:?}"
+    );
+    assert_eq!(
+        environments["dev"]["summary"]["resources"]["create"], 1,
+        "{outputs:?}"
+    );
+    assert!(
+        !outputs
+            .keys()
+            .any(|k| k.starts_with("dev_") || k.starts_with("prod_")),
+        "no output is named after one repository's environments: {outputs:?}"
     );
     assert_eq!(outputs["failed"], "", "{outputs:?}");
 }
@@ -663,4 +681,249 @@ fn which(tool: &str) -> Result<std::path::PathBuf, ()> {
         .map(|d| d.join(tool))
         .find(|p| p.is_file())
         .ok_or(())
+}
+
+/// A private (or internal) repository: GitHub answers 404 to an anonymous download of its
+/// release assets (the GitHub stand-in does the same; GitHub itself is not reachable from
+/// tests). Without a token the install says so and what to pass; with the workflow's token
+/// it goes through the release assets API (`Accept: application/octet-stream`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_repositorys_release_installs_with_the_token_and_a_404_says_why() {
+    let bytes = tarball();
+    let gh = github_standin::Standin::start_with(github_standin::Options {
+        repo: REPO.to_string(),
+        ..Default::default()
+    })
+    .expect("stand-in");
+    gh.add_release(&version(), &[(asset().as_str(), bytes.clone())]);
+    gh.set_private(true);
+    let sums = format!("# test sums\n{}  {}\n", sha256_hex(&bytes), asset());
+    let mut runner = Runner::new(&gh.url(), &release_file(&version()), &sums);
+    runner
+        .extra_env
+        .push(("GITHUB_API_URL".into(), gh.api_url()));
+
+    let anonymous = runner.run(&[("command", "check")]);
+    let install = anonymous.step("install");
+    assert_eq!(install.code, Some(1), "{}", anonymous.log());
+    for needed in ["404", "private or internal", "github-token"] {
+        assert!(
+            install.stderr.contains(needed),
+            "{needed}: {}",
+            anonymous.log()
+        );
+    }
+
+    let token = "ghs_canary_install_token_5d1e";
+    runner.github_token = token.to_string();
+    let with_token = runner.run(&[("command", "check")]);
+    let install = with_token.step("install");
+    assert_eq!(install.code, Some(0), "{}", with_token.log());
+    assert!(install.outputs.contains_key("path"));
+    assert_eq!(gh.count("repos/get-release-by-tag"), 1);
+    assert_eq!(gh.count("repos/get-release-asset"), 1);
+    assert!(
+        !with_token.log().contains(token),
+        "the token is never printed"
+    );
+    assert_eq!(gh.violations(), Vec::<String>::new());
+
+    // A public repository still installs anonymously, from the browser download URL.
+    gh.set_private(false);
+    let mut public = Runner::new(&gh.url(), &release_file(&version()), &sums);
+    let run = public.run(&[("command", "check")]);
+    assert_eq!(run.step("install").code, Some(0), "{}", run.log());
+}
+
+/// A runner tfpromote cannot run on is refused at once with the supported list, before any
+/// download or build (a Windows build would fail minutes later).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsupported_runner_is_refused_at_once_with_the_supported_list() {
+    let (server, mut runner) = installed_release().await;
+    runner
+        .extra_env
+        .push(("RUNNER_OS".into(), "Windows".into()));
+    let run = runner.run(&[("command", "check"), ("build-from-source", "true")]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(1), "{}", run.log());
+    assert!(
+        install.stderr.contains("Windows")
+            && install
+                .stderr
+                .contains("Linux (X64, ARM64) and macOS (X64, ARM64)"),
+        "{}",
+        run.log()
+    );
+    assert!(
+        !install.stderr.contains("cargo"),
+        "no build was tried: {}",
+        run.log()
+    );
+    assert_eq!(downloads(&server).await, 0);
+}
+
+/// One build per workflow run: a later job hands the earlier job's binary and its SHA-256
+/// to the action, which runs it only when the checksum matches, and downloads nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binary_handed_on_by_an_earlier_job_is_used_only_with_its_checksum() {
+    let (server, mut runner) = installed_release().await;
+    let handed = runner.root.path().join("artifact/tfpromote");
+    std::fs::create_dir_all(handed.parent().expect("parent")).expect("dir");
+    std::fs::copy(env!("CARGO_BIN_EXE_tfpromote"), &handed).expect("copy");
+    let sum = sha256_hex(&std::fs::read(&handed).expect("read"));
+    let path = handed.display().to_string();
+
+    let run = runner.run(&[
+        ("command", "check"),
+        ("binary", &path),
+        ("binary-sha256", &sum),
+    ]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(0), "{}", run.log());
+    assert_eq!(install.outputs.get("path"), Some(&path));
+    assert_eq!(downloads(&server).await, 0);
+
+    let wrong = sha256_hex(b"another build");
+    let run = runner.run(&[
+        ("command", "check"),
+        ("binary", &path),
+        ("binary-sha256", &wrong),
+    ]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(1), "{}", run.log());
+    assert!(
+        install.stderr.contains("checksum mismatch") && install.stderr.contains(&wrong),
+        "{}",
+        run.log()
+    );
+    assert_eq!(run.ids(), ["install"], "the binary never ran");
+}
+
+/// macOS has `shasum` but no `sha256sum`: the plugin cache key is the same either way.
+#[test]
+fn the_plugin_cache_key_is_the_same_with_shasum_where_sha256sum_is_missing() {
+    let Ok(shasum) = which("shasum") else {
+        panic!("shasum (perl) is needed to test the macOS path");
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let work = dir.path().join("work/envs/dev");
+    std::fs::create_dir_all(&work).expect("dir");
+    std::fs::write(work.join(".terraform.lock.hcl"), LOCK_V1).expect("lock");
+    let key = |path: &std::ffi::OsStr| {
+        let output = dir.path().join("output");
+        std::fs::write(&output, "").expect("output");
+        let out = std::process::Command::new(which("bash").expect("bash"))
+            .arg(common::repo_root().join("action/plugin-cache.sh"))
+            .env_clear()
+            .env("PATH", path)
+            .env("GITHUB_OUTPUT", &output)
+            .env("INPUT_WORKING_DIRECTORY", dir.path().join("work"))
+            .env("RUNNER_OS", "macOS")
+            .env("RUNNER_ARCH", "ARM64")
+            .env("RUNNER_TOOL_CACHE", dir.path().join("cache"))
+            .output()
+            .expect("plugin-cache.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&output)
+            .expect("read")
+            .lines()
+            .find_map(|l| l.strip_prefix("key=").map(str::to_string))
+            .expect("key=")
+    };
+    let linux = key(&std::env::var_os("PATH").unwrap_or_default());
+    let mac_bin = dir.path().join("mac-bin");
+    std::fs::create_dir_all(&mac_bin).expect("dir");
+    for tool in ["find", "sort", "mkdir"] {
+        std::os::unix::fs::symlink(which(tool).expect(tool), mac_bin.join(tool)).expect("link");
+    }
+    std::os::unix::fs::symlink(&shasum, mac_bin.join("shasum")).expect("link");
+    assert!(which("sha256sum").is_ok(), "the Linux side uses sha256sum");
+    let mac = key(mac_bin.as_os_str());
+    assert_eq!(mac, linux);
+    assert!(mac.starts_with("tfpromote-plugins-macOS-ARM64-"), "{mac}");
+}
+
+/// `verify-provenance: true` runs `gh attestation verify` on the downloaded asset before
+/// anything is unpacked, and refuses when it fails. Sigstore and GitHub's attestation API
+/// cannot run here, so `gh` is a recording script on PATH; what is checked is the call the
+/// action makes (with the token) and that a failed verification installs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_provenance_checks_the_asset_with_gh_before_installing() {
+    let bytes = tarball();
+    let gh = github_standin::Standin::start_with(github_standin::Options {
+        repo: REPO.to_string(),
+        ..Default::default()
+    })
+    .expect("stand-in");
+    gh.add_release(&version(), &[(asset().as_str(), bytes.clone())]);
+    let sums = format!("{}  {}\n", sha256_hex(&bytes), asset());
+    let mut runner = Runner::new(&gh.url(), &release_file(&version()), &sums);
+    runner.github_token = "ghs_provenance_token".into();
+    let fake = runner.root.path().join("fake-gh");
+    std::fs::create_dir_all(&fake).expect("dir");
+    let calls = runner.root.path().join("gh-calls");
+    let script = fake.join("gh");
+    let write_gh = |exit: u8| {
+        std::fs::write(
+            &script,
+            format!(
+                "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >>\"{}\"\n[ -n \"$GH_TOKEN\" ] || exit 9\nexit {exit}\n",
+                calls.display()
+            ),
+        )
+        .expect("gh");
+        let mut perms = std::fs::metadata(&script).expect("meta").permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&script, perms).expect("chmod");
+    };
+    runner
+        .extra_env
+        .push(("GITHUB_API_URL".into(), gh.api_url()));
+    runner.extra_env.push((
+        "PATH".into(),
+        format!(
+            "{}:{}",
+            fake.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    ));
+
+    write_gh(1);
+    let run = runner.run(&[("command", "check"), ("verify-provenance", "true")]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(1), "{}", run.log());
+    assert!(
+        install.stderr.contains("could not be verified"),
+        "{}",
+        run.log()
+    );
+    let recorded = std::fs::read_to_string(&calls).expect("gh was called");
+    assert!(
+        recorded.starts_with("attestation verify ")
+            && recorded.contains(&asset())
+            && recorded.trim_end().ends_with(&format!("--repo {REPO}")),
+        "{recorded}"
+    );
+    let installed = walk(&runner.tool_cache)
+        .into_iter()
+        .filter(|p| p.ends_with("tfpromote"))
+        .count();
+    assert_eq!(
+        installed, 0,
+        "nothing installed without verified provenance"
+    );
+
+    write_gh(0);
+    let run = runner.run(&[("command", "check"), ("verify-provenance", "true")]);
+    let install = run.step("install");
+    assert_eq!(install.code, Some(0), "{}", run.log());
+    assert!(
+        install.stderr.contains("build provenance of"),
+        "{}",
+        run.log()
+    );
 }

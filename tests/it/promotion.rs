@@ -103,6 +103,8 @@ impl World {
             .env("GITHUB_SERVER_URL", "https://github.com")
             .env("GITHUB_REPOSITORY", "octo/repo")
             .env("GITHUB_TOKEN", "ghs_standintoken")
+            // Team membership is read with its own token (an App token with members: read).
+            .env("TFPROMOTE_TEAM_TOKEN", "ghs_standin_team_token")
             .env("GITHUB_EVENT_NAME", event)
             .env("GITHUB_EVENT_PATH", &event_path)
             .env("GITHUB_SHA", sha)
@@ -351,6 +353,133 @@ fn prod_needs_a_qualifying_approval() {
     w.assert_clean();
 }
 
+/// A merge that changes no Terraform (only platform/, say) still gets its reviewed plan on
+/// the pull request; the empty reviewed plan matches the empty plan at apply time, so the
+/// plan-change gate lets every environment through and the ladder goes on.
+#[test]
+fn an_empty_reviewed_plan_matches_an_empty_plan() {
+    let w = World::new(&[("dev", ""), ("stage", "    on_plan_change: block\n")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    for env in ["dev", "stage"] {
+        assert!(w.apply("m1", env).status.success(), "{env}");
+    }
+    // The second pull request changes nothing Terraform manages.
+    w.reviewed_merge(2, "m1", "h2", "m2");
+    let recorded = &w.tracker(2).data.envs["stage"];
+    assert_eq!(
+        recorded
+            .counts
+            .as_ref()
+            .map(|c| c.add + c.change + c.destroy),
+        Some(0)
+    );
+    assert!(
+        recorded.fingerprint.is_some(),
+        "an empty plan is a reviewed plan too"
+    );
+    for env in ["dev", "stage"] {
+        let out = w.apply("m2", env);
+        assert!(out.status.success(), "{env}: {}", text(&out));
+        assert_eq!(
+            w.status("m2", env).map(|s| s.0),
+            Some("success".into()),
+            "{env}"
+        );
+    }
+    w.assert_clean();
+}
+
+/// A manual promote (workflow_dispatch) of a commit no pull request merged, say a push
+/// straight to main: refused before anything is planned, saying what to do instead.
+#[test]
+fn a_manual_promote_of_a_commit_that_is_no_planned_merge_says_what_to_do() {
+    let w = World::new(&[("dev", "")]);
+    w.gh.add_commit("d1", &["a0"]);
+    w.gh.set_branch("main", "d1");
+    let out = w
+        .command(
+            "workflow_dispatch",
+            "d1",
+            r#"{"inputs":{}}"#,
+            &["apply", "--env", "dev"],
+        )
+        .output()
+        .expect("apply");
+    let out = w.keep(out);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("this manual run names") && err.contains("is not the merge of a pull request"),
+        "{err}"
+    );
+    assert!(
+        err.contains("put the change through a pull request"),
+        "{err}"
+    );
+    assert!(
+        !w.dir("dev").join(".terraform").exists(),
+        "nothing was planned"
+    );
+    assert!(!w.marker("dev"));
+    w.assert_clean();
+}
+
+/// The workflow's GITHUB_TOKEN cannot read team membership on GitHub, so a `team:` rule
+/// without a team token refuses at once and says what to add, without asking GitHub with the
+/// wrong token; with the team token the same approval counts.
+#[test]
+fn a_team_rule_without_a_team_token_refuses_and_says_what_to_add() {
+    let w = World::new(&[("prod", TEAM_CONFIG)]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    approve(&w, "bob", "h1");
+    let out = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "prod"],
+        )
+        .env_remove("TFPROMOTE_TEAM_TOKEN")
+        .output()
+        .expect("tfpromote");
+    let out = w.keep(out);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    for needed in [
+        "team:octo/platform-admins",
+        "`team-token`",
+        "permission-members: read",
+        "TFPROMOTE_TEAM_TOKEN",
+    ] {
+        assert!(err.contains(needed), "{needed}: {err}");
+    }
+    assert_eq!(
+        w.gh.count("teams/get-membership-for-user-in-org"),
+        0,
+        "never asked with the workflow's token"
+    );
+    assert!(!w.marker("prod"));
+
+    let check = w
+        .command("push", "m1", "{}", &["check", "--config-only"])
+        .env_remove("TFPROMOTE_TEAM_TOKEN")
+        .output()
+        .expect("check");
+    let said = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(
+        said.contains("note: prod counts approvals from team:platform-admins")
+            && said.contains("`team-token`"),
+        "{said}"
+    );
+
+    let out = w.apply("m1", "prod");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(w.gh.count("teams/get-membership-for-user-in-org"), 1);
+    assert!(w.marker("prod"));
+    w.assert_clean();
+}
+
 #[test]
 fn a_pull_request_that_is_not_merged_never_reaches_prod() {
     let w = World::new(&[("prod", TEAM_CONFIG)]);
@@ -577,6 +706,78 @@ fn sigint_during_apply_is_forwarded_once_and_releases_the_lock() {
         plan.status.success(),
         "the lock was released: {}",
         text(&plan)
+    );
+    w.assert_clean();
+}
+
+/// A job's timeout-minutes kills Terraform without letting it release the state lock;
+/// tfpromote's own deadline, set below it, interrupts Terraform first (one SIGINT): the slow
+/// local-exec apply stops, the lock is released, the run is recorded as interrupted.
+#[test]
+fn the_deadline_interrupts_terraform_cleanly_and_releases_the_lock() {
+    let w = World::new(&[("dev", "")]);
+    w.set_var("dev", "sleep_seconds = 300");
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    let out = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "dev"],
+        )
+        .env("TFPROMOTE_DEADLINE", "25s")
+        .output()
+        .expect("apply");
+    let out = w.keep(out);
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("deadline of 25s reached (TFPROMOTE_DEADLINE); asking 1 Terraform process(es) to stop cleanly").count(),
+        1,
+        "one SIGINT, to the running apply: {err}"
+    );
+    assert!(
+        w.dir("dev").join("started.marker").exists(),
+        "the slow apply had started"
+    );
+    assert_eq!(
+        w.status("m1", "dev"),
+        Some((
+            "failure".into(),
+            "interrupted; the state lock was released".into()
+        ))
+    );
+    let plan = terraform(
+        &w.dir("dev"),
+        &[
+            "plan",
+            "-input=false",
+            "-lock-timeout=0s",
+            "-var=sleep_seconds=0",
+        ],
+    );
+    assert!(
+        plan.status.success(),
+        "the lock was released: {}",
+        text(&plan)
+    );
+
+    let bad = w
+        .command(
+            "push",
+            "m1",
+            r#"{"ref":"refs/heads/main"}"#,
+            &["apply", "--env", "dev"],
+        )
+        .env("TFPROMOTE_DEADLINE", "soon")
+        .output()
+        .expect("apply");
+    let bad = w.keep(bad);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(
+        stderr(&bad).contains("\"soon\" is not a duration"),
+        "{}",
+        text(&bad)
     );
     w.assert_clean();
 }

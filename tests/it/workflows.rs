@@ -141,16 +141,203 @@ fn every_job_is_least_privilege_timed_and_pinned() {
     }
 }
 
-#[test]
-fn pr_plan_plans_everything_per_pr_and_passes_on_forks() {
-    let doc = workflow("pr-plan.yml");
-    let paths: Vec<&str> = doc["on"]["pull_request"]["paths"]
+fn strings(value: &Value) -> Vec<String> {
+    value
         .as_sequence()
-        .expect("paths")
-        .iter()
-        .filter_map(Value::as_str)
+        .map(|s| {
+            s.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn needs(job: &Value) -> Vec<String> {
+    match job["needs"].as_str() {
+        Some(one) => vec![one.to_string()],
+        None => strings(&job["needs"]),
+    }
+}
+
+/// The step of `job` that runs this repository's action (`uses: ./`).
+fn action_step(job: &Value) -> Option<&Value> {
+    steps(job)
+        .into_iter()
+        .find(|s| s["uses"].as_str() == Some("./"))
+}
+
+/// Minutes of a tfpromote deadline as the workflows write it (`50m`).
+fn deadline_minutes(text: &str) -> u64 {
+    let minutes = text
+        .strip_suffix('m')
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("deadline {text:?} is not whole minutes like 50m"));
+    // The binary reads the same text with humantime: both must agree.
+    assert_eq!(
+        humantime::parse_duration(text)
+            .expect("humantime")
+            .as_secs(),
+        minutes * 60
+    );
+    minutes
+}
+
+/// The step of pr-plan that decides whether a pull request needs a plan.
+fn pr_plan_filter() -> (Vec<String>, String) {
+    let doc = workflow("pr-plan.yml");
+    let job = &doc["jobs"]["plan"];
+    let step = steps(job)
+        .into_iter()
+        .find(|s| s["id"].as_str() == Some("paths"))
+        .expect("pr-plan has a `paths` step");
+    let list = step["env"]["PLAN_PATHS"]
+        .as_str()
+        .expect("PLAN_PATHS")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
         .collect();
-    assert_eq!(paths, ["infra/**", "tfpromote.yaml"]);
+    (list, step["run"].as_str().expect("run").to_string())
+}
+
+/// One list of paths: every merge promote applies was planned on its pull request (a
+/// platform/-only merge too), and the required pr-plan check is never filtered by `paths:`
+/// (GitHub leaves such a required check "Pending" forever on pull requests it skips).
+#[test]
+fn pr_plan_filters_inside_the_job_with_promotes_list_of_paths() {
+    let pr_plan = workflow("pr-plan.yml");
+    assert!(
+        pr_plan["on"]["pull_request"]["paths"].is_null()
+            && pr_plan["on"]["pull_request"]["paths-ignore"].is_null(),
+        "a paths filter on the trigger leaves a required check pending"
+    );
+    let promote = workflow("promote.yml");
+    let promoted = strings(&promote["on"]["push"]["paths"]);
+    let (planned, _) = pr_plan_filter();
+    assert_eq!(planned, promoted, "pr-plan plans what promote applies");
+    for needed in [
+        "infra/**",
+        "platform/**",
+        "scripts/deploy-platform",
+        "tfpromote.yaml",
+    ] {
+        assert!(promoted.iter().any(|p| p == needed), "{needed}");
+    }
+    let job = &pr_plan["jobs"]["plan"];
+    let gated: Vec<&Value> = steps(job)
+        .into_iter()
+        .filter(|s| s["if"].as_str() == Some("steps.paths.outputs.plan == 'true'"))
+        .collect();
+    assert!(
+        gated
+            .iter()
+            .any(|s| s["uses"].as_str() == Some("./")
+                && s["with"]["command"].as_str() == Some("plan")),
+        "the plan runs only when the filter says so"
+    );
+    assert_eq!(
+        steps(job)[0]["with"]["fetch-depth"].as_u64(),
+        Some(2),
+        "the merge commit and its base parent"
+    );
+}
+
+/// A small git history like the checkout of a pull_request event: a base commit and a merge
+/// commit whose first parent is the base.
+fn merge_checkout(changed: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("README.md"), "base\n").expect("write");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    for file in changed {
+        let path = dir.path().join(file);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, "changed\n").expect("write");
+    }
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "change"]);
+    git(&["checkout", "-q", "main"]);
+    git(&["merge", "-q", "--no-ff", "-m", "merge", "feature"]);
+    dir
+}
+
+/// Runs the filter step's script as GitHub's `shell: bash` would; returns its `plan` output.
+fn run_filter(changed: &[&str]) -> String {
+    let (list, script) = pr_plan_filter();
+    let repo = merge_checkout(changed);
+    let output = repo.path().join("github-output");
+    let summary = repo.path().join("summary");
+    let script_path = repo.path().join("step.sh");
+    std::fs::write(&script_path, &script).expect("script");
+    let out = std::process::Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&script_path)
+        .current_dir(repo.path())
+        .env("PLAN_PATHS", list.join("\n") + "\n")
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&output).expect("output");
+    text.lines()
+        .find_map(|l| l.strip_prefix("plan="))
+        .expect("plan=")
+        .to_string()
+}
+
+#[test]
+fn a_platform_only_pull_request_is_planned_and_a_docs_only_one_passes_without_a_plan() {
+    assert_eq!(run_filter(&["platform/environments/dev/app.yaml"]), "true");
+    assert_eq!(run_filter(&["scripts/deploy-platform"]), "true");
+    assert_eq!(run_filter(&["infra/modules/vpc/main.tf"]), "true");
+    assert_eq!(run_filter(&["tfpromote.yaml"]), "true");
+    assert_eq!(run_filter(&["docs/setup.md", "src/main.rs"]), "false");
+    assert_eq!(
+        run_filter(&["infrastructure.md"]),
+        "false",
+        "infra/** is a directory"
+    );
+}
+
+/// A fork's pull request: the plan job is skipped (GitHub shows "skipped", a neutral
+/// result), so no green check claims a plan that never ran.
+#[test]
+fn a_forks_pull_request_skips_the_plan_job_instead_of_passing_it() {
+    let doc = workflow("pr-plan.yml");
+    let (_, job) = jobs(&doc).into_iter().next().expect("one job");
+    assert_eq!(
+        job["if"].as_str(),
+        Some("github.event.pull_request.head.repo.full_name == github.repository")
+    );
+    for step in steps(job) {
+        let condition = step["if"].as_str().unwrap_or("");
+        assert!(
+            !condition.contains("!= github.repository"),
+            "a step that runs for forks turns the job green: {step:?}"
+        );
+    }
     let group = doc["concurrency"]["group"].as_str().expect("group");
     assert!(
         group.contains("github.event.pull_request.number"),
@@ -160,25 +347,13 @@ fn pr_plan_plans_everything_per_pr_and_passes_on_forks() {
         doc["concurrency"]["cancel-in-progress"].as_bool(),
         Some(true)
     );
-    let (_, job) = jobs(&doc).into_iter().next().expect("one job");
     assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
     assert_eq!(job["permissions"]["pull-requests"].as_str(), Some("write"));
-    let all_steps = steps(job);
-    let fork = all_steps
-        .iter()
-        .find(|s| s["if"].as_str().is_some_and(|c| c.contains("!=")))
-        .expect("a step for forks");
-    assert!(fork["run"].as_str().expect("run").contains("fork"));
-    let plan = all_steps
-        .iter()
-        .find(|s| s["uses"].as_str() == Some("./"))
-        .expect("the action");
-    assert_eq!(plan["with"]["command"].as_str(), Some("plan"));
+    let plan = action_step(job).expect("the action");
     assert!(
         plan["with"]["environment"].is_null(),
         "plan every environment"
     );
-    assert!(plan["if"].as_str().is_some_and(|c| c.contains("==")));
 }
 
 #[test]
@@ -190,30 +365,19 @@ fn promote_applies_the_config_environments_in_order_each_in_its_environment() {
             .is_some_and(|b| b.iter().any(|x| x.as_str() == Some("main")))
     );
     let envs = config_envs();
-    // The platform-<env> jobs (in-cluster parts, below) are not part of the Terraform ladder.
     let apply_jobs: Vec<(String, &Value)> = jobs(&doc)
         .into_iter()
-        .filter(|(id, _)| !id.starts_with("platform-"))
+        .filter(|(id, _)| id != "binary")
         .collect();
     let ids: Vec<String> = apply_jobs.iter().map(|(id, _)| id.clone()).collect();
     assert_eq!(ids, envs, "one job per environment, in promotion order");
     let mut previous: Option<String> = None;
     for (id, job) in apply_jobs {
         assert_eq!(job["environment"].as_str(), Some(id.as_str()));
-        match &previous {
-            None => assert!(job["needs"].is_null(), "{id}"),
-            Some(p) => assert_eq!(job["needs"].as_str(), Some(p.as_str()), "{id}"),
-        }
-        assert_eq!(
-            job["concurrency"]["cancel-in-progress"].as_bool(),
-            Some(false)
-        );
-        let group = job["concurrency"]["group"].as_str().expect("group");
-        assert!(group.ends_with(&id), "{group}");
-        let action = steps(job)
-            .into_iter()
-            .find(|s| s["uses"].as_str() == Some("./"))
-            .expect("the action");
+        let mut expected = vec!["binary".to_string()];
+        expected.extend(previous.clone());
+        assert_eq!(needs(job), expected, "{id}");
+        let action = action_step(job).expect("the action");
         assert_eq!(action["with"]["command"].as_str(), Some("apply"));
         assert_eq!(action["with"]["environment"].as_str(), Some(id.as_str()));
         assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
@@ -222,78 +386,256 @@ fn promote_applies_the_config_environments_in_order_each_in_its_environment() {
     }
 }
 
-/// After each environment's apply, platform/ reaches its cluster (private
-/// endpoint) only from a runner inside the VPC, named by a repository variable; without the
-/// variable the job is skipped. Each runs in its environment, after the apply of the same
-/// environment and the platform job before it, with the apply role and nothing more.
+/// Merges in quick succession: GitHub's default keeps one pending job per concurrency group
+/// and cancels it when a newer one arrives, silently dropping that run's environments, and
+/// destroy shares the groups. Every group an apply or destroy uses queues instead
+/// (`queue: max`, at most 100 waiting; GitHub docs "Control the concurrency of workflows and
+/// jobs"), and never cancels a running one. What an older commit may still do is the gates'
+/// decision.
 #[test]
-fn promote_applies_platform_after_terraform_only_on_an_in_vpc_runner() {
-    let doc = workflow("promote.yml");
-    let paths: Vec<&str> = doc["on"]["push"]["paths"]
-        .as_sequence()
-        .expect("paths")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert!(paths.contains(&"platform/**"), "{paths:?}");
-    let mut previous: Option<String> = None;
-    for env in config_envs() {
-        let id = format!("platform-{env}");
-        let job = &doc["jobs"][id.as_str()];
-        assert!(job.is_mapping(), "no job {id}");
-        assert_eq!(
-            job["if"].as_str(),
-            Some("vars.PLATFORM_RUNNER_LABEL != ''"),
-            "{id}"
+fn no_pending_promotion_or_destroy_is_cancelled_by_the_scheduler() {
+    let mut groups = Vec::new();
+    for name in ["promote.yml", "destroy.yml"] {
+        let doc = workflow(name);
+        assert!(
+            doc["concurrency"].is_null(),
+            "{name}: a workflow-level group would cancel"
         );
-        // One runner per environment's VPC (the VPCs, and maybe the accounts, are isolated).
+        for (id, job) in jobs(&doc) {
+            let Some(command) = action_step(job).and_then(|s| s["with"]["command"].as_str()) else {
+                continue;
+            };
+            if !matches!(command, "apply" | "destroy") {
+                continue;
+            }
+            let block = &job["concurrency"];
+            let group = block["group"].as_str().expect("group").to_string();
+            assert!(group.starts_with("promote-"), "{name}/{id}: {group}");
+            assert_eq!(
+                block["cancel-in-progress"].as_bool(),
+                Some(false),
+                "{name}/{id}"
+            );
+            assert_eq!(
+                block["queue"].as_str(),
+                Some("max"),
+                "{name}/{id}: the default queue cancels a pending {command}"
+            );
+            groups.push(group);
+        }
+    }
+    for env in config_envs() {
+        assert!(
+            groups.contains(&format!("promote-{env}")),
+            "{env}: {groups:?}"
+        );
+    }
+    assert!(
+        groups.contains(&"promote-${{ inputs.environment }}".to_string()),
+        "destroy shares the environment's group: {groups:?}"
+    );
+}
+
+/// A job timeout kills Terraform without letting it release the state lock. Every job that
+/// runs Terraform through the action gives tfpromote a deadline that leaves the later steps
+/// their own timeouts and 10 minutes for checkout, installs and Terraform's own stop; at the
+/// deadline tfpromote interrupts Terraform once (SIGINT) and Terraform releases the lock.
+#[test]
+fn tfpromotes_deadline_ends_terraform_before_the_job_timeout_does() {
+    let mut checked = 0;
+    for (name, doc) in all() {
+        for (id, job) in jobs(&doc) {
+            let all_steps = steps(job);
+            let Some(index) = all_steps
+                .iter()
+                .position(|s| s["uses"].as_str() == Some("./"))
+            else {
+                continue;
+            };
+            let action = all_steps[index];
+            if action["with"]["command"].as_str() == Some("check") {
+                continue;
+            }
+            let deadline = action["with"]["deadline"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}/{id}: no deadline for tfpromote"));
+            // Later `run:` steps bring their own timeout; installs of tools fit the margin.
+            let mut later = 0;
+            for step in &all_steps[index + 1..] {
+                if step["run"].is_string() {
+                    later += step["timeout-minutes"].as_u64().unwrap_or(0);
+                }
+            }
+            let untimed = all_steps[index + 1..]
+                .iter()
+                .filter(|s| s["run"].is_string() && s["timeout-minutes"].is_null())
+                .filter(|s| {
+                    !s["run"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("tfpromote credentials")
+                })
+                .count();
+            assert_eq!(
+                untimed, 0,
+                "{name}/{id}: a long step after tfpromote needs timeout-minutes"
+            );
+            let timeout = job["timeout-minutes"].as_u64().expect("timeout-minutes");
+            assert!(
+                deadline_minutes(deadline) + later + 10 <= timeout,
+                "{name}/{id}: deadline {deadline} + later steps {later}m + 10m margin > timeout-minutes {timeout}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "plan, 3 applies, destroy, drift: {checked}");
+}
+
+/// The platform deploy runs in the environment's apply job, after the apply, on the in-VPC
+/// runner when one is configured: it cannot overlap the next Terraform apply of the same
+/// environment (same job, same concurrency group), and prod's reviewers approve once per
+/// merge (one job per environment).
+#[test]
+fn promote_applies_platform_in_the_same_job_right_after_terraform() {
+    let doc = workflow("promote.yml");
+    assert!(strings(&doc["on"]["push"]["paths"]).contains(&"platform/**".to_string()));
+    for env in config_envs() {
+        let in_env: Vec<String> = jobs(&doc)
+            .into_iter()
+            .filter(|(_, job)| job["environment"].as_str() == Some(env.as_str()))
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(
+            in_env,
+            std::slice::from_ref(&env),
+            "one approval per merge for {env}"
+        );
+        let job = &doc["jobs"][env.as_str()];
         assert_eq!(
             job["runs-on"].as_str(),
-            Some(format!("${{{{ vars.PLATFORM_RUNNER_LABEL }}}}-{env}").as_str()),
-            "{id}"
+            Some(
+                format!(
+                    "${{{{ vars.PLATFORM_RUNNER_LABEL != '' && format('{{0}}-{env}', vars.PLATFORM_RUNNER_LABEL) || 'ubuntu-24.04' }}}}"
+                )
+                .as_str()
+            )
         );
-        assert_eq!(job["environment"].as_str(), Some(env.as_str()), "{id}");
-        let needs: Vec<&str> = job["needs"]
-            .as_sequence()
-            .expect("needs")
+        let all_steps = steps(job);
+        let apply = all_steps
             .iter()
-            .filter_map(Value::as_str)
+            .position(|s| s["uses"].as_str() == Some("./"))
+            .expect("apply");
+        let runs: Vec<(usize, &str, Option<&str>)> = all_steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s["run"].as_str().map(|r| (i, r, s["if"].as_str())))
             .collect();
-        let mut expected = vec![env.as_str()];
-        if let Some(p) = &previous {
-            expected.push(p.as_str());
+        let credentials =
+            format!("tfpromote credentials --env {env} --role apply --export github-env");
+        let deploy = format!("bash scripts/deploy-platform {env}");
+        for wanted in [credentials.as_str(), deploy.as_str()] {
+            let (i, _, condition) = runs
+                .iter()
+                .find(|(_, r, _)| *r == wanted)
+                .unwrap_or_else(|| panic!("{env}: no step `{wanted}`"));
+            assert!(*i > apply, "{env}: `{wanted}` after the Terraform apply");
+            assert_eq!(*condition, Some("vars.PLATFORM_RUNNER_LABEL != ''"));
         }
-        assert_eq!(needs, expected, "{id}");
-        let perms = job["permissions"].as_mapping().expect("permissions");
-        assert_eq!(
-            perms.len(),
-            2,
-            "{id}: only contents: read and id-token: write"
-        );
-        assert_eq!(job["permissions"]["contents"].as_str(), Some("read"));
-        assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
-        assert_eq!(
-            job["concurrency"]["cancel-in-progress"].as_bool(),
-            Some(false)
-        );
-        let runs: Vec<&str> = steps(job)
-            .iter()
-            .filter_map(|s| s["run"].as_str())
-            .collect();
-        assert!(
-            runs.contains(
-                &format!("tfpromote credentials --env {env} --role apply --export github-env")
-                    .as_str()
-            ),
-            "{id}: {runs:?}"
-        );
-        assert_eq!(
-            runs.last().copied(),
-            Some(format!("bash scripts/deploy-platform {env}").as_str()),
-            "{id}"
-        );
-        previous = Some(id);
     }
+}
+
+/// Until a release exists the action compiles tfpromote; one job does it once per run and
+/// hands the binary on with its SHA-256 (a job output, which the artifact cannot change);
+/// the later jobs pass both to the action, which checks the checksum before running it.
+#[test]
+fn promote_builds_tfpromote_once_and_hands_it_on_with_its_checksum() {
+    let doc = workflow("promote.yml");
+    let binary = &doc["jobs"]["binary"];
+    assert_eq!(
+        binary["outputs"]["sha256"].as_str(),
+        Some("${{ steps.hand-over.outputs.sha256 }}")
+    );
+    let uploads: Vec<&Value> = steps(binary)
+        .into_iter()
+        .filter(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+        })
+        .collect();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        uploads[0]["with"]["name"].as_str(),
+        Some("tfpromote-binary")
+    );
+    for env in config_envs() {
+        let job = &doc["jobs"][env.as_str()];
+        assert!(needs(job).contains(&"binary".to_string()), "{env}");
+        let download = steps(job)
+            .into_iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/download-artifact@"))
+            })
+            .unwrap_or_else(|| panic!("{env}: no download"));
+        assert_eq!(download["with"]["name"].as_str(), Some("tfpromote-binary"));
+        let action = action_step(job).expect("action");
+        assert_eq!(
+            action["with"]["binary"].as_str(),
+            Some("${{ runner.temp }}/tfpromote-binary/tfpromote")
+        );
+        assert_eq!(
+            action["with"]["binary-sha256"].as_str(),
+            Some("${{ needs.binary.outputs.sha256 }}")
+        );
+    }
+}
+
+/// The workflow's GITHUB_TOKEN cannot read organisation team membership (GitHub answers
+/// 403), so every environment whose approval names a `team:` gets a separate token for that
+/// lookup only: a GitHub App token with `members: read`, minted in that job. Statuses,
+/// deployments and the tracker stay with the workflow's token.
+#[test]
+fn team_approvals_get_their_own_app_token_with_members_read() {
+    let config: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("tfpromote.yaml")).expect("config"),
+    )
+    .expect("config YAML");
+    let doc = workflow("promote.yml");
+    let mut teams = 0;
+    for env in config["environments"].as_sequence().expect("environments") {
+        let name = env["name"].as_str().expect("name");
+        let has_team = strings(&env["approval"]["from"])
+            .iter()
+            .any(|a| a.starts_with("team:"));
+        let job = &doc["jobs"][name];
+        let action = action_step(job).expect("action");
+        assert!(
+            action["with"]["github-token"].is_null(),
+            "{name}: the workflow's token writes"
+        );
+        if !has_team {
+            continue;
+        }
+        teams += 1;
+        let minted = steps(job)
+            .into_iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/create-github-app-token@"))
+            })
+            .unwrap_or_else(|| panic!("{name}: a team: approver needs an App token"));
+        assert_eq!(minted["with"]["permission-members"].as_str(), Some("read"));
+        let id = minted["id"].as_str().expect("id");
+        assert_eq!(
+            action["with"]["team-token"].as_str(),
+            Some(format!("${{{{ steps.{id}.outputs.token }}}}").as_str()),
+            "{name}"
+        );
+    }
+    assert!(teams >= 1, "tfpromote.yaml ships a team: approver");
 }
 
 #[test]
@@ -348,13 +690,7 @@ fn drift_and_ci_and_release_run_what_the_readme_says() {
     );
 
     let release = workflow("release.yml");
-    let tags: Vec<&str> = release["on"]["push"]["tags"]
-        .as_sequence()
-        .expect("tags")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    assert_eq!(tags, ["v*"]);
+    assert!(release["on"]["workflow_dispatch"]["inputs"]["version"].is_mapping());
     let targets: Vec<&str> = release["jobs"]["build"]["strategy"]["matrix"]["include"]
         .as_sequence()
         .expect("matrix")
@@ -369,6 +705,84 @@ fn drift_and_ci_and_release_run_what_the_readme_says() {
             "x86_64-apple-darwin",
             "aarch64-apple-darwin"
         ]
+    );
+}
+
+/// One release path: started by hand on main with the version, built once per target with
+/// the same pinned toolchain as ci.yml, build provenance attested over exactly the
+/// published tarballs, then scripts/release-publish binds the tag, the release and the
+/// committed checksums to one commit. What happens on github.com (Sigstore, the release
+/// API) cannot run here; this checks the job graph and the pins.
+#[test]
+fn the_release_builds_once_with_a_pinned_toolchain_and_attests_its_provenance() {
+    let release = workflow("release.yml");
+    let triggers = release["on"].as_mapping().expect("on");
+    assert_eq!(
+        triggers.len(),
+        1,
+        "workflow_dispatch only: one release path"
+    );
+    assert_eq!(
+        release["on"]["workflow_dispatch"]["inputs"]["version"]["required"].as_bool(),
+        Some(true)
+    );
+    let ci = workflow("ci.yml");
+    let ci_toolchain = steps(&ci["jobs"]["test"])
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .find_map(|r| r.split("rustup toolchain install ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("ci.yml installs a pinned toolchain")
+        .to_string();
+    assert_eq!(
+        release["env"]["RUST_TOOLCHAIN"].as_str(),
+        Some(ci_toolchain.as_str())
+    );
+    let build = &release["jobs"]["build"];
+    assert_eq!(
+        build["if"].as_str(),
+        Some("github.ref == 'refs/heads/main'")
+    );
+    let script = std::fs::read_to_string(root().join("scripts/release-build")).expect("script");
+    assert!(
+        script.contains("cargo \"+$toolchain\" build --locked --release"),
+        "{script}"
+    );
+    let publish = &release["jobs"]["publish"];
+    assert_eq!(needs(publish), ["build"]);
+    for (scope, level) in [
+        ("id-token", "write"),
+        ("attestations", "write"),
+        ("contents", "write"),
+    ] {
+        assert_eq!(
+            publish["permissions"][scope].as_str(),
+            Some(level),
+            "{scope}"
+        );
+    }
+    let publish_steps = steps(publish);
+    let attest = publish_steps
+        .iter()
+        .position(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/attest-build-provenance@"))
+        })
+        .expect("build provenance");
+    assert_eq!(
+        publish_steps[attest]["with"]["subject-path"].as_str(),
+        Some("dist/*.tar.gz")
+    );
+    let publishing = publish_steps
+        .iter()
+        .position(|s| s["run"].as_str() == Some("bash scripts/release-publish"))
+        .expect("publish");
+    assert!(attest < publishing, "attested before anything is published");
+    assert_eq!(
+        publish_steps[publishing]["env"]["RELEASE_BASE"].as_str(),
+        Some("${{ github.sha }}"),
+        "the release commit's parent is the commit that was built"
     );
 }
 

@@ -46,6 +46,9 @@ OPS = [
     ("post", "/repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"),
     ("get", "/repos/{owner}/{repo}/actions/oidc/customization/sub"),
     ("put", "/repos/{owner}/{repo}/actions/oidc/customization/sub"),
+    # the action's installer: a release by tag and its asset (private repositories)
+    ("get", "/repos/{owner}/{repo}/releases/tags/{tag}"),
+    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
 ]
 out = {
     "openapi": spec["openapi"],

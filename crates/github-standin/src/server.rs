@@ -111,6 +111,11 @@ async fn answer(
             .get(hyper::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        accept: parts
+            .headers
+            .get(hyper::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
         body,
     };
     Ok(respond(shared.handle(incoming)))
@@ -118,12 +123,13 @@ async fn answer(
 
 fn respond(reply: Reply) -> Response<Full<Bytes>> {
     let mut builder = Response::builder().status(reply.status);
-    let body = match &reply.body {
-        Some(v) => {
+    let body = match (&reply.body, reply.raw) {
+        (_, Some(raw)) => Bytes::from(raw),
+        (Some(v), None) => {
             builder = builder.header("content-type", "application/json; charset=utf-8");
             Bytes::from(v.to_string())
         }
-        None => Bytes::new(),
+        (None, None) => Bytes::new(),
     };
     for (name, value) in &reply.headers {
         builder = builder.header(name.as_str(), value.as_str());

@@ -125,6 +125,16 @@ impl Standin {
         self.state().team_id(org, slug)
     }
 
+    /// Publishes release `tag` with these assets (name, bytes).
+    pub fn add_release(&self, tag: &str, assets: &[(&str, Vec<u8>)]) {
+        crate::api::releases::add(&mut self.state(), tag, assets);
+    }
+
+    /// Makes the repository private: anonymous release downloads answer 404, as on GitHub.
+    pub fn set_private(&self, private: bool) {
+        self.state().private = private;
+    }
+
     pub fn add_run_approval(&self, approval: RunApproval) {
         self.state().run_approvals.push(approval);
     }

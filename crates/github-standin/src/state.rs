@@ -263,6 +263,10 @@ pub struct State {
     pub teams: Vec<Team>,
     pub users: Vec<User>,
     pub team_members: Vec<TeamMember>,
+    /// Published releases (what the action's installer downloads).
+    pub releases: Vec<crate::api::releases::Release>,
+    /// A private (or internal) repository: anonymous release reads answer 404.
+    pub private: bool,
     #[serde(skip)]
     pub faults: Vec<(String, Fault, usize)>,
     pub requests: Vec<Recorded>,

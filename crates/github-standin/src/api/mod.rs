@@ -10,6 +10,7 @@ mod environments;
 mod issues;
 mod orgs;
 mod pulls;
+pub mod releases;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// A file's bytes instead of JSON (release assets).
+    pub raw: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -47,6 +50,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Some(body),
+            raw: None,
         }
     }
 
@@ -67,6 +71,20 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: None,
+            raw: None,
+        }
+    }
+
+    /// A file, as `application/octet-stream`.
+    pub fn bytes(status: u16, bytes: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            headers: vec![(
+                "content-type".to_string(),
+                "application/octet-stream".to_string(),
+            )],
+            body: None,
+            raw: Some(bytes),
         }
     }
 }
