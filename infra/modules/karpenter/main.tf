@@ -460,7 +460,6 @@ resource "aws_iam_role_policy_attachment" "node" {
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonSSMManagedInstanceCore",
   ])
 
   role       = aws_iam_role.node.name
@@ -490,15 +489,52 @@ resource "aws_sqs_queue" "interruption" {
   tags = var.tags
 }
 
+locals {
+  # The rules below, by ARN (built from their names so that the queue policy
+  # does not wait for them).
+  interruption_rule_arns = [
+    for k in keys(local.interruption_events) :
+    "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name}-karpenter-${k}"
+  ]
+}
+
+# Karpenter drains a node for every message in this queue, so only this
+# module's own EventBridge rules may send: a rule anyone else creates (another
+# environment's, or one under this environment's names) is refused by
+# aws:SourceArn, and every other sender by the deny.
 data "aws_iam_policy_document" "queue" {
   statement {
-    sid       = "EventBridgeAndSqsSend"
+    sid       = "OwnEventBridgeRulesSend"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.interruption.arn]
 
     principals {
       type        = "Service"
-      identifiers = ["events.${local.dns_suffix}", "sqs.${local.dns_suffix}"]
+      identifiers = ["events.${local.dns_suffix}"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = local.interruption_rule_arns
+    }
+  }
+
+  statement {
+    sid       = "DenyOtherSenders"
+    effect    = "Deny"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.interruption.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:SourceArn"
+      values   = local.interruption_rule_arns
     }
   }
 

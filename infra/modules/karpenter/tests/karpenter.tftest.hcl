@@ -134,9 +134,8 @@ run "node_role_and_access_entry" {
       "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
       "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     ])
-    error_message = "The node role needs exactly the four node policies."
+    error_message = "The node role needs exactly the three node policies (no SSM: Systems Manager would run commands on the nodes)."
   }
 
   assert {
