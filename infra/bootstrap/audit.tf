@@ -17,6 +17,7 @@ locals {
 }
 
 resource "aws_kms_key" "trail" {
+  #checkov:skip=CKV2_AWS_64:The key policy is set inline (policy below): it names the trail, which names this key, so a separate aws_kms_key_policy would add nothing but a second apply step.
   description             = "CloudTrail ${local.trail_name}"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_in_days
