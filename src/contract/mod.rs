@@ -2,8 +2,10 @@
 //! environment directory declares, with a real HCL parser and evaluator; [`rules`] decides,
 //! purely, whether environments stay isolated.
 
+pub mod base_branch;
 pub mod facts;
 mod iam;
+pub mod providers;
 pub mod rules;
 
 pub use facts::{Backend, EnvAccount, EnvFacts, RoleCreator};

@@ -39,6 +39,10 @@ class Call:
     policy: Optional[str] = None
     # Made by this AWS service rather than by the attacker.
     service: Optional[str] = None
+    # Only the resource policy is asked (a request through an access point: the
+    # caller's own policies are evaluated against the access point's ARN, in the
+    # call before, and the bucket policy against the bucket's).
+    resource_policy_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,11 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
         Route("access point on prod's artifact bucket, then delete model versions", (
             Call("s3:CreateAccessPoint", access_point),
             Call("s3:DeleteObjectVersion", f"{access_point}/object/model.bin", through_ap),
-            Call("s3:DeleteObjectVersion", f"{prod_bucket}/model.bin", through_ap, "prod_artifacts"),
+            Call("s3:DeleteObjectVersion", f"{prod_bucket}/model.bin", through_ap, "prod_artifacts", resource_policy_only=True),
         ), ("apply", "bounded")),
         Route("an existing access point: overwrite prod's model", (
             Call("s3:PutObject", f"{access_point}/object/model.bin", through_ap),
-            Call("s3:PutObject", f"{prod_bucket}/model.bin", through_ap, "prod_artifacts"),
+            Call("s3:PutObject", f"{prod_bucket}/model.bin", through_ap, "prod_artifacts", resource_policy_only=True),
         )),
         # 4. What EKS creates in prod without the Environment tag.
         Route("scale prod's system node group to zero", (
@@ -203,6 +207,10 @@ def _call_allowed(node, call: Call, acct: str, policies: dict) -> bool:
     if call.policy and policy is None and call.service:
         # No policy on the queue: a service is refused only by a policy.
         return True
+    if call.resource_policy_only:
+        if policy is None:
+            return True
+        return resource_policy_authorization(node, acct, policy, call.action, call.resource, dict(call.context)) != ResourcePolicyEvalResult.DENY_MATCH
     if call.service:
         result = resource_policy_authorization(call.service, acct, policy, call.action, call.resource, dict(call.context))
         return result == ResourcePolicyEvalResult.SERVICE_MATCH

@@ -21,6 +21,7 @@ mod github_tracker;
 mod isolation;
 mod large_plan;
 mod limits;
+mod new_providers;
 mod plan_all;
 mod plan_cli;
 mod plugin_cache;
