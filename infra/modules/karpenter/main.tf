@@ -58,49 +58,19 @@ locals {
 ################################################################################
 
 # Only the Pod Identity agent of this cluster, for this service account, may
-# assume the role: the session tags EKS sets are checked (EKS user guide,
-# "Create IAM role with trust policy required by EKS Pod Identity").
-data "aws_iam_policy_document" "controller_trust" {
-  statement {
-    sid     = "EksPodIdentity"
-    actions = ["sts:AssumeRole", "sts:TagSession"]
+# assume the role (modules/pod-identity-role).
+module "controller_role" {
+  source = "../pod-identity-role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["pods.eks.amazonaws.com"]
-    }
+  name    = "${var.name}-karpenter-controller"
+  purpose = "Karpenter controller"
+  binding = { cluster_name = var.cluster_name, namespace = var.namespace, service_account = var.service_account, associate = var.create_pod_identity_association }
+  policy  = { name = "karpenter-controller", json = data.aws_iam_policy_document.controller.json }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/eks-cluster-name"
-      values   = [var.cluster_name]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/kubernetes-namespace"
-      values   = [var.namespace]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/kubernetes-service-account"
-      values   = [var.service_account]
-    }
-  }
-}
-
-resource "aws_iam_role" "controller" {
-  name                 = "${var.name}-karpenter-controller"
-  description          = "Karpenter controller of ${var.cluster_name} (${var.namespace}/${var.service_account}, EKS Pod Identity)."
   permissions_boundary = var.permissions_boundary
-  assume_role_policy   = data.aws_iam_policy_document.controller_trust.json
-
-  tags = var.tags
+  tags                 = var.tags
 }
+
 
 # Karpenter v1 controller policy: upstream's five managed policies of the
 # getting-started CloudFormation (aws/karpenter-provider-aws v1.14.1,
@@ -415,23 +385,6 @@ data "aws_iam_policy_document" "controller" {
     actions   = ["iam:GetInstanceProfile"]
     resources = ["arn:${local.partition}:iam::${local.account_id}:instance-profile/*"]
   }
-}
-
-resource "aws_iam_role_policy" "controller" {
-  name   = "karpenter-controller"
-  role   = aws_iam_role.controller.id
-  policy = data.aws_iam_policy_document.controller.json
-}
-
-resource "aws_eks_pod_identity_association" "controller" {
-  count = var.create_pod_identity_association ? 1 : 0
-
-  cluster_name    = var.cluster_name
-  namespace       = var.namespace
-  service_account = var.service_account
-  role_arn        = aws_iam_role.controller.arn
-
-  tags = var.tags
 }
 
 ################################################################################
