@@ -68,6 +68,8 @@ pub struct RoleCreator {
     pub has_boundary: bool,
     /// Its value, when it evaluates to a string.
     pub boundary: Option<String>,
+    /// Who its trust policy lets assume it (roles only; module calls are read inside).
+    pub trust: super::trust::Trust,
 }
 
 /// Local module calls (`source = "../..."`) are followed this deep: the environment root
@@ -123,7 +125,7 @@ fn read_unit(
                 // Version constraints are compared between roots only.
                 "terraform" if depth == 0 => read_terraform_block(block.body(), &ctx, facts),
                 "module" => read_module(dir, shown_as, block, file, &ctx, depth, facts),
-                "resource" => read_resource(block, file, &ctx, facts),
+                "resource" => read_resource(block, file, &ctx, bodies, facts),
                 _ => {}
             }
         }
@@ -323,19 +325,28 @@ fn role_creator(what: String, file: &str, body: &Body, ctx: &Context) -> RoleCre
         file: file.to_string(),
         has_boundary: attribute(body, "permissions_boundary").is_some(),
         boundary: eval_string(body, "permissions_boundary", ctx),
+        trust: super::trust::Trust::NotApplicable,
     }
 }
 
 /// `aws_iam_role` resources declared in the root itself.
-fn read_resource(block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
+fn read_resource(
+    block: &Block,
+    file: &str,
+    ctx: &Context,
+    bodies: &[(String, Body)],
+    facts: &mut EnvFacts,
+) {
     let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
     if let [kind @ "aws_iam_role", name] = labels.as_slice() {
-        facts.role_creators.push(role_creator(
+        let mut creator = role_creator(
             format!("resource \"{kind}\" \"{name}\""),
             file,
             block.body(),
             ctx,
-        ));
+        );
+        creator.trust = super::trust::read(block.body(), bodies);
+        facts.role_creators.push(creator);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod facts;
 mod iam;
 pub mod providers;
 pub mod rules;
+pub mod trust;
 
 pub use facts::{Backend, EnvAccount, EnvFacts, RoleCreator};
 pub use rules::{Violation, check};

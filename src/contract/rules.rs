@@ -29,6 +29,7 @@ pub fn check(envs: &[EnvFacts]) -> Vec<Violation> {
         super::iam::permissions_boundaries(env, &mut out);
         super::iam::own_apply_role(env, &mut out);
         super::iam::roles_in_own_account(env, &mut out);
+        super::iam::trusts_only_services(env, &mut out);
     }
     shared_state_keys(envs, &mut out);
     overlapping_cidrs(envs, &mut out);

@@ -310,6 +310,36 @@ fn each_broken_rule_fails_with_its_message() {
             ],
         ),
         (
+            "a role trusting another account",
+            |r| {
+                edit_path(
+                    &r.join("infra/modules/karpenter/main.tf"),
+                    "Principal = { Service = \"ec2.${local.dns_suffix}\" }",
+                    "Principal = { Service = \"ec2.${local.dns_suffix}\", AWS = \"arn:aws:iam::999999999999:root\" }",
+                )
+            },
+            &[
+                "dev:",
+                "infra/modules/karpenter/main.tf",
+                "resource \"aws_iam_role\" \"node\": its trust policy names AWS principals",
+                "grant cross-account access in infra/bootstrap",
+            ],
+        ),
+        (
+            "a Pod Identity trust naming an OIDC provider",
+            |r| {
+                edit_path(
+                    &r.join("infra/modules/pod-identity-role/main.tf"),
+                    "type        = \"Service\"",
+                    "type        = \"Federated\"",
+                )
+            },
+            &[
+                "infra/modules/pod-identity-role/main.tf",
+                "its trust policy names Federated principals",
+            ],
+        ),
+        (
             "unparsable file",
             |r| {
                 std::fs::write(
