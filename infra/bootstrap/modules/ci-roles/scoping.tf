@@ -148,6 +148,8 @@ locals {
       # Settings of the whole account (one per account, not per environment):
       # who sees every log group, where images are copied, the audit trail and
       # threat detection, encryption defaults, cost tags, service-linked roles.
+      # (logs:PutResourcePolicy stays allowed: the AMP workspace's vended logs
+      # need it, and it only lets AWS services deliver into log groups.)
       Sid    = "DenyAccountWideChanges"
       Effect = "Deny"
       Action = [
@@ -187,7 +189,6 @@ locals {
         "logs:PutDeliveryDestinationPolicy",
         "logs:PutDestination",
         "logs:PutDestinationPolicy",
-        "logs:PutResourcePolicy",
         "s3:PutAccountPublicAccessBlock",
         "s3:DeleteAccountPublicAccessBlock",
         "securityhub:DisableSecurityHub",
