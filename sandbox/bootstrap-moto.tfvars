@@ -5,3 +5,5 @@ state_bucket_name = "mlops-platform-tfstate-123456789012"
 s3_use_path_style = true
 # moto's default identity (what its test credentials are).
 break_glass_principal_arns = ["arn:aws:iam::123456789012:user/moto"]
+# moto has no IAM Access Analyzer.
+create_access_analyzer = false

@@ -24,8 +24,11 @@ module "ci_roles" {
   github_oidc_provider_arn     = local.github_oidc_provider_arn
   state_bucket_name            = var.state_bucket_name
   state_access_log_bucket_name = local.log_bucket_name
+  audit_bucket_names           = [local.trail_bucket_name]
   state_kms_key_arn            = aws_kms_key.state.arn
   max_session_duration         = var.max_session_duration
+
+  cost_allocation_tags_environment = var.cost_allocation_tags_environment
 
   depends_on = [aws_iam_openid_connect_provider.github]
 }

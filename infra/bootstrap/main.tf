@@ -31,11 +31,17 @@ resource "aws_kms_key_policy" "state" {
     Version = "2012-10-17"
     Statement = concat([
       {
+        # Named through the account and narrowed by aws:PrincipalArn, not as
+        # principals: a key policy stores a named role as its unique ID, so a
+        # deleted and re-created break-glass role would no longer match and
+        # nobody could administer the key again. The ARN condition matches the
+        # re-created role (whose own IAM policy must still allow kms:*).
         Sid       = "KeyAdministrators"
         Effect    = "Allow"
-        Principal = { AWS = var.break_glass_principal_arns }
+        Principal = { AWS = "arn:aws:iam::${var.account_id}:root" }
         Action    = "kms:*"
         Resource  = "*"
+        Condition = { ArnEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
       },
       {
         Sid       = "ApplyRolesUseKey"
@@ -259,6 +265,16 @@ resource "aws_s3_bucket_policy" "state" {
           Condition   = { ArnNotEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
         },
         {
+          # The bucket's own settings (policy, versioning, logging, notifications,
+          # inventory, request payment, replication...): only break-glass.
+          Sid       = "OnlyBreakGlassChangesBucket"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          NotAction = ["s3:ListBucket*", "s3:GetBucket*", "s3:Get*Configuration"]
+          Resource  = aws_s3_bucket.state.arn
+          Condition = { ArnNotEquals = { "aws:PrincipalArn" = var.break_glass_principal_arns } }
+        },
+        {
           # Old versions are the way back from a bad apply; only expiry removes them.
           Sid       = "DenyVersionDeletes"
           Effect    = "Deny"
@@ -313,115 +329,63 @@ resource "aws_s3_bucket_policy" "state" {
 
 resource "aws_s3_bucket_logging" "state" {
   bucket        = aws_s3_bucket.state.id
-  target_bucket = aws_s3_bucket.logs.id
+  target_bucket = module.state_access_logs.id
   target_prefix = local.log_prefix
 
-  depends_on = [aws_s3_bucket_policy.logs]
+  depends_on = [module.state_access_logs]
 }
 
 ################################################################################
 # Access-log bucket for the state bucket
 ################################################################################
 
-resource "aws_s3_bucket" "logs" {
-  #checkov:skip=CKV_AWS_18:This is the server access log target; logging it into itself would loop.
-  #checkov:skip=CKV_AWS_145:S3 server access log delivery only supports SSE-S3 (AES256) on the target bucket.
-  #checkov:skip=CKV_AWS_144:Access logs are kept in-region for audit; replication is not worth its cost here.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes log-bucket events.
-  bucket = local.log_bucket_name
+module "state_access_logs" {
+  source = "../modules/log-bucket"
+
+  bucket               = local.log_bucket_name
+  retention_days       = var.access_log_retention_days
+  admin_principal_arns = var.break_glass_principal_arns
+  delivery_statements = [{
+    Sid       = "AllowS3ServerAccessLogDelivery"
+    Effect    = "Allow"
+    Principal = { Service = "logging.s3.amazonaws.com" }
+    Action    = "s3:PutObject"
+    Resource  = "arn:aws:s3:::${local.log_bucket_name}/${local.log_prefix}*"
+    Condition = {
+      ArnLike      = { "aws:SourceArn" = aws_s3_bucket.state.arn }
+      StringEquals = { "aws:SourceAccount" = var.account_id }
+    }
+  }]
 
   tags = { Purpose = "s3-access-logs" }
 }
 
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+# The log bucket's resources were root resources before the module.
+moved {
+  from = aws_s3_bucket.logs
+  to   = module.state_access_logs.aws_s3_bucket.this
 }
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+moved {
+  from = aws_s3_bucket_ownership_controls.logs
+  to   = module.state_access_logs.aws_s3_bucket_ownership_controls.this
 }
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.logs
+  to   = module.state_access_logs.aws_s3_bucket_public_access_block.this
 }
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+moved {
+  from = aws_s3_bucket_versioning.logs
+  to   = module.state_access_logs.aws_s3_bucket_versioning.this
 }
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    # An explicit empty prefix (whole bucket) reads back identically from the API.
-    filter {
-      prefix = ""
-    }
-
-    expiration {
-      days = var.access_log_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.logs]
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.logs
+  to   = module.state_access_logs.aws_s3_bucket_server_side_encryption_configuration.this
 }
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = { AWS = "*" }
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-      {
-        Sid       = "AllowS3ServerAccessLogDelivery"
-        Effect    = "Allow"
-        Principal = { Service = "logging.s3.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${aws_s3_bucket.logs.arn}/${local.log_prefix}*"
-        Condition = {
-          ArnLike      = { "aws:SourceArn" = aws_s3_bucket.state.arn }
-          StringEquals = { "aws:SourceAccount" = var.account_id }
-        }
-      },
-    ]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.logs
+  to   = module.state_access_logs.aws_s3_bucket_lifecycle_configuration.this
+}
+moved {
+  from = aws_s3_bucket_policy.logs
+  to   = module.state_access_logs.aws_s3_bucket_policy.this
 }

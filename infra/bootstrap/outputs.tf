@@ -10,7 +10,7 @@ output "state_bucket_arn" {
 
 output "state_access_log_bucket_name" {
   description = "Bucket receiving the state bucket's server access logs."
-  value       = aws_s3_bucket.logs.id
+  value       = module.state_access_logs.id
 }
 
 output "state_kms_key_arn" {
@@ -54,4 +54,9 @@ output "permissions_boundary_arns" {
 output "environment_accounts" {
   description = "Account of each environment; roles of environments outside this account are created by infra/bootstrap/account there (the ARNs above are where they will be)."
   value       = local.environment_account
+}
+
+output "account_trail_bucket_name" {
+  description = "Bucket of the account CloudTrail trail (out of every CI role's reach)."
+  value       = module.trail_bucket.id
 }

@@ -117,6 +117,14 @@ variable "environments" {
     condition     = !contains(var.environments, "bootstrap")
     error_message = "\"bootstrap\" is reserved for this root's own state prefix."
   }
+
+  validation {
+    # "<project>-<env>-*" is everything an environment may manage: an environment
+    # named gha would own the CI roles (<project>-gha-*), one named boundary the
+    # boundaries (<project>-boundary-*), and bootstrap is the bootstrap's state.
+    condition     = length(setintersection(toset(var.environments), toset(["gha", "boundary", "bootstrap"]))) == 0
+    error_message = "environments may not be named gha, boundary or bootstrap: those names belong to the CI roles, the permissions boundaries and the bootstrap state."
+  }
 }
 
 variable "environment_account_ids" {
@@ -205,4 +213,27 @@ variable "s3_use_path_style" {
   description = "Use path-style S3 addressing (only for S3-compatible sandboxes such as moto)."
   type        = bool
   default     = false
+}
+
+variable "trail_retention_days" {
+  description = "Days the account trail's log files are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.trail_retention_days >= 90
+    error_message = "Keep the account trail at least 90 days."
+  }
+}
+
+variable "create_access_analyzer" {
+  description = "Create the account's IAM Access Analyzer (external access). The sandbox turns it off: moto has no Access Analyzer."
+  type        = bool
+  default     = true
+}
+
+variable "cost_allocation_tags_environment" {
+  description = "The environment whose apply role activates the account's cost allocation tags (its terraform.tfvars sets manage_cost_allocation_tags = true); every other apply role is denied that account-wide call."
+  type        = string
+  default     = "prod"
 }

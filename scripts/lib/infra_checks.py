@@ -63,13 +63,19 @@ def _deleted(changes: list[dict]) -> set[str]:
     return {c["address"] for c in changes if "delete" in c["change"]["actions"]}
 
 
+INTENDED_REMOVAL = 'aws_iam_role_policy_attachment.node["AmazonSSMManagedInstanceCore"]'
+
+
 def upgrade(baseline: dict, upgraded: dict) -> str:
     """The old per-environment root, applied, then planned with the module composition:
     nothing may be destroyed or replaced beyond what moto's drift already replaces in the
     baseline plan, and moved blocks must be in effect."""
     drift = {"module.platform." + a for a in _deleted(_changes(baseline))}
     changes = _changes(upgraded)
-    lost = sorted(_deleted(changes) - drift)
+    # Deliberate removals since that layout: Systems Manager's policy on the node roles (it
+    # let Systems Manager run commands on the nodes).
+    intended = {a for a in _deleted(changes) if a.endswith(INTENDED_REMOVAL)}
+    lost = sorted(_deleted(changes) - drift - intended)
     require(not lost, f"destroyed or replaced by the upgrade: {lost}")
     moved = [c for c in changes if c.get("previous_address")]
     require(bool(moved), "no resource was moved: moved.tf is not in effect")
@@ -80,7 +86,7 @@ def upgrade(baseline: dict, upgraded: dict) -> str:
     )
 
 
-def all_features(plan: dict) -> str:
+def all_features(plan: dict, env: str) -> str:
     """A fresh environment planned with every switch moto.tfvars turns off turned on."""
     changes = _changes(plan)
     types = [c["type"] for c in changes]
@@ -104,12 +110,22 @@ def all_features(plan: dict) -> str:
         [a.get("type") for a in node_entries] == ["EC2_LINUX"],
         f"Karpenter's node access entries {node_entries}, expected one of type EC2_LINUX",
     )
-    sg_tags = of_type("aws_ec2_tag")
+    sg_tags = {t.get("key"): t.get("value") for t in of_type("aws_ec2_tag")}
     require(
-        len(sg_tags) == 1
-        and sg_tags[0].get("key") == "karpenter.sh/discovery"
-        and str(sg_tags[0].get("value", "")).endswith("-cluster"),
-        f"security group tags {sg_tags}, expected one karpenter.sh/discovery = <cluster>",
+        len(sg_tags) == 2
+        and str(sg_tags.get("karpenter.sh/discovery", "")).endswith("-cluster")
+        and sg_tags.get("Environment") == env,
+        f"security group tags {sg_tags}, expected karpenter.sh/discovery = <cluster> and Environment = {env}",
+    )
+    # The node groups' Auto Scaling groups carry the Environment tag the isolation denies key on.
+    asg_tags = of_type("aws_autoscaling_group_tag")
+    require(
+        bool(asg_tags)
+        and all(
+            (t.get("tag") or [{}])[0].get("key") == "Environment" and (t.get("tag") or [{}])[0].get("value") == env
+            for t in asg_tags
+        ),
+        f"Auto Scaling group tags {asg_tags}, expected Environment = {env} on each",
     )
     rules = [k for k in after if k.startswith(KARPENTER + "aws_cloudwatch_event_rule.")]
     require(len(rules) == INTERRUPTION_RULES, f"interruption rules {rules}, expected {INTERRUPTION_RULES}")
@@ -226,7 +242,7 @@ def _load(path: str) -> Any:
 
 COMMANDS: dict[str, tuple[int, Callable[..., str]]] = {
     "upgrade": (2, lambda a, b: upgrade(_load(a), _load(b))),
-    "all-features": (1, lambda a: all_features(_load(a))),
+    "all-features": (2, lambda a, env: all_features(_load(a), env)),
     "karpenter-in-moto": (
         2,
         lambda path, env: karpenter_in_moto(_load(path), env, observe_karpenter(_load(path), env)),

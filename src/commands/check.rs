@@ -176,6 +176,9 @@ fn rule_summary(rules: &crate::config::contract::ContractSettings) -> String {
     if rules.permissions_boundary.is_some() {
         on.push("permissions boundaries");
     }
+    if rules.roles_trust_only_services {
+        on.push("service-only role trust");
+    }
     if rules.trusted_role.is_some() {
         on.push("trusted role");
     }

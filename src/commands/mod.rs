@@ -7,6 +7,7 @@ pub mod destroy;
 pub mod drift;
 pub mod github_setup;
 pub mod log;
+mod new_providers;
 pub mod plan;
 pub mod promote;
 pub mod render;

@@ -24,6 +24,11 @@ use crate::{Error, Result};
 
 pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Result<()> {
     let selected = select(&config, args)?;
+    // A pull request's providers run with the plan role: refuse unreviewed ones before
+    // anything else runs.
+    if context.is_pull_request() {
+        super::new_providers::check(&config, context, &selected)?;
+    }
     // A job without an ID token fails every environment that has a role the same way, and
     // the fix is in the workflow: say so once, before any Terraform runs.
     for env in &selected {

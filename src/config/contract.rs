@@ -30,6 +30,11 @@ pub struct ContractSettings {
     /// Every `aws_iam_role` an environment creates, found through its local modules, must
     /// carry a permissions boundary whose ARN matches this pattern.
     pub permissions_boundary: Option<EnvPattern>,
+    /// Every `aws_iam_role` the environment creates may be assumed only by AWS services
+    /// (`Principal = { Service = ... }`): another account or an OIDC provider in a trust
+    /// policy would be a way in from outside, and IAM has no condition key that stops an
+    /// apply role from writing one.
+    pub roles_trust_only_services: bool,
     /// A local value naming the role the environment trusts (e.g. as cluster admin), and
     /// the pattern its ARN must match.
     pub trusted_role: Option<TrustedRole>,

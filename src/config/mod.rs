@@ -57,6 +57,10 @@ pub struct TerraformSettings {
     /// Terraform's plugin cache, relative to the config file. Default: the cache Terraform is
     /// configured with (`TF_PLUGIN_CACHE_DIR`, CLI config), else tfpromote's own.
     pub plugin_cache: Option<PathBuf>,
+    /// Providers a pull request may use although the default branch's lock file does not
+    /// list them (`hashicorp/random`, or a full address). Every other new provider is
+    /// refused before a pull request's plan runs: providers run as code with the plan role.
+    pub allowed_new_providers: Vec<String>,
 }
 
 impl Default for TerraformSettings {
@@ -68,6 +72,7 @@ impl Default for TerraformSettings {
             parallelism: Parallelism::default(),
             plugin_cache: None,
             lock_plans: false,
+            allowed_new_providers: Vec::new(),
         }
     }
 }

@@ -105,6 +105,8 @@ pub struct RoleCreator {
     pub boundary: Option<String>,
     /// It evaluates to null (say, a module input the caller did not pass).
     pub boundary_null: bool,
+    /// Who its trust policy lets assume it.
+    pub trust: super::trust::Trust,
 }
 
 /// What the reader needs beyond the directory: from the config.
@@ -252,7 +254,7 @@ fn read_unit(
                     read_terraform_block(block.body(), file, &ctx, facts)
                 }
                 "module" => read_module(unit, block, file, &ctx, options, facts),
-                "resource" => read_resource(unit, block, file, &ctx, facts),
+                "resource" => read_resource(unit, block, file, &ctx, bodies, facts),
                 "data" => read_data(block, file, &ctx, facts),
                 "locals" => {
                     for attr in block.body().attributes() {
@@ -448,7 +450,14 @@ fn ctx_local_string(ctx: &Context, name: &str) -> Option<String> {
 }
 
 /// `aws_iam_role` resources, wherever they are declared.
-fn read_resource(unit: &Unit, block: &Block, file: &str, ctx: &Context, facts: &mut EnvFacts) {
+fn read_resource(
+    unit: &Unit,
+    block: &Block,
+    file: &str,
+    ctx: &Context,
+    bodies: &[(String, Body)],
+    facts: &mut EnvFacts,
+) {
     let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
     if let [kind @ "aws_iam_role", name] = labels.as_slice() {
         let body = block.body();
@@ -460,6 +469,7 @@ fn read_resource(unit: &Unit, block: &Block, file: &str, ctx: &Context, facts: &
             has_boundary: evaluated.is_some(),
             boundary: eval_string(body, "permissions_boundary", ctx),
             boundary_null: matches!(evaluated, Some(Ok(Value::Null))),
+            trust: super::trust::read(body, bodies),
         });
     }
 }

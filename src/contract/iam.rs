@@ -5,6 +5,7 @@
 
 use super::EnvFacts;
 use super::rules::{Violation, violation};
+use super::trust::Trust;
 use crate::config::contract::{ContractSettings, EnvPattern, TrustedRole};
 
 /// The apply role may create roles only with the environment's boundary; a role without it
@@ -129,6 +130,52 @@ pub(super) fn roles_in_own_account(
     }
 }
 
+/// A role an environment creates is assumed by AWS services only. IAM has no condition
+/// key on a trust policy's content, so the apply role could give a role it may edit any
+/// trust (an outside account, someone else's OIDC provider); this rule is where such a
+/// trust is caught, in review, before it is applied. Cross-account access belongs in the
+/// bootstrap.
+pub(super) fn trusts_only_services(env: &EnvFacts, out: &mut Vec<Violation>) {
+    for creator in &env.role_creators {
+        match &creator.trust {
+            Trust::NotApplicable => {}
+            Trust::Unreadable => violation(
+                out,
+                env,
+                &creator.file,
+                format!(
+                    "{}: its trust policy cannot be read; write assume_role_policy as jsonencode({{...}}) \
+                     or data.aws_iam_policy_document.<name>.json in the same module, so that who may \
+                     assume the role is checked",
+                    creator.what
+                ),
+            ),
+            Trust::Principals(kinds) => {
+                let others: Vec<&str> = kinds
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|k| *k != "Service")
+                    .collect();
+                if !others.is_empty() {
+                    violation(
+                        out,
+                        env,
+                        &creator.file,
+                        format!(
+                            "{}: its trust policy names {} principals; a role an environment creates may \
+                             be assumed only by AWS services (Principal Service), since another account or \
+                             an OIDC provider there would be a way in from outside; grant cross-account \
+                             access in infra/bootstrap",
+                            creator.what,
+                            others.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +208,43 @@ mod tests {
             has_boundary: has,
             boundary: boundary.map(str::to_string),
             boundary_null: null,
+            trust: Trust::NotApplicable,
+        }
+    }
+
+    #[test]
+    fn only_service_principals_may_be_trusted() {
+        let role = |trust: Trust| RoleCreator {
+            what: "resource \"aws_iam_role\" \"r\"".into(),
+            file: "main.tf".into(),
+            trust,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        trusts_only_services(
+            &env(vec![
+                role(Trust::Principals(vec!["Service".into()])),
+                creator(None, false, false),
+            ]),
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
+        for (trust, word) in [
+            (
+                Trust::Principals(vec!["Service".into(), "AWS".into()]),
+                "names AWS principals",
+            ),
+            (
+                Trust::Principals(vec!["Federated".into()]),
+                "names Federated principals",
+            ),
+            (Trust::Principals(vec!["*".into()]), "names * principals"),
+            (Trust::Unreadable, "cannot be read"),
+        ] {
+            let mut out = Vec::new();
+            trusts_only_services(&env(vec![role(trust)]), &mut out);
+            assert_eq!(out.len(), 1, "{word}");
+            assert!(out[0].message.contains(word), "{}", out[0].message);
         }
     }
 

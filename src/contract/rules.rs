@@ -33,6 +33,9 @@ pub fn check(envs: &[EnvFacts], rules: &ContractSettings) -> Vec<Violation> {
         if let Some(pattern) = &rules.permissions_boundary {
             super::iam::permissions_boundaries(env, pattern, &mut out);
         }
+        if rules.roles_trust_only_services {
+            super::iam::trusts_only_services(env, &mut out);
+        }
         if let Some(trusted) = &rules.trusted_role {
             super::iam::trusted_role(env, trusted, &mut out);
         }

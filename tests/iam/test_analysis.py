@@ -214,7 +214,7 @@ BOUNDARY_RULE = [("DenyForeignBoundary", False), ("ManageEnvironmentRolesWithBou
         (BOUNDARY_RULE, "iam:CreateRole mlops-dev-escalate with AdministratorAccess as boundary"),
         ([("DenyAssumingRoles", False)], "sts:AssumeRole mlops-dev-escalate"),
         ([("DenyOtherEnvironmentsByName", False)], "eks:CreateAccessEntry on prod's cluster/mlops-prod-cluster"),
-        ([("DenyOtherEnvironmentsByResourceTag", False)], "ssm:SendCommand on prod's"),
+        ([("DenyOtherEnvironmentsByResourceTag", False)], "ec2:TerminateInstances on prod's"),
         ([("DenyOtherEnvironmentsByRequestTag", False)], "ec2:CreateTags on prod's"),
         ([("DenyEnvironmentTagRemoval", False)], "ec2:DeleteTags removes the Environment tag"),
     ],

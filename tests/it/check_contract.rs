@@ -77,7 +77,7 @@ fn the_real_infra_keeps_the_contract() {
         "dev: state \"dev/terraform.tfstate\", vpc.cidr 10.0.0.0/16, eks.name mlops-dev-cluster",
         "stage: state \"stage/terraform.tfstate\", vpc.cidr 10.1.0.0/16, eks.name mlops-stage-cluster",
         "prod: state \"prod/terraform.tfstate\", vpc.cidr 10.2.0.0/16, eks.name mlops-prod-cluster",
-        "isolation contract: ok (3 environments, own remote state per environment, module sources inside the repository, required files, backend settings, same versions, disjoint CIDRs, unique inputs, permissions boundaries, trusted role)",
+        "isolation contract: ok (3 environments, own remote state per environment, module sources inside the repository, required files, backend settings, same versions, disjoint CIDRs, unique inputs, permissions boundaries, service-only role trust, trusted role)",
         "tfpromote.yaml: ok",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
@@ -309,6 +309,36 @@ fn each_broken_rule_fails_with_its_message() {
                 "dev:",
                 "infra/modules/platform/main.tf",
                 "local.apply_role_arn \"arn:aws:iam::111111111111:role/mlops-gha-apply-prod\" is not the `dev` environment's role",
+            ],
+        ),
+        (
+            "a role trusting another account",
+            |r| {
+                edit_path(
+                    &r.join("infra/modules/karpenter/main.tf"),
+                    "Principal = { Service = \"ec2.${local.dns_suffix}\" }",
+                    "Principal = { Service = \"ec2.${local.dns_suffix}\", AWS = \"arn:aws:iam::999999999999:root\" }",
+                )
+            },
+            &[
+                "dev:",
+                "infra/modules/karpenter/main.tf",
+                "resource \"aws_iam_role\" \"node\": its trust policy names AWS principals",
+                "grant cross-account access in infra/bootstrap",
+            ],
+        ),
+        (
+            "a Pod Identity trust naming an OIDC provider",
+            |r| {
+                edit_path(
+                    &r.join("infra/modules/pod-identity-role/main.tf"),
+                    "type        = \"Service\"",
+                    "type        = \"Federated\"",
+                )
+            },
+            &[
+                "infra/modules/pod-identity-role/main.tf",
+                "its trust policy names Federated principals",
             ],
         ),
         (

@@ -22,6 +22,7 @@ mod isolation;
 mod large_plan;
 mod layouts;
 mod limits;
+mod new_providers;
 mod plan_all;
 mod plan_cli;
 mod plugin_cache;

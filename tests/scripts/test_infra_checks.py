@@ -27,6 +27,8 @@ def full_plan() -> dict:
         change(k + "aws_eks_pod_identity_association.this", "aws_eks_pod_identity_association", ["create"], {"service_account": "karpenter"}),
         change("module.platform.module.lb_controller[0].aws_eks_pod_identity_association.this", "aws_eks_pod_identity_association", ["create"], {"service_account": "aws-load-balancer-controller"}),
         change("module.platform.aws_ec2_tag.cluster_sg", "aws_ec2_tag", ["create"], {"key": "karpenter.sh/discovery", "value": "mlops-dev-cluster"}),
+        change("module.platform.aws_ec2_tag.cluster_sg_env", "aws_ec2_tag", ["create"], {"key": "Environment", "value": "dev"}),
+        change("module.platform.aws_autoscaling_group_tag.system", "aws_autoscaling_group_tag", ["create"], {"tag": [{"key": "Environment", "value": "dev"}]}),
     ]
     changes += [change(k + f"aws_cloudwatch_event_rule.r{i}", "aws_cloudwatch_event_rule", ["create"], {}) for i in range(5)]
     changes += [change(f"module.platform.{t}.this", t, ["create"], {}) for t in infra_checks.FEATURE_TYPES]
@@ -34,7 +36,7 @@ def full_plan() -> dict:
 
 
 def test_the_all_features_plan_passes_when_everything_is_there() -> None:
-    summary = infra_checks.all_features(full_plan())
+    summary = infra_checks.all_features(full_plan(), "dev")
     assert "Pod Identity for aws-load-balancer-controller, karpenter" in summary
     assert "5 interruption rules" in summary
 
@@ -48,13 +50,15 @@ def test_the_all_features_plan_passes_when_everything_is_there() -> None:
         ("aws_cloudwatch_event_rule.r4", "interruption rules"),
         ("scraper[0]", "no access entry for the AMP scraper"),
         ("aws_ec2_tag", "security group tags"),
+        ("cluster_sg_env", "security group tags"),
+        ("aws_autoscaling_group_tag", "Auto Scaling group tags"),
     ],
 )
 def test_the_all_features_plan_names_what_it_misses(drop: str, message: str) -> None:
     plan = full_plan()
     plan["resource_changes"] = [c for c in plan["resource_changes"] if drop not in c["address"]]
     with pytest.raises(CheckFailed, match=message.replace("[", r"\[").replace("]", r"\]")):
-        infra_checks.all_features(plan)
+        infra_checks.all_features(plan, "dev")
 
 
 def test_an_upgrade_may_only_replace_what_moto_drift_replaces() -> None:
@@ -70,6 +74,12 @@ def test_an_upgrade_may_only_replace_what_moto_drift_replaces() -> None:
     lost["resource_changes"][1]["change"]["actions"] = ["delete"]
     with pytest.raises(CheckFailed, match=r"destroyed or replaced by the upgrade: \['module.platform.aws_vpc.this'\]"):
         infra_checks.upgrade(baseline, lost)
+    # Systems Manager's policy on the node roles goes on purpose.
+    ssm = copy.deepcopy(upgraded)
+    ssm["resource_changes"].append(
+        change('module.platform.module.eks.aws_iam_role_policy_attachment.node["AmazonSSMManagedInstanceCore"]', "aws_iam_role_policy_attachment", ["delete"])
+    )
+    infra_checks.upgrade(baseline, ssm)
     unmoved = {"resource_changes": [change("module.platform.aws_vpc.this", "aws_vpc", ["no-op"])]}
     with pytest.raises(CheckFailed, match="moved.tf is not in effect"):
         infra_checks.upgrade(baseline, unmoved)

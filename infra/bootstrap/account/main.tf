@@ -40,5 +40,7 @@ module "ci_roles" {
   state_kms_key_arn            = var.state_kms_key_arn
   max_session_duration         = var.max_session_duration
 
+  cost_allocation_tags_environment = var.cost_allocation_tags_environment
+
   depends_on = [aws_iam_openid_connect_provider.github]
 }

@@ -29,6 +29,14 @@ variable "environments" {
     error_message = "environments must be distinct lowercase names (2-10 letters/digits), e.g. dev, stage, prod."
   }
 
+
+  validation {
+    # "<project>-<env>-*" is everything an environment may manage: an environment
+    # named gha would own the CI roles (<project>-gha-*), one named boundary the
+    # boundaries (<project>-boundary-*), and bootstrap is the bootstrap's state.
+    condition     = length(setintersection(toset(var.environments), toset(["gha", "boundary", "bootstrap"]))) == 0
+    error_message = "environments may not be named gha, boundary or bootstrap: those names belong to the CI roles, the permissions boundaries and the bootstrap state."
+  }
 }
 
 variable "region" {
@@ -166,4 +174,10 @@ variable "tags" {
   description = "Extra default tags (e.g. Owner)."
   type        = map(string)
   default     = {}
+}
+
+variable "cost_allocation_tags_environment" {
+  description = "The environment whose apply role activates the account's cost allocation tags (its terraform.tfvars sets manage_cost_allocation_tags = true); every other apply role is denied that account-wide call."
+  type        = string
+  default     = "prod"
 }

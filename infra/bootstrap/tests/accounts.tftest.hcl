@@ -123,3 +123,15 @@ run "unknown_environment_in_account_map_is_refused" {
 
   expect_failures = [var.environment_account_ids]
 }
+
+# An environment is everything named "<project>-<env>-*": one named gha would own
+# the CI roles, one named boundary the permissions boundaries.
+run "environment_names_that_collide_with_ci_names_are_refused" {
+  command = plan
+
+  variables {
+    environments = ["dev", "gha", "boundary"]
+  }
+
+  expect_failures = [var.environments]
+}

@@ -231,7 +231,6 @@ resource "aws_iam_role_policy_attachment" "node" {
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonSSMManagedInstanceCore",
   ])
 
   role       = aws_iam_role.node.name
@@ -334,4 +333,38 @@ resource "aws_eks_node_group" "this" {
     aws_iam_role_policy_attachment.node,
     aws_eks_addon.before_compute,
   ]
+}
+
+################################################################################
+# The Environment tag on what EKS creates
+################################################################################
+
+# EKS creates the cluster security group and each managed node group's Auto
+# Scaling group itself and copies neither the provider's default_tags nor the
+# node group's tags onto them. Without the Environment tag the CI roles' rules
+# for another environment's resources would not apply to them (scaling a
+# node group to zero, opening the nodes' security group).
+locals {
+  environment_tag = lookup(local.instance_tags, "Environment", null)
+  tag_created     = var.tag_eks_created_resources && local.environment_tag != null
+}
+
+resource "aws_ec2_tag" "cluster_security_group_environment" {
+  count = local.tag_created ? 1 : 0
+
+  resource_id = aws_eks_cluster.this.vpc_config[0].cluster_security_group_id
+  key         = "Environment"
+  value       = local.environment_tag
+}
+
+resource "aws_autoscaling_group_tag" "node_group_environment" {
+  for_each = local.tag_created ? var.eks_managed_node_groups : {}
+
+  autoscaling_group_name = aws_eks_node_group.this[each.key].resources[0].autoscaling_groups[0].name
+
+  tag {
+    key                 = "Environment"
+    value               = local.environment_tag
+    propagate_at_launch = false
+  }
 }

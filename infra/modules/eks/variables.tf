@@ -261,3 +261,9 @@ variable "permissions_boundary" {
     error_message = "permissions_boundary must be an IAM policy ARN, e.g. arn:aws:iam::111111111111:policy/mlops-boundary-dev."
   }
 }
+
+variable "tag_eks_created_resources" {
+  description = "Add the Environment tag (from the provider's default_tags or tags) to what EKS creates untagged: the cluster security group and the node groups' Auto Scaling groups. The CI roles' Environment rules only see tagged resources."
+  type        = bool
+  default     = true
+}

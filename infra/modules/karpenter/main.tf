@@ -58,49 +58,19 @@ locals {
 ################################################################################
 
 # Only the Pod Identity agent of this cluster, for this service account, may
-# assume the role: the session tags EKS sets are checked (EKS user guide,
-# "Create IAM role with trust policy required by EKS Pod Identity").
-data "aws_iam_policy_document" "controller_trust" {
-  statement {
-    sid     = "EksPodIdentity"
-    actions = ["sts:AssumeRole", "sts:TagSession"]
+# assume the role (modules/pod-identity-role).
+module "controller_role" {
+  source = "../pod-identity-role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["pods.eks.amazonaws.com"]
-    }
+  name    = "${var.name}-karpenter-controller"
+  purpose = "Karpenter controller"
+  binding = { cluster_name = var.cluster_name, namespace = var.namespace, service_account = var.service_account, associate = var.create_pod_identity_association }
+  policy  = { name = "karpenter-controller", json = data.aws_iam_policy_document.controller.json }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/eks-cluster-name"
-      values   = [var.cluster_name]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/kubernetes-namespace"
-      values   = [var.namespace]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/kubernetes-service-account"
-      values   = [var.service_account]
-    }
-  }
-}
-
-resource "aws_iam_role" "controller" {
-  name                 = "${var.name}-karpenter-controller"
-  description          = "Karpenter controller of ${var.cluster_name} (${var.namespace}/${var.service_account}, EKS Pod Identity)."
   permissions_boundary = var.permissions_boundary
-  assume_role_policy   = data.aws_iam_policy_document.controller_trust.json
-
-  tags = var.tags
+  tags                 = var.tags
 }
+
 
 # Karpenter v1 controller policy: upstream's five managed policies of the
 # getting-started CloudFormation (aws/karpenter-provider-aws v1.14.1,
@@ -417,23 +387,6 @@ data "aws_iam_policy_document" "controller" {
   }
 }
 
-resource "aws_iam_role_policy" "controller" {
-  name   = "karpenter-controller"
-  role   = aws_iam_role.controller.id
-  policy = data.aws_iam_policy_document.controller.json
-}
-
-resource "aws_eks_pod_identity_association" "controller" {
-  count = var.create_pod_identity_association ? 1 : 0
-
-  cluster_name    = var.cluster_name
-  namespace       = var.namespace
-  service_account = var.service_account
-  role_arn        = aws_iam_role.controller.arn
-
-  tags = var.tags
-}
-
 ################################################################################
 # Node role (instances Karpenter launches) and its access entry
 ################################################################################
@@ -460,7 +413,6 @@ resource "aws_iam_role_policy_attachment" "node" {
     "AmazonEKSWorkerNodePolicy",
     "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonSSMManagedInstanceCore",
   ])
 
   role       = aws_iam_role.node.name
@@ -490,15 +442,52 @@ resource "aws_sqs_queue" "interruption" {
   tags = var.tags
 }
 
+locals {
+  # The rules below, by ARN (built from their names so that the queue policy
+  # does not wait for them).
+  interruption_rule_arns = [
+    for k in keys(local.interruption_events) :
+    "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name}-karpenter-${k}"
+  ]
+}
+
+# Karpenter drains a node for every message in this queue, so only this
+# module's own EventBridge rules may send: a rule anyone else creates (another
+# environment's, or one under this environment's names) is refused by
+# aws:SourceArn, and every other sender by the deny.
 data "aws_iam_policy_document" "queue" {
   statement {
-    sid       = "EventBridgeAndSqsSend"
+    sid       = "OwnEventBridgeRulesSend"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.interruption.arn]
 
     principals {
       type        = "Service"
-      identifiers = ["events.${local.dns_suffix}", "sqs.${local.dns_suffix}"]
+      identifiers = ["events.${local.dns_suffix}"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = local.interruption_rule_arns
+    }
+  }
+
+  statement {
+    sid       = "DenyOtherSenders"
+    effect    = "Deny"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.interruption.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:SourceArn"
+      values   = local.interruption_rule_arns
     }
   }
 

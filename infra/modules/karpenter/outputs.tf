@@ -1,26 +1,26 @@
 output "controller_role_arn" {
   description = "ARN of the Karpenter controller role (bound to namespace/service_account by EKS Pod Identity; no IRSA annotation needed)."
-  value       = aws_iam_role.controller.arn
+  value       = module.controller_role.role_arn
 }
 
 output "controller_role_name" {
   description = "Name of the Karpenter controller role."
-  value       = aws_iam_role.controller.name
+  value       = module.controller_role.role_name
 }
 
 output "namespace" {
-  description = "Namespace of the controller's service account (Helm: install the chart there)."
+  description = "Namespace the Karpenter chart is installed in (its service account's)."
   value       = var.namespace
 }
 
 output "service_account" {
-  description = "Name of the controller's service account (Helm value serviceAccount.name)."
+  description = "Karpenter's service account (chart value serviceAccount.name), bound to the controller role."
   value       = var.service_account
 }
 
 output "pod_identity_association_id" {
-  description = "ID of the Pod Identity association, or null when create_pod_identity_association is false."
-  value       = try(aws_eks_pod_identity_association.controller[0].association_id, null)
+  description = "Pod Identity association of Karpenter's service account; null without create_pod_identity_association."
+  value       = try(module.controller_role.association.association_id, null)
 }
 
 output "node_role_name" {

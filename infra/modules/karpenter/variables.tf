@@ -22,22 +22,12 @@ variable "namespace" {
   description = "Kubernetes namespace of the Karpenter controller's service account."
   type        = string
   default     = "kube-system"
-
-  validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace))
-    error_message = "namespace must be a Kubernetes namespace name (DNS label)."
-  }
 }
 
 variable "service_account" {
   description = "Name of the Karpenter controller's Kubernetes service account (the Helm chart's default is karpenter)."
   type        = string
   default     = "karpenter"
-
-  validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.service_account))
-    error_message = "service_account must be a Kubernetes object name (lowercase DNS subdomain)."
-  }
 }
 
 variable "create_pod_identity_association" {
@@ -64,7 +54,7 @@ variable "node_security_group_id" {
   default     = null
 
   validation {
-    condition     = var.node_security_group_id == null || can(regex("^sg-[0-9a-f]+$", var.node_security_group_id))
+    condition     = can(regex("^sg-[0-9a-f]+$", coalesce(var.node_security_group_id, "sg-0")))
     error_message = "node_security_group_id must be a security group ID (sg-...)."
   }
 }

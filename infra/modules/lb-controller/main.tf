@@ -1,5 +1,3 @@
-data "aws_caller_identity" "current" {}
-
 locals {
   # The controller's IAM policy exactly as upstream publishes it; replace the
   # file (and these two values) to upgrade. tests/ check the file is unchanged.
@@ -15,75 +13,29 @@ locals {
 ################################################################################
 
 # Only the Pod Identity agent of this cluster, for this service account, may
-# assume the role (session tags EKS sets; EKS user guide, "Create IAM role with
-# trust policy required by EKS Pod Identity").
-data "aws_iam_policy_document" "trust" {
-  statement {
-    sid     = "EksPodIdentity"
-    actions = ["sts:AssumeRole", "sts:TagSession"]
+# assume the role (modules/pod-identity-role). The policy is inline (not a managed
+# policy): the upstream document is over 5,000 characters and an inline policy keeps
+# it within the role's own IAM namespace.
+module "controller_role" {
+  source = "../pod-identity-role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["pods.eks.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/eks-cluster-name"
-      values   = [var.cluster_name]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/kubernetes-namespace"
-      values   = [var.namespace]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/kubernetes-service-account"
-      values   = [var.service_account]
-    }
+  policy = {
+    name = "aws-load-balancer-controller-${local.upstream_policy.version}"
+    json = jsonencode(jsondecode(file("${path.module}/iam_policy.json")))
   }
-}
-
-resource "aws_iam_role" "controller" {
   name                 = "${var.name}-lb-controller"
-  description          = "AWS Load Balancer Controller of ${var.cluster_name} (${var.namespace}/${var.service_account}, EKS Pod Identity)."
   permissions_boundary = var.permissions_boundary
-  assume_role_policy   = data.aws_iam_policy_document.trust.json
+  purpose              = "AWS Load Balancer Controller"
+  tags                 = var.tags
 
-  tags = var.tags
-}
-
-# Inline (not a managed policy): the upstream document is over 5,000 characters
-# and an inline policy keeps it within the role's own IAM namespace.
-resource "aws_iam_role_policy" "controller" {
-  name   = "aws-load-balancer-controller-${local.upstream_policy.version}"
-  role   = aws_iam_role.controller.id
-  policy = jsonencode(jsondecode(file("${path.module}/iam_policy.json")))
-
-  lifecycle {
-    precondition {
-      condition     = filesha256("${path.module}/iam_policy.json") == local.upstream_policy.sha256
-      error_message = "iam_policy.json differs from upstream ${local.upstream_policy.version} (${local.upstream_policy.url}). Replace it with the upstream file and update local.upstream_policy."
-    }
+  binding = {
+    cluster_name    = var.cluster_name
+    namespace       = var.namespace
+    service_account = var.service_account
+    associate       = var.create_pod_identity_association
   }
 }
 
-resource "aws_eks_pod_identity_association" "controller" {
-  count = var.create_pod_identity_association ? 1 : 0
-
-  cluster_name    = var.cluster_name
-  namespace       = var.namespace
-  service_account = var.service_account
-  role_arn        = aws_iam_role.controller.arn
-
-  tags = var.tags
-}
 
 ################################################################################
 # Optional ACM certificate for the ALBs (DNS validation)

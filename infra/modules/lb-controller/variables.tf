@@ -9,35 +9,20 @@ variable "name" {
 }
 
 variable "cluster_name" {
-  description = "Name of the EKS cluster the controller runs in (Pod Identity association and trust condition)."
+  description = "Name of the EKS cluster the controller runs in (Pod Identity association and trust condition; checked by modules/pod-identity-role)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$", var.cluster_name))
-    error_message = "cluster_name must be a valid EKS cluster name (letters, digits, hyphens, underscores; at most 100)."
-  }
 }
 
 variable "namespace" {
   description = "Kubernetes namespace of the controller's service account."
   type        = string
   default     = "kube-system"
-
-  validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace))
-    error_message = "namespace must be a Kubernetes namespace name (DNS label)."
-  }
 }
 
 variable "service_account" {
   description = "Name of the controller's Kubernetes service account (Helm value serviceAccount.name)."
   type        = string
   default     = "aws-load-balancer-controller"
-
-  validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.service_account))
-    error_message = "service_account must be a Kubernetes object name (lowercase DNS subdomain)."
-  }
 }
 
 variable "create_pod_identity_association" {

@@ -122,6 +122,10 @@ module "eks" {
 
   permissions_boundary = local.permissions_boundary
 
+  # The Environment tag on what EKS creates (the same switch as the discovery
+  # tag: moto has no cluster security group and no node group Auto Scaling group).
+  tag_eks_created_resources = var.enable_cluster_security_group_tags
+
   vpc_id     = module.vpc.vpc_id
   subnet_ids = module.vpc.private_subnets
 

@@ -269,7 +269,7 @@ variable "enable_pod_identity_associations" {
 }
 
 variable "enable_cluster_security_group_tags" {
-  description = "Tag the EKS-created cluster security group (the nodes' group) with karpenter.sh/discovery. Only the sandbox turns this off: moto's DescribeCluster returns no clusterSecurityGroupId."
+  description = "Tag what EKS creates: the cluster security group (the nodes' group) with karpenter.sh/discovery and Environment, the node groups' Auto Scaling groups with Environment. Only the sandbox turns this off: moto's DescribeCluster returns no clusterSecurityGroupId and its node groups have no Auto Scaling group."
   type        = bool
   default     = true
   nullable    = false

@@ -16,8 +16,21 @@ locals {
     Condition = { Bool = { "aws:SecureTransport" = "false" } }
   }
 
+  # An access point is a second name for the bucket, with its own policy; the
+  # environments' isolation rules are written against bucket names, so data
+  # goes through the bucket's own name only.
+  access_point_statement = {
+    Sid       = "DenyAccessPoints"
+    Effect    = "Deny"
+    Principal = { AWS = "*" }
+    Action    = "s3:*"
+    Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+    Condition = { Null = { "s3:DataAccessPointArn" = "false" } }
+  }
+
   policy_statements = concat(
     var.attach_deny_insecure_transport_policy ? [local.tls_only_statement] : [],
+    var.deny_access_points ? [local.access_point_statement] : [],
     var.policy_statements,
   )
 }
@@ -120,130 +133,65 @@ resource "aws_s3_bucket_logging" "this" {
   count = var.logging != null || local.create_log_bkt ? 1 : 0
 
   bucket        = aws_s3_bucket.this.id
-  target_bucket = local.create_log_bkt ? aws_s3_bucket.logs[0].id : var.logging.target_bucket
+  target_bucket = local.create_log_bkt ? module.logs[0].id : var.logging.target_bucket
   target_prefix = local.create_log_bkt ? local.log_prefix : var.logging.target_prefix
 
-  depends_on = [aws_s3_bucket_policy.logs]
+  depends_on = [module.logs]
 }
 
 ################################################################################
 # Companion access-log bucket
 ################################################################################
 
-resource "aws_s3_bucket" "logs" {
-  count = local.create_log_bkt ? 1 : 0
+module "logs" {
+  source = "../log-bucket"
+  count  = local.create_log_bkt ? 1 : 0
 
-  #checkov:skip=CKV_AWS_18:This is the server access log target; logging it into itself would loop.
-  #checkov:skip=CKV_AWS_145:S3 server access log delivery only supports SSE-S3 (AES256) on the target bucket.
-  #checkov:skip=CKV_AWS_144:Access logs are kept in-region for audit; replication is not worth its cost here.
-  #checkov:skip=CKV2_AWS_62:No consumer for S3 event notifications on the log bucket.
-  bucket        = local.log_bucket_name
-  force_destroy = var.force_destroy
+  bucket                                 = local.log_bucket_name
+  force_destroy                          = var.force_destroy
+  retention_days                         = var.access_log_retention_days
+  abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
+  delivery_statements = [{
+    Sid       = "AllowS3ServerAccessLogDelivery"
+    Effect    = "Allow"
+    Principal = { Service = "logging.s3.amazonaws.com" }
+    Action    = "s3:PutObject"
+    Resource  = "arn:${local.partition}:s3:::${local.log_bucket_name}/${local.log_prefix}*"
+    Condition = {
+      ArnLike      = { "aws:SourceArn" = aws_s3_bucket.this.arn }
+      StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+    }
+  }]
 
   tags = merge(var.tags, { Purpose = "s3-access-logs" })
 }
 
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  count = local.create_log_bkt ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+# The log bucket's resources were this module's own before the log-bucket module.
+moved {
+  from = aws_s3_bucket.logs[0]
+  to   = module.logs[0].aws_s3_bucket.this
 }
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  count = local.create_log_bkt ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+moved {
+  from = aws_s3_bucket_ownership_controls.logs[0]
+  to   = module.logs[0].aws_s3_bucket_ownership_controls.this
 }
-
-resource "aws_s3_bucket_versioning" "logs" {
-  count = local.create_log_bkt ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.logs[0]
+  to   = module.logs[0].aws_s3_bucket_public_access_block.this
 }
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  count = local.create_log_bkt ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+moved {
+  from = aws_s3_bucket_versioning.logs[0]
+  to   = module.logs[0].aws_s3_bucket_versioning.this
 }
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  count = local.create_log_bkt ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    # An explicit empty prefix (whole bucket) reads back identically from the API.
-    filter {
-      prefix = ""
-    }
-
-    expiration {
-      days = var.access_log_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 7
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.logs]
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.logs[0]
+  to   = module.logs[0].aws_s3_bucket_server_side_encryption_configuration.this
 }
-
-resource "aws_s3_bucket_policy" "logs" {
-  count = local.create_log_bkt ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = { AWS = "*" }
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-      {
-        Sid       = "AllowS3ServerAccessLogDelivery"
-        Effect    = "Allow"
-        Principal = { Service = "logging.s3.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${aws_s3_bucket.logs[0].arn}/${local.log_prefix}*"
-        Condition = {
-          ArnLike      = { "aws:SourceArn" = aws_s3_bucket.this.arn }
-          StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
-        }
-      },
-    ]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.logs[0]
+  to   = module.logs[0].aws_s3_bucket_lifecycle_configuration.this
+}
+moved {
+  from = aws_s3_bucket_policy.logs[0]
+  to   = module.logs[0].aws_s3_bucket_policy.this
 }

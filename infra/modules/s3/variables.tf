@@ -107,3 +107,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "deny_access_points" {
+  description = "Refuse every request made through an S3 access point (bucket policy)."
+  type        = bool
+  default     = true
+}

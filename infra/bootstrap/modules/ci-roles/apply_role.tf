@@ -42,7 +42,6 @@ locals {
     for e in var.environments : e => [
       "arn:aws:iam::aws:policy/AmazonEKS*",
       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       local.environment_policy_arn[e],
     ]
   }
@@ -232,6 +231,8 @@ resource "aws_iam_role_policy" "apply_scoped" {
           "iam:Tag*",
           "iam:Untag*",
           "iam:Update*",
+          # Handing a CI role to a service would let that service act as it.
+          "iam:PassRole",
         ]
         Resource = concat(
           [for e in var.environments : "arn:aws:iam::${var.account_id}:policy/${local.boundary_policy_name[e]}"],
@@ -253,25 +254,23 @@ resource "aws_iam_role_policy" "apply_scoped" {
         Resource = "${local.state_bucket_arn}/*"
       },
       {
-        Sid    = "DenyStateBucketChanges"
-        Effect = "Deny"
-        # (Access points are refused by the bucket policy: s3:CreateAccessPoint
-        # names the access point, not the bucket, so it cannot be denied here.)
-        Action = [
-          "s3:DeleteBucket",
-          "s3:DeleteBucketPolicy",
-          "s3:PutBucketPolicy",
-          "s3:PutBucketAcl",
-          "s3:PutBucketOwnershipControls",
-          "s3:PutBucketPublicAccessBlock",
-          "s3:PutBucketVersioning",
-          "s3:PutBucketLogging",
-          "s3:PutEncryptionConfiguration",
-          "s3:PutLifecycleConfiguration",
-          "s3:PutReplicationConfiguration",
-          "s3:PutBucketObjectLockConfiguration",
-        ]
-        Resource = [local.state_bucket_arn, "arn:aws:s3:::${var.state_access_log_bucket_name}"]
+        # The state bucket's own settings: everything but reading them. This
+        # covers what a plan would never show (notifications, inventory, request
+        # payment, analytics, tags) as well as policy, versioning and logging.
+        # Only the break-glass principals change the bucket. (Access points are
+        # refused by DenyAccessPointCreation and by the bucket policy.)
+        Sid       = "DenyStateBucketChanges"
+        Effect    = "Deny"
+        NotAction = ["s3:ListBucket*", "s3:GetBucket*", "s3:Get*Configuration"]
+        Resource  = local.state_bucket_arn
+      },
+      {
+        # The audit trail of the state (its access logs) and of the account (the
+        # trail's bucket): apply roles have no business with them at all.
+        Sid      = "DenyAuditBuckets"
+        Effect   = "Deny"
+        Action   = "s3:*"
+        Resource = local.audit_bucket_arns
       },
       {
         Sid    = "DenyStateKeyChanges"
@@ -288,6 +287,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
         ]
         Resource = var.state_kms_key_arn
       },
-    ], local.environment_scope_statements[var.environment])
+      ], local.environment_scope_statements[var.environment],
+    var.environment == var.cost_allocation_tags_environment ? [] : [local.cost_allocation_tags_deny])
   })
 }

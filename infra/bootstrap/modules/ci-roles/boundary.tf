@@ -79,10 +79,11 @@ resource "aws_iam_policy" "boundary" {
           Sid      = "DenyTerraformState"
           Effect   = "Deny"
           Action   = ["s3:*", "kms:*"]
-          Resource = [local.state_bucket_arn, "${local.state_bucket_arn}/*", var.state_kms_key_arn]
+          Resource = concat([local.state_bucket_arn, "${local.state_bucket_arn}/*", var.state_kms_key_arn], local.audit_bucket_arns)
         },
       ],
       local.environment_scope_statements[var.environment],
+      [local.cost_allocation_tags_deny],
     )
   })
 }

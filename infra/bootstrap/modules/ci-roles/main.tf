@@ -9,6 +9,11 @@ locals {
   repo = "${var.github_org}/${var.github_repo}"
 
   state_bucket_arn = "arn:aws:s3:::${var.state_bucket_name}"
+  # The state bucket's access logs and the account trail's bucket, with their
+  # objects: out of reach of every CI role and every role an environment creates.
+  audit_bucket_arns = flatten([
+    for b in concat([var.state_access_log_bucket_name], var.audit_bucket_names) : ["arn:aws:s3:::${b}", "arn:aws:s3:::${b}/*"]
+  ])
   # Account roots keep their state under bootstrap/accounts/, so "bootstrap"
   # covers them too.
   state_prefixes = concat(var.environments, ["bootstrap"])

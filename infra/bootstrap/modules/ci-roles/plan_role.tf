@@ -62,7 +62,7 @@ resource "aws_iam_role_policy" "plan_reads" {
 
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         # What refreshing the resources in infra/ reads beyond ViewOnlyAccess:
         # configuration, never data.
@@ -189,8 +189,39 @@ resource "aws_iam_role_policy" "plan_reads" {
           "ssm:GetParameterHistory",
           "ssm:GetParameters",
           "ssm:GetParametersByPath",
+          # ViewOnlyAccess reads that return environment variables, parameters,
+          # log lines or keys: a pull request's code runs with this role, and a
+          # plan of infra/ needs none of them.
+          "apigateway:GET",
+          "cloudformation:DescribeStacks",
+          "cloudformation:GetTemplate",
+          "datapipeline:DescribePipelines",
+          "ecs:DescribeTaskDefinition",
+          "lambda:ListFunctions",
+          "lambda:ListVersionsByFunction",
+          "logs:FilterLogEvents",
+          "logs:GetLogEvents",
+          "logs:StartQuery",
+          "opsworks:Describe*",
+          "opsworks-cm:Describe*",
+          "sagemaker:Describe*",
+          "sns:GetSubscriptionAttributes",
         ]
         Resource = "*"
+      },
+      {
+        # Object listings of buckets other than the state bucket and this
+        # environment's own (whose refresh needs HeadBucket, i.e. s3:ListBucket).
+        Sid         = "DenyListingOtherBuckets"
+        Effect      = "Deny"
+        Action      = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts"]
+        NotResource = [local.state_bucket_arn, "arn:aws:s3:::${var.project}-*-${var.environment}-*"]
+      },
+      {
+        Sid      = "DenyAuditBuckets"
+        Effect   = "Deny"
+        Action   = "s3:*"
+        Resource = local.audit_bucket_arns
       },
       {
         Sid         = "DenyDecryptOutsideState"
@@ -198,6 +229,13 @@ resource "aws_iam_role_policy" "plan_reads" {
         Action      = ["kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         NotResource = var.state_kms_key_arn
       },
-    ]
+      ],
+      # Nothing another environment's roots name or tag, not even its
+      # configuration: a plan of dev reads dev.
+      [
+        for st in local.environment_scope_statements[var.environment] : st
+        if contains(["DenyOtherEnvironmentsByName", "DenyOtherEnvironmentsByResourceTag"], st.Sid)
+      ],
+    )
   })
 }

@@ -70,10 +70,212 @@ locals {
     "ssm:RemoveTagsFromResource",
   ]
 
+  # Tags that AWS itself puts on what EKS and its controllers create, which never
+  # carry the Environment tag: the managed node group's Auto Scaling group
+  # (eks:cluster-name), the cluster security group (aws:eks:cluster-name),
+  # Karpenter's instances (eks:eks-cluster-name) and the load balancers the AWS
+  # Load Balancer Controller creates (elbv2.k8s.aws/cluster). Each names the
+  # cluster, and the clusters are named "<project>-<env>-...".
+  cluster_name_tag_keys = ["eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name", "elbv2.k8s.aws/cluster"]
+
+  # Auto Scaling writes. The node group's group is created by EKS without the
+  # Environment tag (the eks module adds it afterwards), so an untagged group that
+  # is not this environment's cluster's is out of reach.
+  autoscaling_write_actions = [
+    "autoscaling:Attach*",
+    "autoscaling:BatchDeleteScheduledAction",
+    "autoscaling:BatchPutScheduledUpdateGroupAction",
+    "autoscaling:CancelInstanceRefresh",
+    "autoscaling:CompleteLifecycleAction",
+    "autoscaling:CreateOrUpdateTags",
+    "autoscaling:Delete*",
+    "autoscaling:Detach*",
+    "autoscaling:DisableMetricsCollection",
+    "autoscaling:EnableMetricsCollection",
+    "autoscaling:EnterStandby",
+    "autoscaling:ExecutePolicy",
+    "autoscaling:ExitStandby",
+    "autoscaling:Put*",
+    "autoscaling:RecordLifecycleActionHeartbeat",
+    "autoscaling:ResumeProcesses",
+    "autoscaling:RollbackInstanceRefresh",
+    "autoscaling:Set*",
+    "autoscaling:StartInstanceRefresh",
+    "autoscaling:SuspendProcesses",
+    "autoscaling:TerminateInstanceInAutoScalingGroup",
+    "autoscaling:Update*",
+  ]
+
+  # Statements that hold in every environment (apply roles and boundaries alike):
+  # APIs that act on the whole account or reach resources without naming them, so
+  # neither the name nor the tag rules below can see which environment they hit.
+  account_wide_deny_statements = [
+    {
+      # Systems Manager runs commands on instances it selects by tag, as its own
+      # service-linked role: a maintenance window or association made by dev could
+      # target prod's nodes. Nothing in infra/ uses these APIs.
+      Sid    = "DenySsmRemoteExecution"
+      Effect = "Deny"
+      Action = [
+        "ssm:CancelCommand",
+        "ssm:CreateAssociation",
+        "ssm:CreateAssociationBatch",
+        "ssm:CreateMaintenanceWindow",
+        "ssm:RegisterTargetWithMaintenanceWindow",
+        "ssm:RegisterTaskWithMaintenanceWindow",
+        "ssm:ResumeSession",
+        "ssm:SendAutomationSignal",
+        "ssm:SendCommand",
+        "ssm:StartAssociationsOnce",
+        "ssm:StartAutomationExecution",
+        "ssm:StartChangeRequestExecution",
+        "ssm:StartSession",
+        "ssm:UpdateAssociation",
+        "ssm:UpdateAssociationStatus",
+        "ssm:UpdateMaintenanceWindow",
+        "ssm:UpdateMaintenanceWindowTarget",
+        "ssm:UpdateMaintenanceWindowTask",
+        # Default Host Management: one account setting makes every instance
+        # SSM-managed through a role of the setter's choosing.
+        "ssm:UpdateServiceSetting",
+        "ssm:ResetServiceSetting",
+        "ssm-guiconnect:*",
+        "ec2-instance-connect:*",
+      ]
+      Resource = "*"
+    },
+    {
+      # Settings of the whole account (one per account, not per environment):
+      # who sees every log group, where images are copied, the audit trail and
+      # threat detection, encryption defaults, cost tags, service-linked roles.
+      # (logs:PutResourcePolicy stays allowed: the AMP workspace's vended logs
+      # need it, and it only lets AWS services deliver into log groups.)
+      Sid    = "DenyAccountWideChanges"
+      Effect = "Deny"
+      Action = [
+        "access-analyzer:ApplyArchiveRule",
+        "access-analyzer:CreateArchiveRule",
+        "access-analyzer:DeleteAnalyzer",
+        "access-analyzer:UpdateArchiveRule",
+        "access-analyzer:UpdateFindings",
+        "cloudtrail:CreateTrail",
+        "cloudtrail:DeleteTrail",
+        "cloudtrail:PutEventSelectors",
+        "cloudtrail:PutInsightSelectors",
+        "cloudtrail:StopLogging",
+        "cloudtrail:UpdateTrail",
+        "config:DeleteConfigurationRecorder",
+        "config:DeleteDeliveryChannel",
+        "config:StopConfigurationRecorder",
+        "ec2:DisableEbsEncryptionByDefault",
+        "ec2:ModifyEbsDefaultKmsKeyId",
+        "ec2:ModifyInstanceMetadataDefaults",
+        "ec2:ResetEbsDefaultKmsKeyId",
+        "ecr:CreatePullThroughCacheRule",
+        "ecr:DeleteRegistryPolicy",
+        "ecr:PutRegistryPolicy",
+        "ecr:PutRegistryScanningConfiguration",
+        "ecr:PutReplicationConfiguration",
+        "guardduty:CreateFilter",
+        "guardduty:DeleteDetector",
+        "guardduty:DeletePublishingDestination",
+        "guardduty:DisassociateFromAdministratorAccount",
+        "guardduty:UpdateDetector",
+        "guardduty:UpdateFilter",
+        "iam:DeleteServiceLinkedRole",
+        "logs:DeleteAccountPolicy",
+        "logs:PutAccountPolicy",
+        "logs:PutDeliveryDestination",
+        "logs:PutDeliveryDestinationPolicy",
+        "logs:PutDestination",
+        "logs:PutDestinationPolicy",
+        "s3:PutAccountPublicAccessBlock",
+        "s3:DeleteAccountPublicAccessBlock",
+        "securityhub:DisableSecurityHub",
+      ]
+      Resource = "*"
+    },
+    {
+      # An access point is a second name for a bucket with its own policy, and
+      # its ARN matches none of the bucket-name rules. None are used here.
+      Sid    = "DenyAccessPointCreation"
+      Effect = "Deny"
+      Action = [
+        "s3:CreateAccessPoint",
+        "s3:CreateAccessPointForObjectLambda",
+        "s3:CreateMultiRegionAccessPoint",
+        "s3:PutAccessPointPolicy",
+        "s3:PutAccessPointPolicyForObjectLambda",
+        "s3:PutMultiRegionAccessPointPolicy",
+        "s3:PutAccessPointConfigurationForObjectLambda",
+      ]
+      Resource = "*"
+    },
+    {
+      # Data requests through an access point (one that exists already, or one
+      # made elsewhere) are authorised against the access point's ARN, not the
+      # bucket's. (By ARN rather than by s3:DataAccessPointArn, so that an
+      # evaluator without conditions, such as moto's, reads it the same way.)
+      Sid    = "DenyDataThroughAccessPoints"
+      Effect = "Deny"
+      Action = ["s3:*", "s3-object-lambda:*"]
+      Resource = [
+        "arn:aws:s3:*:*:accesspoint/*",
+        "arn:aws:s3::*:accesspoint/*",
+        "arn:aws:s3-object-lambda:*:*:accesspoint/*",
+      ]
+    },
+  ]
+
+  # Cost allocation tags are account-wide too, but one environment owns their
+  # activation (cost_allocation_tags_environment); every other apply role and
+  # every boundary is denied.
+  cost_allocation_tags_deny = {
+    Sid      = "DenyCostAllocationTags"
+    Effect   = "Deny"
+    Action   = "ce:UpdateCostAllocationTagsStatus"
+    Resource = "*"
+  }
+
   # Statements that keep a principal inside environment `e`; used by the apply
   # role of `e` and by the permissions boundary of `e`.
   environment_scope_statements = {
     for e in var.environments : e => concat(
+      local.account_wide_deny_statements,
+      [
+        {
+          # An EventBridge rule of this environment must not deliver to another
+          # environment's queue (a forged interruption event drains its nodes).
+          Sid       = "DenyTargetsInOtherEnvironments"
+          Effect    = "Deny"
+          Action    = "events:PutTargets"
+          Resource  = "*"
+          Condition = { ArnLike = { "events:TargetArn" = length(local.other_environment_name_arns[e]) == 0 ? ["arn:aws:none:::none"] : local.other_environment_name_arns[e] } }
+        },
+        {
+          Sid      = "DenyUntaggedAutoScalingGroups"
+          Effect   = "Deny"
+          Action   = local.autoscaling_write_actions
+          Resource = "*"
+          Condition = {
+            Null = { "aws:ResourceTag/Environment" = "true" }
+            # (IfExists: a group without the key is not this cluster's either.)
+            StringNotLikeIfExists = { "aws:ResourceTag/eks:cluster-name" = "${var.project}-${e}-*" }
+          }
+        },
+      ],
+      [
+        # What EKS and the controllers create in another environment's clusters,
+        # by the cluster name AWS tags it with (one statement per tag key: the
+        # keys of one condition must all match).
+        for i, key in local.cluster_name_tag_keys : {
+          Sid       = "DenyOtherEnvironmentsClusterResources${i}"
+          Effect    = "Deny"
+          Action    = ["autoscaling:*", "ec2:*", "elasticloadbalancing:*"]
+          Resource  = "*"
+          Condition = { StringLike = { "aws:ResourceTag/${key}" = [for o in local.other_environments[e] : "${var.project}-${o}-*"] } }
+        } if length(local.other_environments[e]) > 0
+      ],
       length(local.other_environment_name_arns[e]) == 0 ? [] : [{
         Sid      = "DenyOtherEnvironmentsByName"
         Effect   = "Deny"

@@ -26,6 +26,14 @@ variable "environments" {
     condition     = length(var.environments) > 0 && alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,9}$", e))])
     error_message = "environments must be lowercase names (2-10 letters/digits)."
   }
+
+  validation {
+    # "<project>-<env>-*" is everything an environment may manage: an environment
+    # named gha would own the CI roles (<project>-gha-*), one named boundary the
+    # boundaries (<project>-boundary-*), and bootstrap is the bootstrap's state.
+    condition     = length(setintersection(toset(var.environments), toset(["gha", "boundary", "bootstrap"]))) == 0
+    error_message = "environments may not be named gha, boundary or bootstrap: those names belong to the CI roles, the permissions boundaries and the bootstrap state."
+  }
 }
 
 variable "account_id" {
@@ -138,6 +146,17 @@ variable "state_access_log_bucket_name" {
   }
 }
 
+variable "audit_bucket_names" {
+  description = "Buckets of the account's audit trail (CloudTrail); denied to the CI roles and the boundaries like the state access logs."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for b in var.audit_bucket_names : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b))])
+    error_message = "audit_bucket_names must be valid S3 bucket names."
+  }
+}
+
 variable "state_kms_key_arn" {
   description = "ARN of the state KMS key (in the bootstrap's account)."
   type        = string
@@ -156,4 +175,10 @@ variable "max_session_duration" {
     condition     = var.max_session_duration >= 900 && var.max_session_duration <= 43200
     error_message = "max_session_duration must be between 900 and 43200 seconds."
   }
+}
+
+variable "cost_allocation_tags_environment" {
+  description = "The one environment whose apply role may activate cost allocation tags (an account-wide setting); null for none."
+  type        = string
+  default     = null
 }

@@ -22,7 +22,7 @@ mock_provider "aws" {
 
 # ARNs the module cross-references, so assertions can tell them apart.
 override_resource {
-  target = aws_iam_role.controller
+  target = module.controller_role.aws_iam_role.this
   values = { arn = "arn:aws:iam::123456789012:role/mlops-test-karpenter-controller" }
 }
 override_resource {
@@ -46,8 +46,8 @@ run "controller_role_is_for_this_service_account_only" {
 
   assert {
     condition = (
-      aws_iam_role.controller.name == "mlops-test-karpenter-controller" &&
-      aws_iam_role.controller.permissions_boundary == var.permissions_boundary &&
+      module.controller_role.role_name == "mlops-test-karpenter-controller" &&
+      module.controller_role.permissions_boundary == var.permissions_boundary &&
       aws_iam_role.node.permissions_boundary == var.permissions_boundary
     )
     error_message = "Both roles must be named mlops-test-karpenter-* and carry the boundary."
@@ -55,30 +55,10 @@ run "controller_role_is_for_this_service_account_only" {
 
   assert {
     condition = (
-      jsonencode(data.aws_iam_policy_document.controller_trust.statement[0].principals[*].identifiers) == jsonencode([["pods.eks.amazonaws.com"]]) &&
-      toset(data.aws_iam_policy_document.controller_trust.statement[0].actions) == toset(["sts:AssumeRole", "sts:TagSession"])
-    )
-    error_message = "The controller role must trust EKS Pod Identity (pods.eks.amazonaws.com, AssumeRole + TagSession)."
-  }
-
-  assert {
-    condition = jsonencode({
-      for c in data.aws_iam_policy_document.controller_trust.statement[0].condition : c.variable => c.values
-      }) == jsonencode({
-      "aws:SourceAccount"                         = ["123456789012"]
-      "aws:RequestTag/eks-cluster-name"           = ["mlops-test-cluster"]
-      "aws:RequestTag/kubernetes-namespace"       = ["kube-system"]
-      "aws:RequestTag/kubernetes-service-account" = ["karpenter"]
-    })
-    error_message = "The trust must pin account, cluster, namespace and service account: ${jsonencode(data.aws_iam_policy_document.controller_trust.statement[0].condition)}"
-  }
-
-  assert {
-    condition = (
-      aws_eks_pod_identity_association.controller[0].namespace == "kube-system" &&
-      aws_eks_pod_identity_association.controller[0].service_account == "karpenter" &&
-      aws_eks_pod_identity_association.controller[0].role_arn == aws_iam_role.controller.arn &&
-      aws_eks_pod_identity_association.controller[0].cluster_name == "mlops-test-cluster"
+      module.controller_role.association.namespace == "kube-system" &&
+      module.controller_role.association.service_account == "karpenter" &&
+      module.controller_role.association.role_arn == module.controller_role.role_arn &&
+      module.controller_role.association.cluster_name == "mlops-test-cluster"
     )
     error_message = "The Pod Identity association must bind kube-system/karpenter to the controller role."
   }
@@ -134,9 +114,8 @@ run "node_role_and_access_entry" {
       "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
       "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     ])
-    error_message = "The node role needs exactly the four node policies."
+    error_message = "The node role needs exactly the three node policies (no SSM: Systems Manager would run commands on the nodes)."
   }
 
   assert {
@@ -178,11 +157,13 @@ run "interruption_queue_and_rules" {
 
   assert {
     condition = (
-      toset(flatten(data.aws_iam_policy_document.queue.statement[0].principals[*].identifiers)) == toset(["events.amazonaws.com", "sqs.amazonaws.com"]) &&
+      toset(flatten(data.aws_iam_policy_document.queue.statement[0].principals[*].identifiers)) == toset(["events.amazonaws.com"]) &&
       data.aws_iam_policy_document.queue.statement[0].actions == toset(["sqs:SendMessage"]) &&
-      data.aws_iam_policy_document.queue.statement[1].effect == "Deny"
+      toset(flatten(data.aws_iam_policy_document.queue.statement[0].condition[*].values)) == toset([for r in aws_cloudwatch_event_rule.interruption : "arn:aws:events:us-east-1:123456789012:rule/${r.name}"]) &&
+      data.aws_iam_policy_document.queue.statement[1].effect == "Deny" &&
+      data.aws_iam_policy_document.queue.statement[2].effect == "Deny"
     )
-    error_message = "The queue policy lets EventBridge/SQS send and denies plain HTTP."
+    error_message = "The queue policy lets only EventBridge send, only for this module's five rules (aws:SourceArn), denies every other sender and plain HTTP."
   }
 }
 
@@ -210,12 +191,12 @@ run "switches_off" {
   }
 
   assert {
-    condition     = length(aws_eks_pod_identity_association.controller) == 0 && length(aws_eks_access_entry.node) == 0 && length(aws_ec2_tag.node_security_group_discovery) == 0
+    condition     = module.controller_role.association == null && length(aws_eks_access_entry.node) == 0 && length(aws_ec2_tag.node_security_group_discovery) == 0
     error_message = "Switched-off resources must not be created."
   }
 
   assert {
-    condition     = output.pod_identity_association_id == null && aws_iam_role.controller.name != "" && aws_sqs_queue.interruption.name == "mlops-test-karpenter-interruption"
+    condition     = output.pod_identity_association_id == null && module.controller_role.role_name != "" && aws_sqs_queue.interruption.name == "mlops-test-karpenter-interruption"
     error_message = "The roles and the queue stay when the switches are off."
   }
 }
@@ -228,10 +209,4 @@ run "tag_without_security_group_is_refused" {
   expect_failures = [aws_ec2_tag.node_security_group_discovery]
 }
 
-run "bad_namespace_is_refused" {
-  command = plan
-  variables {
-    namespace = "Kube_System"
-  }
-  expect_failures = [var.namespace]
-}
+# (A bad namespace is refused by modules/pod-identity-role, tests/trust.tftest.hcl.)

