@@ -125,6 +125,6 @@ def test_moto_clean_allows_only_the_retained_buckets() -> None:
 def test_the_command_line_exits_1_with_the_reason(tmp_path, capsys) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text('{"resource_changes": []}')
-    assert infra_checks.main(["all-features", str(plan)]) == 1
+    assert infra_checks.main(["all-features", str(plan), "dev"]) == 1
     assert "infra_checks all-features: add-ons [], expected [" in capsys.readouterr().err
     assert infra_checks.main(["nonsense"]) == 2
