@@ -42,9 +42,18 @@ pub struct Ladder<'a> {
     /// The merged pull request behind the commit, for its tracker (none: nothing to show).
     pub pr: Option<u64>,
     pub terraform: Terraform,
+    /// Environments this process applied at `sha` (`promote` runs several in one job).
+    applied: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Ladder<'a> {
+    fn applied_here(&self, env: &str) -> bool {
+        self.applied
+            .lock()
+            .map(|a| a.iter().any(|e| e == env))
+            .unwrap_or(false)
+    }
+
     pub async fn new(config: Arc<Config>, context: &'a Context) -> Result<Ladder<'a>> {
         if context.is_pull_request() {
             return Err(Error::Usage(
@@ -70,6 +79,7 @@ impl<'a> Ladder<'a> {
             sha,
             pr,
             terraform,
+            applied: Default::default(),
         })
     }
 
@@ -185,6 +195,9 @@ impl<'a> Ladder<'a> {
                     .await;
                 self.tracker(name, Status::Applied, None, &prepared.redactor)
                     .await;
+                if let Ok(mut applied) = self.applied.lock() {
+                    applied.push(name.to_string());
+                }
                 summary(&format!(
                     "### ✅ {name}: applied at `{}`\n\n{block}",
                     short_sha(&self.sha)
@@ -216,13 +229,27 @@ impl<'a> Ladder<'a> {
             Some(i) if i > 0 => Some(self.config.environments[i - 1].name.as_str()),
             _ => None,
         };
+        let settings = &self.config.github;
+        let mut read = Vec::new();
         let previous_fact = match previous {
-            Some(prev) => Some((prev, self.gh.previous_record(&self.sha, prev).await)),
+            // Applied by this very process a moment ago (`promote`): our own fact.
+            Some(prev) if self.applied_here(prev) => {
+                read.push(format!("order: `{prev}` applied by this process"));
+                Some((prev, Fact::Known(order::PreviousRecord::Success)))
+            }
+            Some(prev) => {
+                let r = self.gh.previous_apply(settings, &self.sha, prev).await;
+                read.push(format!("order: {}", r.evidence));
+                Some((prev, r.fact))
+            }
             None => None,
         };
-        order::check(name, &self.sha, previous_fact)?;
-
-        let last = self.gh.last_applied_fact(name).await;
+        let outcome = order::check(name, &self.sha, previous_fact);
+        let last = self.gh.last_applied_run(settings, name).await;
+        read.push(format!("no-regression: {}", last.evidence));
+        gate_evidence(name, &read);
+        outcome?;
+        let last = last.fact;
         let comparison = match &last {
             Fact::Known(Some(base)) if *base != self.sha => {
                 Some(self.gh.compare_fact(base, &self.sha).await)
@@ -465,6 +492,21 @@ impl<'a> Ladder<'a> {
             eprintln!("tfpromote: could not record the deployment's outcome: {e}");
         }
     }
+}
+
+/// What the order and no-regression gates read, on stderr and in the job summary, so the
+/// ladder shows the evidence behind each verdict.
+fn gate_evidence(env: &str, lines: &[String]) {
+    for line in lines {
+        eprintln!("tfpromote: {env}: read {line}");
+    }
+    summary(&format!(
+        "<details><summary>{env}: what the gates read</summary>\n\n{}\n</details>\n",
+        lines
+            .iter()
+            .map(|l| format!("- {}\n", l.replace('\n', " ")))
+            .collect::<String>()
+    ));
 }
 
 fn summary(markdown: &str) {

@@ -1,4 +1,4 @@
-//! The gates (design.md section 8): one file per rule, each a pure function of facts that
+//! The gates: one file per rule, each a pure function of facts that
 //! returns allow or a [`Refusal`]. The GitHub edge only fetches facts; a fact it could not
 //! fetch reaches a rule as [`Fact::Unknown`], and a rule that cannot decide refuses.
 
@@ -7,6 +7,7 @@ pub mod destroy;
 pub mod order;
 pub mod plan_change;
 pub mod regression;
+pub mod runs;
 
 use std::fmt;
 

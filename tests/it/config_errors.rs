@@ -107,6 +107,38 @@ fn each_malformed_config_names_line_and_problem() {
             &["approver", "team:SLUG"],
         ),
         (
+            "nobody may approve",
+            "from: [team:platform-admins]",
+            "from: []",
+            "tfpromote.yaml:10:",
+            &[
+                "approval.from is empty",
+                "team:platform-admins",
+                "any reviewer",
+            ],
+        ),
+        (
+            "zero approvals",
+            "required: 1",
+            "required: 0",
+            "tfpromote.yaml:10:",
+            &["approval.required 0", "1 to 10"],
+        ),
+        (
+            "empty destroy confirmation",
+            "    on_plan_change: block\n",
+            "    on_plan_change: block\n    destroy_confirmation: \"\"\n",
+            "tfpromote.yaml:12:",
+            &["destroy_confirmation", "no confirmation", "remove the key"],
+        ),
+        (
+            "blank destroy confirmation",
+            "    on_plan_change: block\n",
+            "    on_plan_change: block\n    destroy_confirmation: \"  \"\n",
+            "tfpromote.yaml:12:",
+            &["destroy_confirmation", "no confirmation"],
+        ),
+        (
             "zero parallelism",
             "parallelism: 3",
             "parallelism: 0",

@@ -15,19 +15,22 @@ use std::time::{Duration, Instant};
 use github_standin::{Pull, Standin};
 
 const CANARY: &str = "canary-db-pw-7f3a9c21e5";
-const TEAM_CONFIG: &str = "    approval:\n      required: 1\n      from: [team:platform-admins]\n";
+pub(crate) const TEAM_CONFIG: &str =
+    "    approval:\n      required: 1\n      from: [team:platform-admins]\n";
 
-struct World {
-    gh: Standin,
-    tmp: tempfile::TempDir,
+pub(crate) struct World {
+    pub(crate) gh: Standin,
+    pub(crate) tmp: tempfile::TempDir,
     config: PathBuf,
     runs: std::cell::Cell<u64>,
     outputs: std::cell::RefCell<Vec<String>>,
+    /// The promotion workflow's run per merge commit, as GitHub starts one for each push.
+    promote_runs: std::cell::RefCell<std::collections::BTreeMap<String, u64>>,
 }
 
 impl World {
     /// Environments `(name, extra yaml)` in promotion order, each a copy of the ladder root.
-    fn new(envs: &[(&str, &str)]) -> World {
+    pub(crate) fn new(envs: &[(&str, &str)]) -> World {
         let tmp = tempfile::tempdir().expect("tempdir");
         let mut yaml = String::from(
             "version: 1\nterraform:\n  lock_timeout: 2s\n  parallelism: 3\nenvironments:\n",
@@ -53,15 +56,16 @@ impl World {
             config,
             runs: std::cell::Cell::new(0),
             outputs: Default::default(),
+            promote_runs: Default::default(),
         }
     }
 
-    fn dir(&self, env: &str) -> PathBuf {
+    pub(crate) fn dir(&self, env: &str) -> PathBuf {
         self.tmp.path().join("envs").join(env)
     }
 
     /// Sets `key = value` in the environment's tfvars (replacing an earlier value).
-    fn set_var(&self, env: &str, line: &str) {
+    pub(crate) fn set_var(&self, env: &str, line: &str) {
         let path = self.dir(env).join("terraform.tfvars");
         let key = line.split('=').next().unwrap_or(line).trim().to_string();
         let text = std::fs::read_to_string(&path).expect("tfvars");
@@ -83,14 +87,26 @@ impl World {
         std::fs::write(path, kept.join("\n") + "\n").expect("tfvars");
     }
 
-    fn marker(&self, env: &str) -> bool {
+    pub(crate) fn marker(&self, env: &str) -> bool {
         self.dir(env).join("applied.marker").exists()
     }
 
     /// A `tfpromote` command in a runner-like environment for `event` at `sha`.
-    fn command(&self, event: &str, sha: &str, payload: &str, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, event: &str, sha: &str, payload: &str, args: &[&str]) -> Command {
         let run = self.runs.get() + 1;
         self.runs.set(run);
+        self.command_in_run(run, event, sha, payload, args)
+    }
+
+    /// The same, inside workflow run `run` (`GITHUB_RUN_ID`).
+    fn command_in_run(
+        &self,
+        run: u64,
+        event: &str,
+        sha: &str,
+        payload: &str,
+        args: &[&str],
+    ) -> Command {
         let event_path = self.tmp.path().join(format!("event-{run}.json"));
         std::fs::write(&event_path, payload).expect("event");
         let mut cmd = common::tfpromote();
@@ -113,7 +129,7 @@ impl World {
         cmd
     }
 
-    fn keep(&self, out: Output) -> Output {
+    pub(crate) fn keep(&self, out: Output) -> Output {
         let mut all = self.outputs.borrow_mut();
         all.push(String::from_utf8_lossy(&out.stdout).into_owned());
         all.push(String::from_utf8_lossy(&out.stderr).into_owned());
@@ -121,7 +137,7 @@ impl World {
     }
 
     /// `plan --all` on pull request `pr` at its head.
-    fn pr_plan(&self, pr: u64, head: &str) -> Output {
+    pub(crate) fn pr_plan(&self, pr: u64, head: &str) -> Output {
         let payload = format!(
             r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#
         );
@@ -134,7 +150,7 @@ impl World {
     }
 
     /// Opens PR `pr` (head `head` on `base`), plans it, merges it as `merge`.
-    fn reviewed_merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
+    pub(crate) fn reviewed_merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
         self.gh.add_commit(head, &[base]);
         self.gh.add_pull(Pull {
             number: pr,
@@ -148,7 +164,7 @@ impl World {
         self.merge(pr, base, head, merge);
     }
 
-    fn merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
+    pub(crate) fn merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
         self.gh.add_commit(merge, &[base, head]);
         self.gh.set_branch("main", merge);
         self.gh.add_pull(Pull {
@@ -161,7 +177,7 @@ impl World {
         });
     }
 
-    fn on_main(&self, sha: &str, args: &[&str]) -> Output {
+    pub(crate) fn on_main(&self, sha: &str, args: &[&str]) -> Output {
         let out = self
             .command("push", sha, r#"{"ref":"refs/heads/main"}"#, args)
             .output()
@@ -169,11 +185,51 @@ impl World {
         self.keep(out)
     }
 
-    fn apply(&self, sha: &str, env: &str) -> Output {
-        self.on_main(sha, &["apply", "--env", env])
+    /// The promotion workflow's run for a push of `sha` to main (one per commit, made on
+    /// first use): what GitHub starts, and what no token can create.
+    pub(crate) fn promote_run(&self, sha: &str) -> u64 {
+        if let Some(id) = self.promote_runs.borrow().get(sha) {
+            return *id;
+        }
+        let id = self.gh.add_run(github_standin::WorkflowRun {
+            id: 0,
+            path: ".github/workflows/promote.yml".into(),
+            event: "push".into(),
+            head_branch: "main".into(),
+            head_sha: sha.into(),
+            actor: "alice".into(),
+            jobs: Vec::new(),
+        });
+        self.promote_runs.borrow_mut().insert(sha.into(), id);
+        id
     }
 
-    fn status(&self, sha: &str, env: &str) -> Option<(String, String)> {
+    /// `apply --env ENV` as the promotion workflow's `apply ENV` job of the run for `sha`;
+    /// the job ends as the runner would record it (success when tfpromote exits 0).
+    pub(crate) fn apply(&self, sha: &str, env: &str) -> Output {
+        let run = self.promote_run(sha);
+        let job = format!("apply {env}");
+        self.gh.set_job(run, &job, "in_progress", None);
+        let out = self
+            .command_in_run(
+                run,
+                "push",
+                sha,
+                r#"{"ref":"refs/heads/main"}"#,
+                &["apply", "--env", env],
+            )
+            .output()
+            .expect("tfpromote");
+        let conclusion = if out.status.success() {
+            "success"
+        } else {
+            "failure"
+        };
+        self.gh.set_job(run, &job, "completed", Some(conclusion));
+        self.keep(out)
+    }
+
+    pub(crate) fn status(&self, sha: &str, env: &str) -> Option<(String, String)> {
         self.gh
             .statuses(sha)
             .into_iter()
@@ -182,7 +238,7 @@ impl World {
             .map(|s| (s.state, s.description.unwrap_or_default()))
     }
 
-    fn tracker(&self, pr: u64) -> tfpromote::tracker::Tracker {
+    pub(crate) fn tracker(&self, pr: u64) -> tfpromote::tracker::Tracker {
         let comments = self.gh.comments(pr);
         let body = comments
             .iter()
@@ -193,7 +249,7 @@ impl World {
     }
 
     /// No canary in any channel, and no request broke GitHub's description.
-    fn assert_clean(&self) {
+    pub(crate) fn assert_clean(&self) {
         let mut channels: Vec<(String, String)> = self
             .outputs
             .borrow()
@@ -224,7 +280,7 @@ impl World {
     }
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -233,7 +289,7 @@ fn text(out: &Output) -> String {
     )
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -245,7 +301,7 @@ fn terraform(dir: &Path, args: &[&str]) -> Output {
         .expect("terraform")
 }
 
-fn approve(w: &World, login: &str, commit: &str) {
+pub(crate) fn approve(w: &World, login: &str, commit: &str) {
     w.gh.add_review(1, login, "APPROVED", commit);
 }
 
