@@ -11,7 +11,7 @@ use crate::cli::ApplyArgs;
 use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::gate::approval::{self, Policy};
-use crate::gate::plan_change::{self, Current, Reviewed};
+use crate::gate::plan_change::{self, Current};
 use crate::gate::{Fact, Refusal, Verdict, order, regression, short_sha};
 use crate::github::GitHub;
 use crate::github::deployments::{APPLY_TASK, DeployState};
@@ -130,12 +130,28 @@ impl<'a> Ladder<'a> {
             fingerprint: saved.summary.fingerprint.clone(),
             changes: saved.summary.change_digests(),
         };
-        match plan_change::check(
-            name,
-            env.plan_change_policy(),
-            self.reviewed(name).await,
-            &current,
-        ) {
+        let read = self.reviewed(name, env.plan_change_policy()).await;
+        gate_evidence(name, &[format!("reviewed-plan: {}", read.evidence)]);
+        match read.verdict {
+            Verdict::Allow => {}
+            Verdict::Warn(lines) => {
+                eprintln!(
+                    "tfpromote: {name}: the reviewed plan cannot be trusted (on_plan_change: warn), going on:\n  - {}",
+                    lines.join("\n  - ")
+                );
+                actions::annotate(
+                    actions::Level::Warning,
+                    &format!("tfpromote: {name} reviewed plan not signed as expected"),
+                    &lines.join("; "),
+                );
+                summary(&format!(
+                    "> [!WARNING]\n> **{name}**: the plan in the tracker is not the one the plan workflow signed; applied anyway (`on_plan_change: warn`):\n{}\n",
+                    bullets(&lines)
+                ));
+            }
+            Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
+        }
+        match plan_change::check(name, env.plan_change_policy(), read.reviewed, &current) {
             Verdict::Allow => {}
             Verdict::Warn(lines) => {
                 let text = format!(
@@ -308,23 +324,26 @@ impl<'a> Ladder<'a> {
         Ok(())
     }
 
-    /// What the tracker recorded for `env` when the pull request was planned.
-    async fn reviewed(&self, env: &str) -> Fact<Option<Reviewed>> {
+    /// What the tracker recorded for `env` when the pull request was planned, and whether
+    /// the plan workflow on the default branch signed exactly that.
+    async fn reviewed(
+        &self,
+        env: &str,
+        policy: crate::config::PlanChangePolicy,
+    ) -> crate::github::reviewed::ReviewedRead {
         let Some(pr) = self.pr else {
-            return Fact::Known(None);
+            return crate::github::reviewed::ReviewedRead {
+                reviewed: Fact::Known(None),
+                verdict: Verdict::Allow,
+                evidence: "no pull request".into(),
+            };
         };
+        let settings = &self.config.github;
+        let issuer = settings.issuer(self.context.var("TFPROMOTE_OIDC_ISSUER"));
         let options = tracker_options(&self.config, self.context);
-        match self.gh.read_tracker(pr, &options).await {
-            Err(e) => Fact::Unknown(e.to_string()),
-            Ok(None) => Fact::Known(None),
-            Ok(Some(t)) => Fact::Known(t.data.envs.get(env).and_then(|r| {
-                Some(Reviewed {
-                    fingerprint: r.fingerprint.clone()?,
-                    changes: r.changes.clone(),
-                    commit: r.commit.clone(),
-                })
-            })),
-        }
+        self.gh
+            .reviewed_plan(settings, &issuer, &options, pr, env, policy)
+            .await
     }
 
     /// Prints and records a refusal everywhere; returns the error that exits with 3.

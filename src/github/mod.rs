@@ -17,8 +17,10 @@ pub mod issues;
 pub mod publish;
 pub mod pulls;
 pub mod retry;
+pub mod reviewed;
 pub mod reviews;
 pub mod runs;
+pub mod signed_plan;
 pub mod statuses;
 pub mod tracker;
 

@@ -82,6 +82,7 @@ pub fn plan_records(
                         run_url: context.run_url(),
                         changes: None,
                         note: None,
+                        signed: None,
                     },
                     markdown::failure_block(&report.name, error),
                 ),

@@ -234,3 +234,140 @@ fn a_configuration_that_reads_as_anyone_is_refused() {
         "no destroy ran"
     );
 }
+
+/// Rewrites pull request `pr`'s tracker comment with `token` (its author stays
+/// `github-actions[bot]`: GitHub keeps the author of an edited comment).
+fn edit_tracker(
+    w: &World,
+    pr: u64,
+    token: &str,
+    edit: impl FnOnce(&mut tfpromote::tracker::Tracker),
+) {
+    let comment =
+        w.gh.comments(pr)
+            .into_iter()
+            .find(|c| tfpromote::tracker::is_tracker(&c.body))
+            .expect("a tracker comment");
+    let mut tracker = tfpromote::tracker::parse(&comment.body);
+    edit(&mut tracker);
+    let order: Vec<String> = ["dev", "stage", "prod"].map(String::from).to_vec();
+    let body = tfpromote::tracker::render(&tracker, &order);
+    block_on(async { client(w, token).update_comment(comment.id, &body).await }).expect("edit");
+    assert_eq!(
+        w.gh.comments(pr)
+            .into_iter()
+            .find(|c| c.id == comment.id)
+            .map(|c| c.author),
+        Some("github-actions[bot]".to_string()),
+        "the author of an edited comment does not change"
+    );
+}
+
+#[test]
+fn a_fingerprint_edited_in_the_tracker_does_not_let_an_unreviewed_plan_apply() {
+    let w = World::new(&[("prod", "    on_plan_change: block\n")]);
+    w.gh.add_token(MALLORY, "mallory", false);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    // After review, what prod would apply changes; the attacker learns the new plan's
+    // fingerprint and resource digests from a pull request of their own...
+    w.set_var("prod", "size = 9");
+    w.gh.add_commit("h2", &["m1"]);
+    w.gh.add_pull(github_standin::Pull {
+        number: 2,
+        author: "mallory".into(),
+        head_sha: "h2".into(),
+        base_ref: "main".into(),
+        merged: false,
+        merge_commit_sha: None,
+    });
+    w.pr_plan(2, "h2");
+    let unreviewed = w.tracker(2).data.envs["prod"].clone();
+    // ...and writes them into #1's marker with their own token: nobody reviewed them.
+    edit_tracker(&w, 1, MALLORY, |t| {
+        let record = t.data.envs.get_mut("prod").expect("prod");
+        record.fingerprint = unreviewed.fingerprint.clone();
+        record.changes = unreviewed.changes.clone();
+    });
+    assert!(
+        w.gh.comment_edits().iter().any(|e| e.editor == "mallory"),
+        "the stand-in records who edited"
+    );
+    let out = w.apply("m1", "prod");
+    refused(&out, "reviewed-plan");
+    assert!(
+        stderr(&out).contains("changed after it was signed"),
+        "{}",
+        text(&out)
+    );
+    assert!(!w.marker("prod"), "nothing applied");
+    // Copying #2's signature along with its facts does not help: it was signed for #2.
+    edit_tracker(&w, 1, PR_WORKFLOW, |t| {
+        t.data.envs.insert("prod".into(), unreviewed.clone());
+    });
+    let out = w.apply("m1", "prod");
+    refused(&out, "reviewed-plan");
+    assert!(
+        stderr(&out).contains("another pull request"),
+        "{}",
+        text(&out)
+    );
+    assert!(!w.marker("prod"), "nothing applied");
+    w.assert_clean();
+}
+
+#[test]
+fn a_section_edited_to_hide_changes_is_detected_and_blocked() {
+    let w = World::new(&[("prod", "    on_plan_change: block\n")]);
+    w.reviewed_merge(1, "a0", "h1", "m1");
+    // The pull request's own workflow token edits what reviewers read; the marker stays.
+    edit_tracker(&w, 1, PR_WORKFLOW, |t| {
+        t.sections
+            .insert("prod".into(), "### prod\n\nNo changes.".into());
+    });
+    let out = w.apply("m1", "prod");
+    refused(&out, "reviewed-plan");
+    assert!(stderr(&out).contains("was edited"), "{}", text(&out));
+    let summary = std::fs::read_to_string(w.tmp.path().join("summary.md")).expect("summary");
+    assert!(
+        summary.contains("was edited"),
+        "the job summary says so:\n{summary}"
+    );
+    let note = w.tracker(1).data.envs["prod"]
+        .note
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        note.contains("reviewed-plan"),
+        "the comment says so: {note}"
+    );
+    assert!(!w.marker("prod"));
+    w.assert_clean();
+}
+
+#[test]
+fn a_plan_signed_by_the_pull_requests_own_workflow_is_not_trusted() {
+    let w = World::new(&[("prod", "    on_plan_change: block\n")]);
+    w.gh.add_commit("h1", &["a0"]);
+    w.gh.add_pull(github_standin::Pull {
+        number: 1,
+        author: "mallory".into(),
+        head_sha: "h1".into(),
+        base_ref: "main".into(),
+        merged: false,
+        merge_commit_sha: None,
+    });
+    // The pull request edits its caller to use its own copy of the plan workflow, which
+    // can show reviewers anything and still get a token signed by GitHub.
+    let out = w.plan_as(
+        1,
+        "h1",
+        "octo/repo/.github/workflows/plan.yml@refs/heads/mallory/feature",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    w.merge(1, "a0", "h1", "m1");
+    let out = w.apply("m1", "prod");
+    refused(&out, "reviewed-plan");
+    assert!(stderr(&out).contains("default branch"), "{}", text(&out));
+    assert!(!w.marker("prod"));
+    w.assert_clean();
+}

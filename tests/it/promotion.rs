@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 use github_standin::{Pull, Standin};
 
 const CANARY: &str = "canary-db-pw-7f3a9c21e5";
+/// The reusable plan workflow as it is on the default branch: the only signer trusted.
+pub(crate) const PLAN_WORKFLOW_ON_MAIN: &str =
+    "octo/repo/.github/workflows/plan.yml@refs/heads/main";
 pub(crate) const TEAM_CONFIG: &str =
     "    approval:\n      required: 1\n      from: [team:platform-admins]\n";
 
@@ -125,8 +128,53 @@ impl World {
             .env("GITHUB_RUN_ID", run.to_string())
             .env("GITHUB_STEP_SUMMARY", self.tmp.path().join("summary.md"))
             .env("GITHUB_OUTPUT", self.tmp.path().join("output"))
-            .env("TFPROMOTE_GITHUB_BACKOFF", "10ms");
+            .env("TFPROMOTE_GITHUB_BACKOFF", "10ms")
+            // The stand-in's OIDC issuer: its keys verify signed plans.
+            .env("TFPROMOTE_OIDC_ISSUER", self.gh.oidc_issuer());
         cmd
+    }
+
+    /// The plan job of pull request `pr` as GitHub runs it: the reusable plan workflow on
+    /// main, called from the pull request's workflow; its ID-token requests are signed
+    /// with these claims.
+    pub(crate) fn plan_job_claims(&self, pr: u64, head: &str, job_workflow_ref: &str) -> String {
+        let request_token = format!("id-token-request-pr-{pr}-{}", self.runs.get() + 1);
+        let claims = serde_json::json!({
+            "sub": "repo:octo/repo:pull_request",
+            "repository": "octo/repo",
+            "repository_owner": "octo",
+            "ref": format!("refs/pull/{pr}/merge"),
+            "sha": format!("merge-of-{head}"),
+            "event_name": "pull_request",
+            "workflow_ref": format!("octo/repo/.github/workflows/pr-plan.yml@refs/pull/{pr}/merge"),
+            "job_workflow_ref": job_workflow_ref,
+        });
+        let serde_json::Value::Object(claims) = claims else {
+            unreachable!("an object literal")
+        };
+        self.gh.add_oidc_job(github_standin::OidcJob {
+            request_token: request_token.clone(),
+            claims,
+        });
+        request_token
+    }
+
+    /// `plan --all` of pull request `pr` as the plan workflow at `job_workflow_ref` runs it.
+    pub(crate) fn plan_as(&self, pr: u64, head: &str, job_workflow_ref: &str) -> Output {
+        let payload = format!(
+            r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#
+        );
+        let request_token = self.plan_job_claims(pr, head, job_workflow_ref);
+        let out = self
+            .command("pull_request", head, &payload, &["plan", "--all"])
+            .env(
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                format!("{}/token?api-version=2.0", self.gh.oidc_issuer()),
+            )
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token)
+            .output()
+            .expect("plan");
+        self.keep(out)
     }
 
     pub(crate) fn keep(&self, out: Output) -> Output {
@@ -138,15 +186,9 @@ impl World {
 
     /// `plan --all` on pull request `pr` at its head.
     pub(crate) fn pr_plan(&self, pr: u64, head: &str) -> Output {
-        let payload = format!(
-            r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#
-        );
-        let out = self
-            .command("pull_request", head, &payload, &["plan", "--all"])
-            .output()
-            .expect("plan");
+        let out = self.plan_as(pr, head, PLAN_WORKFLOW_ON_MAIN);
         assert!(out.status.success(), "PR plan failed:\n{}", text(&out));
-        self.keep(out)
+        out
     }
 
     /// Opens PR `pr` (head `head` on `base`), plans it, merges it as `merge`.
