@@ -196,7 +196,6 @@ async fn publish(
     // reviewers will see.
     if context.is_pull_request() {
         for line in crate::github::signed_plan::sign(context, &mut records).await {
-            eprintln!("tfpromote: {line}");
             actions::annotate(actions::Level::Warning, "tfpromote: plan not signed", &line);
         }
     }

@@ -212,6 +212,39 @@ fn header_len(jwt: &str) -> usize {
     jwt.rfind('.').unwrap_or(0)
 }
 
+/// Edits of a tracker since tfpromote last wrote it, found without the network: per
+/// environment, a record whose facts no longer match the digest its token was requested
+/// for, or a section that no longer matches the digest signed. Pure. (The signature itself
+/// is verified at apply time; this is what the next plan reports.)
+pub fn edits(
+    tracker: &crate::tracker::Tracker,
+    repository: &str,
+    pr: u64,
+) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (env, record) in &tracker.data.envs {
+        let Some(signed) = &record.signed else {
+            continue;
+        };
+        let bound = crate::aws::token::Claims::decode(&signed.token).and_then(|c| c.aud);
+        if bound.as_deref() != Some(audience(repository, pr, env, record, &signed.section).as_str())
+        {
+            found.push((
+                env.clone(),
+                "its recorded plan (fingerprint, resource digests or commit) was changed after it was signed".to_string(),
+            ));
+        }
+        let shown = tracker.sections.get(env).map(String::as_str).unwrap_or("");
+        if section_digest(shown) != signed.section && !crate::tracker::is_stub(env, shown) {
+            found.push((
+                env.clone(),
+                "its section was edited after it was signed".to_string(),
+            ));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

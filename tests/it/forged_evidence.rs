@@ -371,3 +371,35 @@ fn a_plan_signed_by_the_pull_requests_own_workflow_is_not_trusted() {
     assert!(!w.marker("prod"));
     w.assert_clean();
 }
+
+#[test]
+fn the_next_plan_reports_an_edit_of_the_tracker_in_the_comment_and_the_job_summary() {
+    let w = World::new(&[("dev", "")]);
+    w.gh.add_token(MALLORY, "mallory", false);
+    w.gh.add_commit("h1", &["a0"]);
+    w.gh.add_pull(github_standin::Pull {
+        number: 1,
+        author: "alice".into(),
+        head_sha: "h1".into(),
+        base_ref: "main".into(),
+        merged: false,
+        merge_commit_sha: None,
+    });
+    w.pr_plan(1, "h1");
+    edit_tracker(&w, 1, MALLORY, |t| {
+        t.sections
+            .insert("dev".into(), "### dev\n\nNo changes.".into());
+    });
+    w.pr_plan(1, "h1");
+    let summary = std::fs::read_to_string(w.tmp.path().join("summary.md")).expect("summary");
+    assert!(
+        summary.contains("edited by someone other than tfpromote") && summary.contains("dev:"),
+        "the job summary says so:\n{summary}"
+    );
+    let note = w.tracker(1).data.envs["dev"]
+        .note
+        .clone()
+        .unwrap_or_default();
+    assert!(note.contains("edited"), "the comment says so: {note:?}");
+    w.assert_clean();
+}
