@@ -139,6 +139,20 @@ fn each_malformed_config_names_line_and_problem() {
             &["destroy_confirmation", "no confirmation"],
         ),
         (
+            "one apply job for every environment",
+            "version: 1\n",
+            "version: 1\ngithub: { apply_job: apply }\n",
+            "tfpromote.yaml:2:",
+            &["apply_job", "{env}"],
+        ),
+        (
+            "empty default branch",
+            "version: 1\n",
+            "version: 1\ngithub: { default_branch: \"\" }\n",
+            "tfpromote.yaml:2:",
+            &["is empty"],
+        ),
+        (
             "zero parallelism",
             "parallelism: 3",
             "parallelism: 0",

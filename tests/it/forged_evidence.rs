@@ -282,7 +282,8 @@ fn a_fingerprint_edited_in_the_tracker_does_not_let_an_unreviewed_plan_apply() {
     });
     w.pr_plan(2, "h2");
     let unreviewed = w.tracker(2).data.envs["prod"].clone();
-    // ...and writes them into #1's marker with their own token: nobody reviewed them.
+    // ...and writes them into the first pull request's marker with their own token: nobody
+    // reviewed them.
     edit_tracker(&w, 1, MALLORY, |t| {
         let record = t.data.envs.get_mut("prod").expect("prod");
         record.fingerprint = unreviewed.fingerprint.clone();
@@ -300,7 +301,8 @@ fn a_fingerprint_edited_in_the_tracker_does_not_let_an_unreviewed_plan_apply() {
         text(&out)
     );
     assert!(!w.marker("prod"), "nothing applied");
-    // Copying #2's signature along with its facts does not help: it was signed for #2.
+    // Copying the second pull request's signature along with its facts does not help: it was
+    // signed for that pull request.
     edit_tracker(&w, 1, PR_WORKFLOW, |t| {
         t.data.envs.insert("prod".into(), unreviewed.clone());
     });
