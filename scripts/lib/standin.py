@@ -31,8 +31,9 @@ def comment_problem(body: str) -> str | None:
     return None
 
 
-def control(url: str, endpoint: str, payload: str) -> None:
-    """POSTs a set-up call (a commit, a pull request, a review...) to the stand-in."""
+def control(url: str, endpoint: str, payload: str, field: str | None = None) -> None:
+    """POSTs a set-up call (a commit, a pull request, a review...) to the stand-in; prints
+    `field` of its answer when asked (the id of a workflow run it created, say)."""
     json.loads(payload)  # a typo in the sandbox script fails here, with the payload
     request = urllib.request.Request(
         f"{url}/_standin/{endpoint}",
@@ -41,7 +42,9 @@ def control(url: str, endpoint: str, payload: str) -> None:
         headers={"content-type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
+        answer = response.read()
+    if field:
+        print(json.loads(answer or b"{}")[field])
 
 
 def violations(url: str) -> list:
@@ -68,17 +71,17 @@ def _check_comment(path: str) -> int:
     return 0
 
 
-# command -> (number of arguments, what it runs; its exit code)
+# command -> (numbers of arguments, what it runs; its exit code)
 COMMANDS = {
-    "control": (3, lambda url, endpoint, payload: control(url, endpoint, payload) or 0),
-    "violations": (1, _check_violations),
-    "comment": (1, _check_comment),
+    "control": ((3, 4), lambda *args: control(*args) or 0),
+    "violations": ((1,), _check_violations),
+    "comment": ((1,), _check_comment),
 }
 
 
 def main(argv: list[str]) -> int:
-    arity, run = COMMANDS.get(argv[0] if argv else "", (-1, None))
-    if run is None or len(argv) - 1 != arity:
+    arity, run = COMMANDS.get(argv[0] if argv else "", ((), None))
+    if run is None or len(argv) - 1 not in arity:
         print(__doc__, file=sys.stderr)
         return 2
     return run(*argv[1:])

@@ -46,9 +46,18 @@ pub struct Ladder<'a> {
     /// The merged pull request behind the commit, for its tracker (none: nothing to show).
     pub pr: Option<u64>,
     pub terraform: Terraform,
+    /// Environments this process applied at `sha` (`promote` runs several in one job).
+    applied: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Ladder<'a> {
+    fn applied_here(&self, env: &str) -> bool {
+        self.applied
+            .lock()
+            .map(|a| a.iter().any(|e| e == env))
+            .unwrap_or(false)
+    }
+
     pub async fn new(config: Arc<Config>, context: &'a Context) -> Result<Ladder<'a>> {
         if context.is_pull_request() {
             return Err(Error::Usage(
@@ -76,6 +85,7 @@ impl<'a> Ladder<'a> {
             sha,
             pr,
             terraform,
+            applied: Default::default(),
         })
     }
 
@@ -126,12 +136,28 @@ impl<'a> Ladder<'a> {
             fingerprint: saved.summary.fingerprint.clone(),
             changes: saved.summary.change_digests(),
         };
-        match plan_change::check(
-            name,
-            env.plan_change_policy(),
-            self.reviewed(name).await,
-            &current,
-        ) {
+        let read = self.reviewed(name, env.plan_change_policy()).await;
+        gate_evidence(name, &[format!("reviewed-plan: {}", read.evidence)]);
+        match read.verdict {
+            Verdict::Allow => {}
+            Verdict::Warn(lines) => {
+                eprintln!(
+                    "tfpromote: {name}: the reviewed plan cannot be trusted (on_plan_change: warn), going on:\n  - {}",
+                    lines.join("\n  - ")
+                );
+                actions::annotate(
+                    actions::Level::Warning,
+                    &format!("tfpromote: {name} reviewed plan not signed as expected"),
+                    &lines.join("; "),
+                );
+                summary(&format!(
+                    "> [!WARNING]\n> **{name}**: the plan in the tracker is not the one the plan workflow signed; applied anyway (`on_plan_change: warn`):\n{}\n",
+                    bullets(&lines)
+                ));
+            }
+            Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
+        }
+        match plan_change::check(name, env.plan_change_policy(), read.reviewed, &current) {
             Verdict::Allow => {}
             Verdict::Warn(lines) => {
                 let text = format!(
@@ -186,6 +212,9 @@ impl<'a> Ladder<'a> {
                 self.deployment_end(deployment, DeployState::Success, &format!("applied {fp}"))
                     .await;
                 self.tracker(name, Status::Applied, None).await;
+                if let Ok(mut applied) = self.applied.lock() {
+                    applied.push(name.to_string());
+                }
                 summary(&format!(
                     "### ✅ {name}: applied at `{}`\n\n{block}",
                     short_sha(&self.sha)
@@ -219,13 +248,27 @@ impl<'a> Ladder<'a> {
             Some(i) if i > 0 => Some(self.config.environments[i - 1].name.as_str()),
             _ => None,
         };
+        let settings = &self.config.github;
+        let mut read = Vec::new();
         let previous_fact = match previous {
-            Some(prev) => Some((prev, self.gh.previous_record(&self.sha, prev).await)),
+            // Applied by this very process a moment ago (`promote`): our own fact.
+            Some(prev) if self.applied_here(prev) => {
+                read.push(format!("order: `{prev}` applied by this process"));
+                Some((prev, Fact::Known(order::PreviousRecord::Success)))
+            }
+            Some(prev) => {
+                let r = self.gh.previous_apply(settings, &self.sha, prev).await;
+                read.push(format!("order: {}", r.evidence));
+                Some((prev, r.fact))
+            }
             None => None,
         };
-        order::check(name, &self.sha, previous_fact)?;
-
-        let last = self.gh.last_applied_fact(name).await;
+        let outcome = order::check(name, &self.sha, previous_fact);
+        let last = self.gh.last_applied_run(settings, name).await;
+        read.push(format!("no-regression: {}", last.evidence));
+        gate_evidence(name, &read);
+        outcome?;
+        let last = last.fact;
         let comparison = match &last {
             Fact::Known(Some(base)) if *base != self.sha => {
                 Some(self.gh.compare_fact(base, &self.sha).await)
@@ -289,23 +332,26 @@ impl<'a> Ladder<'a> {
         Ok(())
     }
 
-    /// What the tracker recorded for `env` when the pull request was planned.
-    async fn reviewed(&self, env: &str) -> Fact<Option<Reviewed>> {
+    /// What the tracker recorded for `env` when the pull request was planned, and whether
+    /// the plan workflow on the default branch signed exactly that.
+    async fn reviewed(
+        &self,
+        env: &str,
+        policy: crate::config::PlanChangePolicy,
+    ) -> crate::github::reviewed::ReviewedRead {
         let Some(pr) = self.pr else {
-            return Fact::Known(None);
+            return crate::github::reviewed::ReviewedRead {
+                reviewed: Fact::Known(None),
+                verdict: Verdict::Allow,
+                evidence: "no pull request".into(),
+            };
         };
+        let settings = &self.config.github;
+        let issuer = settings.issuer(self.context.var("TFPROMOTE_OIDC_ISSUER"));
         let options = tracker_options(&self.config, self.context);
-        match self.gh.read_tracker(pr, &options).await {
-            Err(e) => Fact::Unknown(e.to_string()),
-            Ok(None) => Fact::Known(None),
-            Ok(Some(t)) => Fact::Known(t.data.envs.get(env).and_then(|r| {
-                Some(Reviewed {
-                    fingerprint: r.fingerprint.clone()?,
-                    changes: r.changes.clone(),
-                    commit: r.commit.clone(),
-                })
-            })),
-        }
+        self.gh
+            .reviewed_plan(settings, &issuer, &options, pr, env, policy)
+            .await
     }
 
     /// Prints and records a refusal everywhere; returns the error that exits with 3.
@@ -455,6 +501,21 @@ impl<'a> Ladder<'a> {
             crate::say!("tfpromote: could not record the deployment's outcome: {e}");
         }
     }
+}
+
+/// What the order and no-regression gates read, on stderr and in the job summary, so the
+/// ladder shows the evidence behind each verdict.
+fn gate_evidence(env: &str, lines: &[String]) {
+    for line in lines {
+        crate::say!("tfpromote: {env}: read {line}");
+    }
+    summary(&format!(
+        "<details><summary>{env}: what the gates read</summary>\n\n{}\n</details>\n",
+        lines
+            .iter()
+            .map(|l| format!("- {}\n", l.replace('\n', " ")))
+            .collect::<String>()
+    ));
 }
 
 fn summary(markdown: &str) {

@@ -234,7 +234,14 @@ async fn publish(
     write_outputs(reports).map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
 
     let budget = tracker::section_budget(config.environments.len().max(reports.len()));
-    let records = publish::plan_records(context, reports, budget);
+    let mut records = publish::plan_records(context, reports, budget);
+    // Every Terraform process has exited: only now is an ID token requested to sign what
+    // reviewers will see.
+    if context.is_pull_request() {
+        for line in crate::github::signed_plan::sign(context, &mut records).await {
+            actions::annotate(actions::Level::Warning, "tfpromote: plan not signed", &line);
+        }
+    }
     let comment = match publish::publish_plans(config, context, &records).await {
         Some((url, body)) => {
             actions::set_output("comment_url", &url)

@@ -34,6 +34,8 @@ pub struct Config {
     /// The isolation rules `tfpromote check` enforces beyond those for any layout.
     #[serde(default)]
     pub contract: contract::ContractSettings,
+    #[serde(default)]
+    pub github: GitHubSettings,
     /// In promotion order: each environment is applied only after the one before it.
     pub environments: values::Environments,
     /// Directory the file was read from; `dir` entries are relative to it.
@@ -99,6 +101,54 @@ impl Default for AwsSettings {
     }
 }
 
+/// Where the gates find evidence no pull request can forge: the promotion workflow's runs on
+/// the default branch, and plans signed by the plan workflow as it is on that branch.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GitHubSettings {
+    /// The branch promotions run from; only runs for it count.
+    pub default_branch: values::NonEmpty,
+    /// The promotion workflow's file name (under `.github/workflows/`).
+    pub promote_workflow: values::WorkflowFile,
+    /// The name of the job that applies an environment; `{env}` stands for its name.
+    pub apply_job: values::JobPattern,
+    /// The reusable plan workflow (under `.github/workflows/`) whose OIDC token signs the
+    /// reviewed plan; only its version on the default branch is trusted.
+    pub plan_workflow: values::WorkflowFile,
+    /// The OIDC issuer whose published keys verify a signed plan (GitHub Enterprise Server:
+    /// `https://HOST/_services/token`). `TFPROMOTE_OIDC_ISSUER` overrides it.
+    pub oidc_issuer: values::NonEmpty,
+}
+
+impl Default for GitHubSettings {
+    fn default() -> Self {
+        GitHubSettings {
+            default_branch: values::NonEmpty("main".into()),
+            promote_workflow: values::WorkflowFile("promote.yml".into()),
+            apply_job: values::JobPattern("apply {env}".into()),
+            plan_workflow: values::WorkflowFile("plan.yml".into()),
+            oidc_issuer: values::NonEmpty("https://token.actions.githubusercontent.com".into()),
+        }
+    }
+}
+
+impl GitHubSettings {
+    /// The job that applies `env` in the promotion workflow.
+    pub fn apply_job(&self, env: &str) -> String {
+        self.apply_job.0.replace("{env}", env)
+    }
+
+    /// The OIDC issuer, `TFPROMOTE_OIDC_ISSUER` first (set by the workflow on the default
+    /// branch, e.g. for the sandbox's stand-in).
+    pub fn issuer(&self, override_var: Option<String>) -> String {
+        override_var
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| self.oidc_issuer.0.clone())
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
 /// Values that must never be printed even when Terraform does not mark them sensitive.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -129,8 +179,9 @@ pub struct Environment {
     pub on_plan_change: Option<PlanChangePolicy>,
     #[serde(default)]
     pub destroy: Option<DestroyPolicy>,
-    /// What `destroy --confirm` must be given; default the environment's name.
-    #[serde(default)]
+    /// What `destroy --confirm` must be given; default the environment's name. Never empty:
+    /// an empty text would be matched by an empty `--confirm`.
+    #[serde(default, deserialize_with = "values::destroy_confirmation")]
     pub destroy_confirmation: Option<String>,
     /// Extra `-var-file`s, relative to the config file; inside the repository.
     #[serde(default, deserialize_with = "values::var_files")]
@@ -172,6 +223,9 @@ impl Environment {
 pub struct Approval {
     #[serde(default = "one")]
     pub required: values::RequiredApprovals,
+    /// Never empty: an empty list would name nobody, and read as "anyone" it would let a
+    /// drive-by approval through.
+    #[serde(deserialize_with = "values::approvers")]
     pub from: Vec<Approver>,
     /// Count approvals given on an earlier head commit of the pull request.
     #[serde(default)]

@@ -219,6 +219,99 @@ pub(super) fn backend_files<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathB
     Ok(files.into_iter().map(|f| f.0.0).collect())
 }
 
+/// A setting that must say something: empty would match every run, job or branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonEmpty(pub String);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        validated(d, |raw| {
+            if raw.trim().is_empty() {
+                Err(format!(
+                    "{raw:?} is empty: give a value or remove the key for the default (see docs/gates.md)"
+                ))
+            } else {
+                Ok(NonEmpty(raw.trim().to_string()))
+            }
+        })
+    }
+}
+
+/// A workflow file name such as `promote.yml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowFile(pub String);
+
+impl<'de> Deserialize<'de> for WorkflowFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        validated(d, |raw| {
+            let ok = (raw.ends_with(".yml") || raw.ends_with(".yaml"))
+                && raw.len() > 4
+                && !raw.contains('/')
+                && raw
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if ok {
+                Ok(WorkflowFile(raw.to_string()))
+            } else {
+                Err(format!(
+                    "invalid workflow file {raw:?}: give the file name under .github/workflows/, e.g. `promote.yml`"
+                ))
+            }
+        })
+    }
+}
+
+/// The apply job's name with `{env}` in it. Without `{env}` every environment's apply would
+/// be the same job, and one environment's success would count as the one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobPattern(pub String);
+
+impl<'de> Deserialize<'de> for JobPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        validated(d, |raw| {
+            if raw.contains("{env}") {
+                Ok(JobPattern(raw.to_string()))
+            } else {
+                Err(format!(
+                    "apply_job {raw:?} does not contain `{{env}}`: every environment would then be the same job; write e.g. `apply {{env}}`"
+                ))
+            }
+        })
+    }
+}
+
+/// `approval.from`: at least one approver. An empty list is refused where the parser still
+/// knows its line, because the only readings of it are "nobody" (a gate that never opens)
+/// or "anyone" (a gate that opens for any drive-by reviewer).
+pub(super) fn approvers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Approver>, D::Error> {
+    let list = Vec::<Approver>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(de::Error::custom(
+            "approval.from is empty: it must name who may approve, e.g. `from: [team:platform-admins]` \
+             or `from: [user:alice]` (an empty list would let any reviewer who is not the author count; \
+             remove `approval` altogether if the environment needs no approval)",
+        ));
+    }
+    Ok(list)
+}
+
+/// `destroy_confirmation`: a word to type. Empty or blank would be matched by an empty
+/// `--confirm`, so destroy would need no confirmation at all.
+pub(super) fn destroy_confirmation<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    validated(d, |raw| {
+        if raw.trim().is_empty() {
+            Err(format!(
+                "destroy_confirmation {raw:?} is empty: destroy would then need no confirmation; \
+                 remove the key (the environment's name must then be typed) or give a word, e.g. `destroy_confirmation: destroy-prod`"
+            ))
+        } else {
+            Ok(Some(raw.trim().to_string()))
+        }
+    })
+}
+
 /// A duration written like `5m`, `90s` or `1h`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanDuration(pub Duration);

@@ -81,6 +81,20 @@ pub fn check(
     owner: &str,
     is_member: impl Fn(&str, &str, &str) -> Fact<bool>,
 ) -> Result<(), Refusal> {
+    // A policy that names nobody or asks for nothing is not an approval rule; config loading
+    // refuses both, and the rule refuses them too rather than read them as "anyone".
+    if policy.from.is_empty() || policy.required == 0 {
+        return Err(Refusal::new(
+            "approval",
+            env,
+            vec![format!(
+                "the approval rule of `{env}` is empty (approval.from lists {} approver(s), required is {})",
+                policy.from.len(),
+                policy.required
+            )],
+            "list who may approve in approval.from and require at least 1 approval in tfpromote.yaml",
+        ));
+    }
     let pull = match pull {
         Fact::Unknown(why) => {
             return Err(Refusal::undecidable(
@@ -173,7 +187,7 @@ pub fn check(
             policy.required,
             pull.number,
             if from.is_empty() {
-                "a reviewer other than the author".to_string()
+                "the reviewers `approval.from` must list (it lists nobody)".to_string()
             } else {
                 from.join(", ")
             }
@@ -190,9 +204,8 @@ fn listed(
     owner: &str,
     is_member: &impl Fn(&str, &str, &str) -> Fact<bool>,
 ) -> Fact<bool> {
-    if from.is_empty() {
-        return Fact::Known(true);
-    }
+    // An empty list names nobody, so nobody counts: config loading rejects it, and the rule
+    // never reads it as "anyone" should a policy reach it another way.
     let mut unknown = None;
     for approver in from {
         match approver {

@@ -23,7 +23,8 @@ pub fn check(
             ),
         ));
     }
-    if confirm.trim() != expected {
+    // An empty expected text would be matched by an empty `--confirm`: never a confirmation.
+    if expected.trim().is_empty() || confirm.trim() != expected {
         return Err(Refusal::new(
             "destroy",
             env,
@@ -51,6 +52,10 @@ mod tests {
             "the typed text is not echoed"
         );
         assert!(check("dev", DestroyPolicy::Allow, "mlops-dev", "dev").is_err());
+        assert!(
+            check("dev", DestroyPolicy::Allow, "", "").is_err(),
+            "an empty expected text is no confirmation"
+        );
         let forbidden = check("prod", DestroyPolicy::Forbid, "prod", "prod").expect_err("refused");
         assert!(forbidden.next.contains("destroy: allow"));
     }

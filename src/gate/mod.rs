@@ -9,6 +9,8 @@ pub mod plan_change;
 pub mod planned_merge;
 pub mod regression;
 pub mod team_token;
+pub mod reviewed_plan;
+pub mod runs;
 
 use std::fmt;
 

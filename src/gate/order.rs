@@ -1,9 +1,12 @@
 //! Order: an environment is applied only after the one before it succeeded for the same
-//! commit (`tfpromote/<prev>` = success on this SHA).
+//! commit: the previous environment's apply job succeeded in a promotion workflow run that
+//! GitHub started on the default branch at this commit (see [`super::runs`]). Commit
+//! statuses are not evidence: any token with `statuses: write`, a pull request's own
+//! workflow token included, can post one.
 
 use super::{Fact, Refusal, short_sha};
 
-/// The previous environment's latest record on this commit.
+/// The previous environment's apply job at this commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PreviousRecord {
     Success,
@@ -24,7 +27,7 @@ pub fn check(
     let Some((prev, record)) = previous else {
         return Ok(());
     };
-    let context = format!("tfpromote/{prev}");
+    let job = format!("the `{prev}` apply job");
     let next = format!(
         "apply `{prev}` at {} first (the promotion workflow's `{prev}` job); `{env}` follows once it succeeded",
         short_sha(sha)
@@ -33,7 +36,7 @@ pub fn check(
         Fact::Unknown(why) => Err(Refusal::undecidable(
             "order",
             env,
-            &format!("the `{context}` status of {}", short_sha(sha)),
+            &format!("{job} of the promotion runs at {}", short_sha(sha)),
             &why,
         )),
         Fact::Known(PreviousRecord::Success) => Ok(()),
@@ -41,7 +44,7 @@ pub fn check(
             "order",
             env,
             vec![format!(
-                "`{prev}` has not been applied at {}: no `{context}` status on the commit",
+                "`{prev}` has not been applied at {}: no promotion run on the default branch has {job} at this commit",
                 short_sha(sha)
             )],
             next,
@@ -50,7 +53,7 @@ pub fn check(
             "order",
             env,
             vec![format!(
-                "`{prev}` is not applied at {}: `{context}` is {state} ({description})",
+                "`{prev}` is not applied at {}: {job} is {state} ({description})",
                 short_sha(sha)
             )],
             next,

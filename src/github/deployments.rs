@@ -1,6 +1,7 @@
-//! GitHub Deployments: the record of what was applied where, read back by the no-regression
-//! gate. Ours carry `task: tfpromote:apply` (or `tfpromote:destroy`), so the deployments
-//! GitHub creates for a job's `environment:` are never mistaken for them.
+//! GitHub Deployments: what was applied where, for people and GitHub's environment pages.
+//! Ours carry `task: tfpromote:apply` (or `tfpromote:destroy`). No gate reads them back:
+//! any token with `deployments: write` (a pull request's own workflow token included) can
+//! create one, so they are a display, never evidence.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -106,7 +107,8 @@ impl GitHub {
         Ok(())
     }
 
-    /// Our deployments of one environment (and task), newest first, optionally for one SHA.
+    /// Our deployments of one environment (and task), newest first, optionally for one SHA:
+    /// every page (a display, but a partial one would still mislead).
     pub async fn deployments(
         &self,
         env: &str,
@@ -122,42 +124,7 @@ impl GitHub {
         if let Some(sha) = sha {
             route.push_str(&format!("&sha={}", encode(sha)));
         }
-        // The first page holds the newest hundred: enough to find the last success.
-        let (list, _) = self
-            .json(
-                Method::Get,
-                &format!("{route}&per_page=100"),
-                None::<&()>,
-                true,
-            )
-            .await?;
-        Ok(list)
-    }
-
-    /// A deployment's statuses, newest first.
-    pub async fn deployment_statuses(&self, id: u64) -> Result<Vec<DeploymentStatus>, GitHubError> {
-        let route = format!(
-            "{}/deployments/{id}/statuses?per_page=100",
-            self.repo.path()
-        );
-        let (list, _) = self.json(Method::Get, &route, None::<&()>, true).await?;
-        Ok(list)
-    }
-
-    /// The SHA of the newest deployment of `env` whose latest status is `success`.
-    pub async fn last_applied(&self, env: &str) -> Result<Option<String>, GitHubError> {
-        for deployment in self.deployments(env, APPLY_TASK, None).await? {
-            let statuses = self.deployment_statuses(deployment.id).await?;
-            // `inactive` is what GitHub turns an older success into when a newer one lands.
-            if statuses
-                .iter()
-                .max_by_key(|s| s.id)
-                .is_some_and(|s| s.state == "success" || s.state == "inactive")
-            {
-                return Ok(Some(deployment.sha));
-            }
-        }
-        Ok(None)
+        self.list_all(&route).await
     }
 }
 

@@ -5,29 +5,11 @@ use std::collections::BTreeMap;
 
 use super::client::GitHub;
 use super::pulls::merged_pr_of;
-use super::statuses::{State, latest};
 use crate::gate::Fact;
 use crate::gate::approval::{PullFacts, ReviewFact};
-use crate::gate::order::PreviousRecord;
 use crate::gate::regression::Comparison;
 
 impl GitHub {
-    /// The newest `tfpromote/<env>` record on `sha`.
-    pub async fn previous_record(&self, sha: &str, env: &str) -> Fact<PreviousRecord> {
-        Fact::from_result(self.statuses(sha).await.map(|all| match latest(&all, env) {
-            None => PreviousRecord::Missing,
-            Some(s) if s.state == State::Success => PreviousRecord::Success,
-            Some(s) => PreviousRecord::Other {
-                state: format!("{:?}", s.state).to_lowercase(),
-                description: s.description.clone().unwrap_or_default(),
-            },
-        }))
-    }
-
-    pub async fn last_applied_fact(&self, env: &str) -> Fact<Option<String>> {
-        Fact::from_result(self.last_applied(env).await)
-    }
-
     pub async fn compare_fact(&self, base: &str, head: &str) -> Fact<Comparison> {
         Fact::from_result(self.compare(base, head).await)
     }

@@ -11,12 +11,16 @@ pub mod deployments;
 pub mod environment_diff;
 pub mod environments;
 pub mod error;
+pub mod evidence;
 pub mod facts;
 pub mod issues;
 pub mod publish;
 pub mod pulls;
 pub mod retry;
+pub mod reviewed;
 pub mod reviews;
+pub mod runs;
+pub mod signed_plan;
 pub mod statuses;
 pub mod tracker;
 

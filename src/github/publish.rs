@@ -94,6 +94,7 @@ pub fn plan_records(
                         run_url: context.run_url(),
                         changes: None,
                         note: None,
+                        signed: None,
                     },
                     markdown::failure_block(&report.name, error),
                 ),
@@ -143,10 +144,31 @@ pub async fn post_plans(
     let Some(pr) = pull_request(&gh, context).await? else {
         return Ok(None);
     };
+    let options = tracker_options(config, context);
+    let edited = report_edits(&gh, &options, pr).await;
+    let records: Vec<(String, EnvRecord, String)> = records
+        .iter()
+        .map(|(env, record, section)| {
+            let mut record = record.clone();
+            let notes: Vec<&str> = edited
+                .iter()
+                .filter(|(e, _)| e == env)
+                .map(|(_, what)| what.as_str())
+                .collect();
+            if !notes.is_empty() {
+                record.note = Some(format!(
+                    "the previous plan's comment had been edited by someone else ({}); replaced by this plan",
+                    notes.join("; ")
+                ));
+            }
+            (env.clone(), record, section.clone())
+        })
+        .collect();
+    let records = records.as_slice();
     let posted = gh
         .upsert_tracker(
             pr,
-            &tracker_options(config, context),
+            &options,
             |t: &mut Tracker| {
                 for (env, record, section) in records {
                     t.record_plan(env, record.clone(), section);
@@ -157,6 +179,43 @@ pub async fn post_plans(
         .await?;
     crate::say!("tfpromote: updated the pull request comment {}", posted.0);
     Ok(Some(posted))
+}
+
+/// Says, in the log, an annotation and the job summary, which environments of the tracker
+/// were edited by someone other than tfpromote since it last wrote them; returns them.
+async fn report_edits(gh: &GitHub, options: &TrackerOptions, pr: u64) -> Vec<(String, String)> {
+    let repository = format!("{}/{}", gh.repo.owner, gh.repo.name);
+    let Ok(Some(current)) = gh.read_tracker(pr, options).await else {
+        return Vec::new();
+    };
+    let found = super::signed_plan::edits(&current, &repository, pr);
+    if found.is_empty() {
+        return found;
+    }
+    let lines: Vec<String> = found
+        .iter()
+        .map(|(env, what)| format!("{env}: {what}"))
+        .collect();
+    eprintln!(
+        "tfpromote: the tracker comment of #{pr} was edited since tfpromote wrote it:\n  - {}",
+        lines.join("\n  - ")
+    );
+    actions::annotate(
+        actions::Level::Warning,
+        "tfpromote: tracker comment edited",
+        &lines.join("; "),
+    );
+    let note = format!(
+        "> [!WARNING]\n> The tracker comment of #{pr} was edited by someone other than tfpromote since its last plan; this plan replaces the edited records:\n{}\n",
+        lines
+            .iter()
+            .map(|l| format!("> - {l}\n"))
+            .collect::<String>()
+    );
+    if let Err(io) = actions::append_step_summary(&note) {
+        eprintln!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {io}");
+    }
+    found
 }
 
 /// An environment's promotion status (and note) as the tracker should show it.

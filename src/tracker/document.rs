@@ -10,7 +10,9 @@ const MARKER_V1: &str = "<!-- tfpromote:tracker v1 ";
 /// Room for the marker (with up to `MAX_RECORDED_CHANGES` digests per environment),
 /// title, table and footer; sections share the rest.
 const FRAME_RESERVE: usize = 6_000;
-const MARKER_RESERVE_PER_ENV: usize = 22 * super::model::MAX_RECORDED_CHANGES + 400;
+/// The marker's share per environment: the recorded changes, the row facts and the signed
+/// plan (an OIDC token of about 1.5 KB and a section digest).
+const MARKER_RESERVE_PER_ENV: usize = 22 * super::model::MAX_RECORDED_CHANGES + 400 + 2_400;
 
 /// The byte budget of one environment's section when `envs` environments share a comment.
 /// Bytes are never fewer than characters, so sections within it keep the body legal.
@@ -144,6 +146,11 @@ fn row(env: &str, tracker: &Tracker) -> String {
     )
 }
 
+/// Whether `section` is the stand-in [`render`] puts for a section too large for the comment.
+pub fn is_stub(env: &str, section: &str) -> bool {
+    section == stub(env)
+}
+
 fn stub(env: &str) -> String {
     format!(
         "### {env}\n\n_Details omitted to fit GitHub's comment limit; the run's job summary and plan artifact have them._"
@@ -224,6 +231,7 @@ mod tests {
             run_url: Some("https://github.com/o/r/actions/runs/1".into()),
             changes: None,
             note: None,
+            signed: None,
         }
     }
 

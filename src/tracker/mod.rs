@@ -13,5 +13,7 @@
 mod document;
 mod model;
 
-pub use document::{COMMENT_LIMIT, find, is_tracker, parse, render, section_budget};
-pub use model::{Counts, EnvRecord, MAX_RECORDED_CHANGES, Status, Tracker, TrackerData};
+pub use document::{COMMENT_LIMIT, find, is_stub, is_tracker, parse, render, section_budget};
+pub use model::{
+    Counts, EnvRecord, MAX_RECORDED_CHANGES, SignedPlan, Status, Tracker, TrackerData, defuse,
+};

@@ -95,6 +95,21 @@ pub struct EnvRecord {
     /// One line shown with the status: a refusal's reason, a redacted failure excerpt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The plan workflow's signature over this record and its section
+    /// (`crate::github::signed_plan`): what lets an apply tell a reviewed plan from an edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<SignedPlan>,
+}
+
+/// A planned environment's record, signed: the digest of its visible section, and the
+/// GitHub OIDC token whose audience binds the record's digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedPlan {
+    /// `sha256:` of the section as shown in the comment.
+    pub section: String,
+    /// The OIDC token (a JWT) the plan workflow obtained with the record's digest as its
+    /// audience.
+    pub token: String,
 }
 
 /// At most this many resources are recorded per environment in the marker (about 22
@@ -119,6 +134,7 @@ impl EnvRecord {
             run_url,
             changes,
             note: None,
+            signed: None,
         }
     }
 }
@@ -140,7 +156,7 @@ pub struct Tracker {
 /// Text we render ourselves never contains our own delimiters; a plan that tries (an
 /// address is PR-controlled) gets them defused.
 /// Outer blank lines go too, so a parsed section renders back byte for byte.
-fn defuse(section: &str) -> String {
+pub fn defuse(section: &str) -> String {
     section
         .trim_matches('\n')
         .replace("<!-- tfpromote:", "<!-- tfpromote&#58;")
@@ -170,6 +186,7 @@ impl Tracker {
             run_url: None,
             changes: None,
             note: None,
+            signed: None,
         });
         record.status = status;
         if let Some(url) = run_url {
@@ -221,6 +238,7 @@ mod tests {
             run_url: None,
             changes: None,
             note: None,
+            signed: None,
         }
     }
 

@@ -102,3 +102,118 @@ async fn push_commit_resolves_to_its_merged_pr() {
     assert_eq!(introducing_pr(&prs), Some(12));
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
+
+/// The stand-in's OIDC issuer signs like GitHub's: a token it issued verifies against its
+/// published keys with the audience asked for; a token with one changed claim does not.
+#[tokio::test]
+async fn oidc_tokens_verify_against_the_issuers_keys_and_tampering_fails() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use tfpromote::github::signed_plan::{fetch_jwks, verify};
+
+    let fake = FakeGitHub::start().await;
+    let mut claims = serde_json::Map::new();
+    claims.insert("repository".into(), "octo/repo".into());
+    claims.insert(
+        "job_workflow_ref".into(),
+        "octo/repo/.github/workflows/plan.yml@refs/heads/main".into(),
+    );
+    fake.add_oidc_job(github_standin::OidcJob {
+        request_token: "request-1".into(),
+        claims,
+    });
+    let url = format!("{}/token?api-version=2.0", fake.oidc_issuer());
+    let request = tfpromote::aws::token::TokenRequest::from_lookup(|name| match name {
+        "ACTIONS_ID_TOKEN_REQUEST_URL" => Some(url.clone()),
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => Some("request-1".into()),
+        _ => None,
+    })
+    .expect("request");
+    let jwt = tfpromote::aws::token::fetch(
+        &reqwest::Client::new(),
+        &request,
+        "tfpromote-plan:abc",
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("a token");
+    let jwks = fetch_jwks(&fake.oidc_issuer()).await.expect("keys");
+    let verified = verify(&jwt, &jwks).expect("verifies");
+    assert_eq!(verified["aud"], "tfpromote-plan:abc");
+    assert_eq!(verified["iss"], fake.oidc_issuer().as_str());
+    assert_eq!(
+        verified["job_workflow_ref"],
+        "octo/repo/.github/workflows/plan.yml@refs/heads/main"
+    );
+
+    // Another audience in the same signature: the signature no longer matches.
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let mut payload: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).expect("b64")).expect("json");
+    payload["aud"] = "tfpromote-plan:forged".into();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(payload.to_string()),
+        parts[2]
+    );
+    let err = verify(&forged, &jwks).expect_err("tampered");
+    assert!(err.contains("does not verify"), "{err}");
+}
+
+/// A workflow's `GITHUB_TOKEN` is scoped to its repository: GitHub answers it 403 on team
+/// membership, and the approval gate then refuses rather than guess.
+#[tokio::test]
+async fn a_workflow_token_cannot_read_team_membership() {
+    let fake = FakeGitHub::start().await;
+    fake.add_team_member("octo", "platform-admins", "carol");
+    fake.add_token("ghs_workflow", "github-actions[bot]", true);
+    let gh = tfpromote::github::GitHub::new(
+        &fake.api_url(),
+        "ghs_workflow",
+        tfpromote::github::Repo::parse("octo/repo").expect("repo"),
+        tfpromote::github::retry::Policy::fast(std::time::Duration::from_millis(5)),
+    )
+    .expect("client");
+    let teams = vec![("octo".to_string(), "platform-admins".to_string())];
+    let members = gh.memberships(&teams, &["carol".to_string()]).await;
+    let fact = members.values().next().expect("one lookup");
+    assert!(
+        matches!(fact, tfpromote::gate::Fact::Unknown(why) if why.contains("403")),
+        "{fact:?}"
+    );
+    // With a token that may read the organisation, the same lookup answers.
+    let members = fake
+        .client()
+        .memberships(&teams, &["carol".to_string()])
+        .await;
+    assert_eq!(
+        members.values().next(),
+        Some(&tfpromote::gate::Fact::Known(true))
+    );
+}
+
+/// Runs are read to the end (three pages here) and the count is GitHub's.
+#[tokio::test]
+async fn every_page_of_runs_is_read() {
+    let fake = FakeGitHub::start().await;
+    for i in 0..250 {
+        fake.add_run(github_standin::WorkflowRun {
+            id: 0,
+            path: ".github/workflows/promote.yml".into(),
+            event: "push".into(),
+            head_branch: "main".into(),
+            head_sha: format!("sha{i}"),
+            actor: "alice".into(),
+            jobs: Vec::new(),
+        });
+    }
+    let runs = fake
+        .client()
+        .workflow_runs("promote.yml")
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 250);
+    assert_eq!(runs[0].head_sha, "sha249", "newest first");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}

@@ -14,6 +14,7 @@ mod check_contract;
 mod config_errors;
 mod conformance;
 mod credentials;
+mod forged_evidence;
 mod github_gates;
 mod github_plan_cli;
 mod github_setup;

@@ -15,19 +15,25 @@ use std::time::{Duration, Instant};
 use github_standin::{Pull, Standin};
 
 const CANARY: &str = "canary-db-pw-7f3a9c21e5";
-const TEAM_CONFIG: &str = "    approval:\n      required: 1\n      from: [team:platform-admins]\n";
+/// The reusable plan workflow as it is on the default branch: the only signer trusted.
+pub(crate) const PLAN_WORKFLOW_ON_MAIN: &str =
+    "octo/repo/.github/workflows/plan.yml@refs/heads/main";
+pub(crate) const TEAM_CONFIG: &str =
+    "    approval:\n      required: 1\n      from: [team:platform-admins]\n";
 
-struct World {
-    gh: Standin,
-    tmp: tempfile::TempDir,
+pub(crate) struct World {
+    pub(crate) gh: Standin,
+    pub(crate) tmp: tempfile::TempDir,
     config: PathBuf,
     runs: std::cell::Cell<u64>,
     outputs: std::cell::RefCell<Vec<String>>,
+    /// The promotion workflow's run per merge commit, as GitHub starts one for each push.
+    promote_runs: std::cell::RefCell<std::collections::BTreeMap<String, u64>>,
 }
 
 impl World {
     /// Environments `(name, extra yaml)` in promotion order, each a copy of the ladder root.
-    fn new(envs: &[(&str, &str)]) -> World {
+    pub(crate) fn new(envs: &[(&str, &str)]) -> World {
         let tmp = tempfile::tempdir().expect("tempdir");
         let mut yaml = String::from(
             "version: 1\nterraform:\n  lock_timeout: 2s\n  parallelism: 3\nenvironments:\n",
@@ -53,15 +59,16 @@ impl World {
             config,
             runs: std::cell::Cell::new(0),
             outputs: Default::default(),
+            promote_runs: Default::default(),
         }
     }
 
-    fn dir(&self, env: &str) -> PathBuf {
+    pub(crate) fn dir(&self, env: &str) -> PathBuf {
         self.tmp.path().join("envs").join(env)
     }
 
     /// Sets `key = value` in the environment's tfvars (replacing an earlier value).
-    fn set_var(&self, env: &str, line: &str) {
+    pub(crate) fn set_var(&self, env: &str, line: &str) {
         let path = self.dir(env).join("terraform.tfvars");
         let key = line.split('=').next().unwrap_or(line).trim().to_string();
         let text = std::fs::read_to_string(&path).expect("tfvars");
@@ -83,14 +90,26 @@ impl World {
         std::fs::write(path, kept.join("\n") + "\n").expect("tfvars");
     }
 
-    fn marker(&self, env: &str) -> bool {
+    pub(crate) fn marker(&self, env: &str) -> bool {
         self.dir(env).join("applied.marker").exists()
     }
 
     /// A `tfpromote` command in a runner-like environment for `event` at `sha`.
-    fn command(&self, event: &str, sha: &str, payload: &str, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, event: &str, sha: &str, payload: &str, args: &[&str]) -> Command {
         let run = self.runs.get() + 1;
         self.runs.set(run);
+        self.command_in_run(run, event, sha, payload, args)
+    }
+
+    /// The same, inside workflow run `run` (`GITHUB_RUN_ID`).
+    fn command_in_run(
+        &self,
+        run: u64,
+        event: &str,
+        sha: &str,
+        payload: &str,
+        args: &[&str],
+    ) -> Command {
         let event_path = self.tmp.path().join(format!("event-{run}.json"));
         std::fs::write(&event_path, payload).expect("event");
         let mut cmd = common::tfpromote();
@@ -111,11 +130,56 @@ impl World {
             .env("GITHUB_RUN_ID", run.to_string())
             .env("GITHUB_STEP_SUMMARY", self.tmp.path().join("summary.md"))
             .env("GITHUB_OUTPUT", self.tmp.path().join("output"))
-            .env("TFPROMOTE_GITHUB_BACKOFF", "10ms");
+            .env("TFPROMOTE_GITHUB_BACKOFF", "10ms")
+            // The stand-in's OIDC issuer: its keys verify signed plans.
+            .env("TFPROMOTE_OIDC_ISSUER", self.gh.oidc_issuer());
         cmd
     }
 
-    fn keep(&self, out: Output) -> Output {
+    /// The plan job of pull request `pr` as GitHub runs it: the reusable plan workflow on
+    /// main, called from the pull request's workflow; its ID-token requests are signed
+    /// with these claims.
+    pub(crate) fn plan_job_claims(&self, pr: u64, head: &str, job_workflow_ref: &str) -> String {
+        let request_token = format!("id-token-request-pr-{pr}-{}", self.runs.get() + 1);
+        let claims = serde_json::json!({
+            "sub": "repo:octo/repo:pull_request",
+            "repository": "octo/repo",
+            "repository_owner": "octo",
+            "ref": format!("refs/pull/{pr}/merge"),
+            "sha": format!("merge-of-{head}"),
+            "event_name": "pull_request",
+            "workflow_ref": format!("octo/repo/.github/workflows/pr-plan.yml@refs/pull/{pr}/merge"),
+            "job_workflow_ref": job_workflow_ref,
+        });
+        let serde_json::Value::Object(claims) = claims else {
+            unreachable!("an object literal")
+        };
+        self.gh.add_oidc_job(github_standin::OidcJob {
+            request_token: request_token.clone(),
+            claims,
+        });
+        request_token
+    }
+
+    /// `plan --all` of pull request `pr` as the plan workflow at `job_workflow_ref` runs it.
+    pub(crate) fn plan_as(&self, pr: u64, head: &str, job_workflow_ref: &str) -> Output {
+        let payload = format!(
+            r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#
+        );
+        let request_token = self.plan_job_claims(pr, head, job_workflow_ref);
+        let out = self
+            .command("pull_request", head, &payload, &["plan", "--all"])
+            .env(
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                format!("{}/token?api-version=2.0", self.gh.oidc_issuer()),
+            )
+            .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token)
+            .output()
+            .expect("plan");
+        self.keep(out)
+    }
+
+    pub(crate) fn keep(&self, out: Output) -> Output {
         let mut all = self.outputs.borrow_mut();
         all.push(String::from_utf8_lossy(&out.stdout).into_owned());
         all.push(String::from_utf8_lossy(&out.stderr).into_owned());
@@ -123,20 +187,14 @@ impl World {
     }
 
     /// `plan --all` on pull request `pr` at its head.
-    fn pr_plan(&self, pr: u64, head: &str) -> Output {
-        let payload = format!(
-            r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#
-        );
-        let out = self
-            .command("pull_request", head, &payload, &["plan", "--all"])
-            .output()
-            .expect("plan");
+    pub(crate) fn pr_plan(&self, pr: u64, head: &str) -> Output {
+        let out = self.plan_as(pr, head, PLAN_WORKFLOW_ON_MAIN);
         assert!(out.status.success(), "PR plan failed:\n{}", text(&out));
-        self.keep(out)
+        out
     }
 
     /// Opens PR `pr` (head `head` on `base`), plans it, merges it as `merge`.
-    fn reviewed_merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
+    pub(crate) fn reviewed_merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
         self.gh.add_commit(head, &[base]);
         self.gh.add_pull(Pull {
             number: pr,
@@ -150,7 +208,7 @@ impl World {
         self.merge(pr, base, head, merge);
     }
 
-    fn merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
+    pub(crate) fn merge(&self, pr: u64, base: &str, head: &str, merge: &str) {
         self.gh.add_commit(merge, &[base, head]);
         self.gh.set_branch("main", merge);
         self.gh.add_pull(Pull {
@@ -163,7 +221,7 @@ impl World {
         });
     }
 
-    fn on_main(&self, sha: &str, args: &[&str]) -> Output {
+    pub(crate) fn on_main(&self, sha: &str, args: &[&str]) -> Output {
         let out = self
             .command("push", sha, r#"{"ref":"refs/heads/main"}"#, args)
             .output()
@@ -171,11 +229,51 @@ impl World {
         self.keep(out)
     }
 
-    fn apply(&self, sha: &str, env: &str) -> Output {
-        self.on_main(sha, &["apply", "--env", env])
+    /// The promotion workflow's run for a push of `sha` to main (one per commit, made on
+    /// first use): what GitHub starts, and what no token can create.
+    pub(crate) fn promote_run(&self, sha: &str) -> u64 {
+        if let Some(id) = self.promote_runs.borrow().get(sha) {
+            return *id;
+        }
+        let id = self.gh.add_run(github_standin::WorkflowRun {
+            id: 0,
+            path: ".github/workflows/promote.yml".into(),
+            event: "push".into(),
+            head_branch: "main".into(),
+            head_sha: sha.into(),
+            actor: "alice".into(),
+            jobs: Vec::new(),
+        });
+        self.promote_runs.borrow_mut().insert(sha.into(), id);
+        id
     }
 
-    fn status(&self, sha: &str, env: &str) -> Option<(String, String)> {
+    /// `apply --env ENV` as the promotion workflow's `apply ENV` job of the run for `sha`;
+    /// the job ends as the runner would record it (success when tfpromote exits 0).
+    pub(crate) fn apply(&self, sha: &str, env: &str) -> Output {
+        let run = self.promote_run(sha);
+        let job = format!("apply {env}");
+        self.gh.set_job(run, &job, "in_progress", None);
+        let out = self
+            .command_in_run(
+                run,
+                "push",
+                sha,
+                r#"{"ref":"refs/heads/main"}"#,
+                &["apply", "--env", env],
+            )
+            .output()
+            .expect("tfpromote");
+        let conclusion = if out.status.success() {
+            "success"
+        } else {
+            "failure"
+        };
+        self.gh.set_job(run, &job, "completed", Some(conclusion));
+        self.keep(out)
+    }
+
+    pub(crate) fn status(&self, sha: &str, env: &str) -> Option<(String, String)> {
         self.gh
             .statuses(sha)
             .into_iter()
@@ -184,7 +282,7 @@ impl World {
             .map(|s| (s.state, s.description.unwrap_or_default()))
     }
 
-    fn tracker(&self, pr: u64) -> tfpromote::tracker::Tracker {
+    pub(crate) fn tracker(&self, pr: u64) -> tfpromote::tracker::Tracker {
         let comments = self.gh.comments(pr);
         let body = comments
             .iter()
@@ -195,7 +293,7 @@ impl World {
     }
 
     /// No canary in any channel, and no request broke GitHub's description.
-    fn assert_clean(&self) {
+    pub(crate) fn assert_clean(&self) {
         let mut channels: Vec<(String, String)> = self
             .outputs
             .borrow()
@@ -226,7 +324,7 @@ impl World {
     }
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
         out.status.code(),
@@ -235,7 +333,7 @@ fn text(out: &Output) -> String {
     )
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -247,7 +345,7 @@ fn terraform(dir: &Path, args: &[&str]) -> Output {
         .expect("terraform")
 }
 
-fn approve(w: &World, login: &str, commit: &str) {
+pub(crate) fn approve(w: &World, login: &str, commit: &str) {
     w.gh.add_review(1, login, "APPROVED", commit);
 }
 

@@ -66,6 +66,7 @@ fn the_issue_lists_exactly_these_workflows() {
             "ci.yml",
             "destroy.yml",
             "drift.yml",
+            "plan.yml",
             "pr-plan.yml",
             "promote.yml",
             "release.yml"
@@ -99,6 +100,15 @@ fn every_job_is_least_privilege_timed_and_pinned() {
                     "{name}/{id}: {scope:?} {level:?}"
                 );
             }
+            // A job that calls a reusable workflow has no steps or timeout of its own; the
+            // only one is the plan, called at the default branch on purpose (docs/gates.md).
+            if let Some(called) = job["uses"].as_str() {
+                assert!(
+                    called.ends_with("/.github/workflows/plan.yml@main"),
+                    "{name}/{id}: calls `{called}`"
+                );
+                continue;
+            }
             let timeout = job["timeout-minutes"].as_u64();
             assert!(
                 matches!(timeout, Some(1..=90)),
@@ -107,7 +117,7 @@ fn every_job_is_least_privilege_timed_and_pinned() {
             for step in steps(job) {
                 if let Some(uses) = step["uses"].as_str() {
                     assert!(
-                        uses == "./" || sha_pin.is_match(uses),
+                        uses == "./" || uses == "./.tfpromote-main" || sha_pin.is_match(uses),
                         "{name}/{id}: `{uses}` is not pinned by full commit SHA"
                     );
                     if uses.starts_with("actions/checkout@") {
@@ -347,9 +357,58 @@ fn a_forks_pull_request_skips_the_plan_job_instead_of_passing_it() {
         doc["concurrency"]["cancel-in-progress"].as_bool(),
         Some(true)
     );
+    let all = jobs(&doc);
+    let fork = all
+        .iter()
+        .find(|(_, j)| j["if"].as_str().is_some_and(|c| c.contains("!=")))
+        .map(|(_, j)| *j)
+        .expect("a job for forks");
+    assert!(
+        steps(fork)
+            .iter()
+            .any(|s| s["run"].as_str().is_some_and(|r| r.contains("fork")))
+    );
+    // The plan runs in plan.yml as it is on main: the signer the apply trusts.
+    let (_, caller) = all
+        .iter()
+        .find(|(_, j)| j["uses"].is_string())
+        .expect("the plan job calls plan.yml");
+    assert!(
+        caller["uses"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/.github/workflows/plan.yml@main")),
+        "{:?}",
+        caller["uses"]
+    );
+    assert!(caller["if"].as_str().is_some_and(|c| c.contains("==")));
+    assert_eq!(caller["permissions"]["id-token"].as_str(), Some("write"));
+    assert_eq!(
+        caller["permissions"]["pull-requests"].as_str(),
+        Some("write")
+    );
+
+    let reusable = workflow("plan.yml");
+    assert!(reusable["on"].get("workflow_call").is_some());
+    let (_, job) = jobs(&reusable).into_iter().next().expect("one job");
     assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
     assert_eq!(job["permissions"]["pull-requests"].as_str(), Some("write"));
-    let plan = action_step(job).expect("the action");
+    let all_steps = steps(job);
+    let trusted = all_steps
+        .iter()
+        .find(|s| s["with"]["path"].as_str() == Some(".tfpromote-main"))
+        .expect("tfpromote checked out from the default branch");
+    assert!(
+        trusted["with"]["ref"]
+            .as_str()
+            .is_some_and(|r| r.contains("default_branch")),
+        "{:?}",
+        trusted["with"]["ref"]
+    );
+    let plan = all_steps
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("./.tfpromote-main"))
+        .expect("the action as it is on main");
+    assert_eq!(plan["with"]["command"].as_str(), Some("plan"));
     assert!(
         plan["with"]["environment"].is_null(),
         "plan every environment"
@@ -855,7 +914,7 @@ fn the_action_keeps_the_plugin_cache_and_the_release_restores_none() {
                         "{name}/{id}: a release must not restore a cache ({uses})"
                     );
                 }
-                if uses == "./" {
+                if uses == "./" || uses == "./.tfpromote-main" {
                     callers += 1;
                     assert!(
                         step["with"]["plugin-cache"].is_null(),

@@ -22,6 +22,9 @@ OPS = [
     ("get", "/orgs/{org}/teams/{team_slug}"),
     ("get", "/users/{username}"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/approvals"),
+    # the promotion workflow's runs and jobs: the order and no-regression gates' evidence
+    ("get", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs"),
     # commit statuses (the ladder) and the no-regression gate
     ("post", "/repos/{owner}/{repo}/statuses/{sha}"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}/statuses"),

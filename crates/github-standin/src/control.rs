@@ -8,7 +8,8 @@ use serde_json::json;
 
 use crate::api::Reply;
 use crate::handler::{Incoming, Shared};
-use crate::state::{Fault, Pull, RunApproval};
+use crate::oidc::{self, OidcJob};
+use crate::state::{Fault, Job, Pull, RunApproval, TokenOwner, WorkflowRun};
 
 pub const PREFIX: &str = "/_standin/";
 
@@ -78,11 +79,19 @@ fn yes() -> bool {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct NewJob {
+    run_id: u64,
+    #[serde(flatten)]
+    job: Job,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NewUser {
     login: String,
 }
 
-const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, GET state, GET violations";
+const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, POST tokens {token, login, workflow}, POST runs {id, path, event, head_branch, head_sha, actor, jobs}, POST jobs {run_id, name, status, conclusion}, POST oidc-jobs {request_token, claims}, GET oidc/token?audience=A (Authorization: bearer request token), GET oidc/.well-known/jwks, GET oidc/.well-known/openid-configuration, GET state, GET violations";
 
 /// Parses a control body, or says which endpoint and what is wrong with it.
 fn parse<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, Reply> {
@@ -154,6 +163,41 @@ pub fn handle(shared: &Shared, request: &Incoming, endpoint: &str) -> Reply {
                 .push((f.operation.clone(), fault, f.times));
             created(json!({"operation": f.operation, "times": f.times}))
         }),
+        ("POST", "tokens") => parse::<TokenOwner>(endpoint, &request.body).map(|t| {
+            let login = t.login.clone();
+            let mut state = shared.state();
+            state.user_id(&login);
+            state.tokens.retain(|k| k.token != t.token);
+            state.tokens.push(t);
+            created(json!({"login": login}))
+        }),
+        ("POST", "runs") => parse::<WorkflowRun>(endpoint, &request.body).map(|r| {
+            let id = shared.state().add_run(r);
+            created(json!({"id": id}))
+        }),
+        ("POST", "jobs") => parse::<NewJob>(endpoint, &request.body).and_then(|j| {
+            shared
+                .state()
+                .set_job(j.run_id, j.job)
+                .map(|id| created(json!({"id": id})))
+                .map_err(|e| Reply::json(422, json!({"message": format!("{PREFIX}jobs: {e}")})))
+        }),
+        ("POST", "oidc-jobs") => parse::<OidcJob>(endpoint, &request.body).map(|j| {
+            let mut state = shared.state();
+            state
+                .oidc_jobs
+                .retain(|k| k.request_token != j.request_token);
+            state.oidc_jobs.push(j);
+            created(json!({}))
+        }),
+        ("GET", "oidc/.well-known/jwks") => Ok(match oidc::jwks() {
+            Ok(keys) => Reply::json(200, keys),
+            Err(e) => Reply::json(500, json!({"message": e})),
+        }),
+        ("GET", "oidc/.well-known/openid-configuration") => {
+            Ok(Reply::json(200, oidc::configuration(&shared.issuer())))
+        }
+        ("GET", "oidc/token") => Ok(oidc_token(shared, request)),
         ("GET", "state") => Ok(Reply::json(
             200,
             serde_json::to_value(&*shared.state())
@@ -166,4 +210,39 @@ pub fn handle(shared: &Shared, request: &Incoming, endpoint: &str) -> Reply {
         )),
     };
     result.unwrap_or_else(|reply| reply)
+}
+
+/// An ID token for the job whose request token is presented, as the Actions token service
+/// answers `ACTIONS_ID_TOKEN_REQUEST_URL&audience=...`.
+fn oidc_token(shared: &Shared, request: &Incoming) -> Reply {
+    let presented = request
+        .authorization
+        .as_deref()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .unwrap_or("");
+    let job = shared
+        .state()
+        .oidc_jobs
+        .iter()
+        .find(|j| !presented.is_empty() && j.request_token == presented)
+        .cloned();
+    let Some(job) = job else {
+        return Reply::json(
+            401,
+            json!({"message": "Unauthorized: unknown ID token request token"}),
+        );
+    };
+    let audience = request
+        .query
+        .iter()
+        .find(|(k, _)| k == "audience")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| format!("https://github.com/{}", shared.repo));
+    match oidc::token(&shared.issuer(), &job, &audience) {
+        Ok(value) => Reply::json(200, json!({"count": 1, "value": value})),
+        Err(e) => Reply::json(500, json!({"message": e})),
+    }
 }

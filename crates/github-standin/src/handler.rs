@@ -40,6 +40,13 @@ impl Shared {
         }
     }
 
+    /// The OIDC issuer URL: `http://127.0.0.1:PORT/_standin/oidc` (outside the API prefix,
+    /// as GitHub's issuer is another host than its API).
+    pub fn issuer(&self) -> String {
+        let root = self.base.strip_suffix(&self.prefix).unwrap_or(&self.base);
+        format!("{root}{}oidc", crate::control::PREFIX)
+    }
+
     /// The state; a test that panicked while holding it must not hide the state from the
     /// others, so a poisoned lock is taken over.
     pub fn state(&self) -> MutexGuard<'_, State> {
@@ -105,7 +112,10 @@ impl Shared {
             reply.headers.extend(headers.iter().cloned());
             return reply;
         }
+        let (actor, workflow_token) = state.identity(request.authorization.as_deref());
         let call = Call {
+            actor,
+            workflow_token,
             op,
             params,
             query: request.query.clone(),

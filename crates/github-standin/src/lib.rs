@@ -13,13 +13,16 @@
 mod api;
 mod control;
 mod handler;
+mod oidc;
 mod server;
 mod spec;
 mod standin;
 mod state;
 
+pub use oidc::OidcJob;
 pub use standin::{Options, Standin};
 pub use state::{
-    BOT, BranchPolicy, BranchPolicySetting, Comment, Comparison, Deployment, DeploymentStatus,
-    Environment, Fault, Issue, OidcSub, Pull, Recorded, Review, Reviewer, RunApproval, Status,
+    BOT, BranchPolicy, BranchPolicySetting, Comment, CommentEdit, Comparison, Deployment,
+    DeploymentStatus, Environment, Fault, Issue, Job, OidcSub, Pull, Recorded, Review, Reviewer,
+    RunApproval, Status, TokenOwner, WorkflowRun,
 };

@@ -3,10 +3,11 @@
 use std::sync::{Arc, MutexGuard};
 
 use crate::handler::Shared;
+use crate::oidc::OidcJob;
 use crate::server::{self, Server};
 use crate::state::{
-    Comment, Deployment, Environment, Fault, Issue, OidcSub, Pull, Recorded, RunApproval, State,
-    Status,
+    Comment, CommentEdit, Deployment, Environment, Fault, Issue, Job, OidcSub, Pull, Recorded,
+    RunApproval, State, Status, TokenOwner, WorkflowRun,
 };
 
 /// Where and what a stand-in serves.
@@ -170,7 +171,60 @@ impl Standin {
         self.state().faults.push((operation.into(), fault, times));
     }
 
+    /// Registers a token and whose it is: a personal access token writes as its user; a
+    /// token never registered is a workflow's `GITHUB_TOKEN` (`github-actions[bot]`).
+    pub fn add_token(&self, token: &str, login: &str, workflow: bool) {
+        let mut state = self.state();
+        state.user_id(login);
+        state.tokens.retain(|t| t.token != token);
+        state.tokens.push(TokenOwner {
+            token: token.into(),
+            login: login.into(),
+            workflow,
+        });
+    }
+
+    /// A workflow run, as GitHub records one when an event starts a workflow; returns its
+    /// id. Only the runner (the test, the sandbox) makes runs: no token can.
+    pub fn add_run(&self, run: WorkflowRun) -> u64 {
+        self.state().add_run(run)
+    }
+
+    /// Creates or updates a job of a run (status, conclusion), as the runner reports it.
+    pub fn set_job(&self, run_id: u64, name: &str, status: &str, conclusion: Option<&str>) {
+        let job = Job {
+            id: 0,
+            name: name.into(),
+            status: status.into(),
+            conclusion: conclusion.map(str::to_string),
+        };
+        if let Err(e) = self.state().set_job(run_id, job) {
+            panic!("stand-in: {e}");
+        }
+    }
+
+    /// Gives a job an ID-token request token with the claims GitHub would sign for it.
+    pub fn add_oidc_job(&self, job: OidcJob) {
+        let mut state = self.state();
+        state
+            .oidc_jobs
+            .retain(|j| j.request_token != job.request_token);
+        state.oidc_jobs.push(job);
+    }
+
+    /// The OIDC issuer (its JWKS is at `{issuer}/.well-known/jwks`, its token service at
+    /// `{issuer}/token`).
+    pub fn oidc_issuer(&self) -> String {
+        self.shared.issuer()
+    }
+
     // ---- what happened
+
+    /// Every edit of a comment after its creation, oldest first: who edited it, and what
+    /// it said before.
+    pub fn comment_edits(&self) -> Vec<CommentEdit> {
+        self.state().comment_edits.clone()
+    }
 
     pub fn pull(&self, number: u64) -> Option<Pull> {
         self.state().pulls.get(&number).map(|p| p.pull.clone())

@@ -8,8 +8,69 @@ use std::time::{Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The login comments, statuses, deployments and issues made with any token appear under.
+/// The login a workflow's `GITHUB_TOKEN` writes as, in every workflow of the repository
+/// (a pull request's own workflow included); also the identity of any token the stand-in
+/// was not told about.
 pub const BOT: &str = "github-actions[bot]";
+
+/// Who a token belongs to, as GitHub would resolve it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TokenOwner {
+    pub token: String,
+    /// The login writes appear under: `github-actions[bot]` for a workflow token, the
+    /// user's login for a personal access token.
+    pub login: String,
+    /// A workflow's `GITHUB_TOKEN` (an installation token of the repository only): GitHub
+    /// answers it 403 on organisation reads such as team membership.
+    #[serde(default)]
+    pub workflow: bool,
+}
+
+/// A workflow run of the repository, as the Actions API lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowRun {
+    #[serde(default)]
+    pub id: u64,
+    /// The workflow file, `.github/workflows/promote.yml`.
+    pub path: String,
+    /// `push`, `workflow_dispatch`, `pull_request`, ...
+    pub event: String,
+    pub head_branch: String,
+    pub head_sha: String,
+    #[serde(default = "bot")]
+    pub actor: String,
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+fn bot() -> String {
+    BOT.into()
+}
+
+/// One job of a run (the latest attempt).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    #[serde(default)]
+    pub id: u64,
+    pub name: String,
+    /// queued, in_progress or completed.
+    pub status: String,
+    /// success, failure, cancelled, skipped, ... once completed.
+    #[serde(default)]
+    pub conclusion: Option<String>,
+}
+
+/// An edit of a comment after it was created: who, and the body it replaced.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentEdit {
+    pub comment_id: u64,
+    pub editor: String,
+    pub previous: String,
+    pub at: String,
+}
 
 /// A failure to inject into the next calls of one operation.
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +161,8 @@ pub struct Review {
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub id: u64,
+    /// The identity of the token that posted it.
+    pub creator: String,
     pub sha: String,
     pub state: String,
     pub context: String,
@@ -267,6 +330,12 @@ pub struct State {
     pub releases: Vec<crate::api::releases::Release>,
     /// A private (or internal) repository: anonymous release reads answer 404.
     pub private: bool,
+    /// Tokens the stand-in knows the owner of; any other token is a workflow's.
+    pub tokens: Vec<TokenOwner>,
+    pub runs: Vec<WorkflowRun>,
+    pub comment_edits: Vec<CommentEdit>,
+    /// OIDC ID-token request tokens -> the claims of the job that holds them.
+    pub oidc_jobs: Vec<crate::oidc::OidcJob>,
     #[serde(skip)]
     pub faults: Vec<(String, Fault, usize)>,
     pub requests: Vec<Recorded>,
@@ -477,6 +546,62 @@ impl State {
             .collect()
     }
 
+    /// Who `authorization` (the header's value) is: a registered token's owner, otherwise
+    /// `github-actions[bot]`. Second: whether it is registered as a workflow's
+    /// `GITHUB_TOKEN`. A token never registered writes as the bot yet may read teams: the
+    /// tests' stand-in for an app token with `members: read`.
+    pub fn identity(&self, authorization: Option<&str>) -> (String, bool) {
+        let token = authorization
+            .map(|v| {
+                v.trim_start_matches("Bearer ")
+                    .trim_start_matches("token ")
+                    .trim()
+            })
+            .unwrap_or("");
+        match self.tokens.iter().find(|t| t.token == token) {
+            Some(t) => (t.login.clone(), t.workflow),
+            None => (BOT.to_string(), false),
+        }
+    }
+
+    /// Adds a workflow run (a fresh id when 0); returns its id.
+    pub fn add_run(&mut self, mut run: WorkflowRun) -> u64 {
+        if run.id == 0 {
+            run.id = 70_000 + self.next_id();
+        }
+        for job in &mut run.jobs {
+            if job.id == 0 {
+                job.id = 80_000 + self.next_id();
+            }
+        }
+        let id = run.id;
+        self.runs.retain(|r| r.id != id);
+        self.runs.push(run);
+        id
+    }
+
+    /// Creates or updates the job `name` of run `run_id`, as the runner reports its
+    /// progress. Err when the run is unknown.
+    pub fn set_job(&mut self, run_id: u64, mut job: Job) -> Result<u64, String> {
+        let fresh = 80_000 + self.next_id();
+        let Some(run) = self.runs.iter_mut().find(|r| r.id == run_id) else {
+            return Err(format!("no workflow run {run_id}"));
+        };
+        match run.jobs.iter_mut().find(|j| j.name == job.name) {
+            Some(existing) => {
+                job.id = existing.id;
+                *existing = job.clone();
+            }
+            None => {
+                if job.id == 0 {
+                    job.id = fresh;
+                }
+                run.jobs.push(job.clone());
+            }
+        }
+        Ok(job.id)
+    }
+
     pub fn take_fault(&mut self, operation: &str) -> Option<Fault> {
         self.faults
             .iter_mut()
@@ -556,6 +681,7 @@ mod tests {
             let id = s.next_id();
             s.statuses.push(Status {
                 id,
+                creator: BOT.into(),
                 sha: "a".into(),
                 state: state.into(),
                 context: context.into(),

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{Call, Reply, user_json};
-use crate::state::{BOT, Comment, State};
+use crate::state::{Comment, CommentEdit, State, now};
 
 pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
     let reply = match id {
@@ -25,7 +25,7 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
         "issues/create-comment" => {
             let number = call.number("issue_number")?;
             let body = call.body_str("body").unwrap_or_default().to_string();
-            let id = state.add_comment(number, BOT, &body);
+            let id = state.add_comment(number, &call.actor, &body);
             let c = state.comments.iter().find(|c| c.id == id)?.clone();
             Reply::json(201, comment_json(state, call, &c, &call.op.example))
         }
@@ -35,8 +35,16 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
             let Some(c) = state.comments.iter_mut().find(|c| c.id == id) else {
                 return Some(Reply::not_found());
             };
-            c.body = body;
+            // GitHub keeps an edit history (GraphQL `userContentEdits`): who, and what the
+            // body was; the author stays the original one.
+            let previous = std::mem::replace(&mut c.body, body);
             let c = c.clone();
+            state.comment_edits.push(CommentEdit {
+                comment_id: id,
+                editor: call.actor.clone(),
+                previous,
+                at: now(),
+            });
             Reply::json(200, comment_json(state, call, &c, &call.op.example))
         }
         "issues/delete-comment" => {

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{Call, Reply, user_json};
-use crate::state::{BOT, State, Status, now};
+use crate::state::{State, Status, now};
 
 pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
     let reply = match id {
@@ -12,6 +12,7 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
             let text = |key: &str| call.body_str(key).map(str::to_string);
             let status = Status {
                 id,
+                creator: call.actor.clone(),
                 sha: call.param("sha").to_string(),
                 state: text("state").unwrap_or_default(),
                 context: text("context").unwrap_or_else(|| "default".into()),
@@ -134,7 +135,7 @@ fn status_json(state: &mut State, s: &Status, template: &Value) -> Value {
         v[key] = value;
     }
     if v.get("creator").is_some() {
-        v["creator"] = user_json(state, &template["creator"], BOT);
+        v["creator"] = user_json(state, &template["creator"], &s.creator);
     }
     v
 }

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::{Call, Reply, user_json};
-use crate::state::{BOT, Deployment, DeploymentStatus, State, now};
+use crate::state::{Deployment, DeploymentStatus, State, now};
 
 /// The repository's default branch, the one `auto_merge` merges from.
 const DEFAULT_BRANCH: &str = "main";
@@ -164,7 +164,7 @@ fn create(state: &mut State, call: &Call) -> Reply {
             .and_then(Value::as_bool)
             .unwrap_or(false),
         environment,
-        creator: BOT.into(),
+        creator: call.actor.clone(),
         created_at: now(),
         statuses: Vec::new(),
     };
@@ -198,7 +198,7 @@ fn create_status(state: &mut State, call: &Call) -> Option<Reply> {
             .or(call.body_str("target_url"))
             .unwrap_or_default()
             .to_string(),
-        creator: BOT.into(),
+        creator: call.actor.clone(),
         created_at: now(),
     };
     state.deployments[index].statuses.push(status.clone());
@@ -227,7 +227,7 @@ fn create_status(state: &mut State, call: &Call) -> Option<Reply> {
                 environment: d.environment.clone(),
                 environment_url: String::new(),
                 log_url: String::new(),
-                creator: BOT.into(),
+                creator: call.actor.clone(),
                 created_at: now(),
             });
         }

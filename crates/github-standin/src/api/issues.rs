@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{Call, Reply, user_json};
-use crate::state::{BOT, Issue, State, now};
+use crate::state::{Issue, State, now};
 
 pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
     let reply = match id {
@@ -59,7 +59,7 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
                 state: "open".into(),
                 state_reason: None,
                 labels: labels(&call.body["labels"]),
-                creator: BOT.into(),
+                creator: call.actor.clone(),
                 created_at: at.clone(),
                 updated_at: at,
                 closed_at: None,

@@ -11,6 +11,7 @@ mod issues;
 mod orgs;
 mod pulls;
 pub mod releases;
+mod runs;
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,10 @@ pub struct Call<'a> {
     pub repo: &'a str,
     /// The request path without the API prefix (for page links).
     pub path: &'a str,
+    /// The login the request's token writes as (`github-actions[bot]` for a workflow's).
+    pub actor: String,
+    /// Whether the token is a workflow's `GITHUB_TOKEN` (an installation token).
+    pub workflow_token: bool,
 }
 
 /// An answer: status, extra headers, JSON body (None for an empty body).
@@ -190,11 +195,12 @@ pub fn perform(state: &mut State, call: &Call) -> Reply {
     }
     // Numeric path parameters (`issue_number`, `deployment_id`, ...) that are not numbers
     // name nothing: GitHub answers 404, and the operations below can rely on them parsing.
-    if call
-        .params
-        .iter()
-        .any(|(k, v)| (k.ends_with("_number") || k.ends_with("_id")) && v.parse::<u64>().is_err())
-    {
+    // `workflow_id` is the exception: it is an id or the workflow's file name.
+    if call.params.iter().any(|(k, v)| {
+        (k.ends_with("_number") || k.ends_with("_id"))
+            && k != "workflow_id"
+            && v.parse::<u64>().is_err()
+    }) {
         return Reply::not_found();
     }
     let id = call.op.id.as_str();
@@ -205,7 +211,8 @@ pub fn perform(state: &mut State, call: &Call) -> Reply {
         .or_else(|| issues::perform(state, call, id))
         .or_else(|| environments::perform(state, call, id))
         .or_else(|| orgs::perform(state, call, id))
-        .or_else(|| actions::perform(state, call, id));
+        .or_else(|| actions::perform(state, call, id))
+        .or_else(|| runs::perform(state, call, id));
     reply.unwrap_or_else(|| Reply::message(501, &format!("the stand-in does not implement {id}")))
 }
 

@@ -8,6 +8,11 @@ use crate::state::State;
 
 pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
     let reply = match id {
+        // A workflow's `GITHUB_TOKEN` is scoped to its repository: GitHub answers it 403 on
+        // organisation reads.
+        "teams/get-membership-for-user-in-org" | "teams/get-by-name" if call.workflow_token => {
+            Reply::message(403, "Resource not accessible by integration")
+        }
         "teams/get-membership-for-user-in-org" => {
             let (org, slug, login) = (
                 call.param("org"),
