@@ -11,7 +11,7 @@ use crate::cli::ApplyArgs;
 use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::gate::approval::{self, Policy};
-use crate::gate::plan_change::{self, Current, Reviewed};
+use crate::gate::plan_change::{self, Current};
 use crate::gate::{
     Fact, Refusal, Verdict, order, planned_merge, regression, short_sha, team_token,
 };
