@@ -14,7 +14,29 @@ static POINT: RwLock<Option<Redactor>> = RwLock::new(None);
 /// Adds every secret (and pattern) `redactor` knows.
 pub fn learn_from(redactor: &Redactor) {
     if let Ok(mut point) = POINT.write() {
-        point.get_or_insert_with(Redactor::default).merge(redactor);
+        match point.as_mut() {
+            Some(known) => known.merge(redactor),
+            // Nothing known yet: take it as it is rather than build its matcher again.
+            None => *point = Some(redactor.clone()),
+        }
+    }
+}
+
+/// [`learn_from`] for a redactor the caller no longer needs (no copy when the point is
+/// still empty: a large plan's secret set is tens of megabytes).
+pub fn adopt(redactor: Redactor) {
+    if let Ok(mut point) = POINT.write() {
+        let mut larger = redactor;
+        if let Some(known) = point.take() {
+            // Merge the smaller set into the larger one: its matcher is built once.
+            if known.literals().len() > larger.literals().len() {
+                let smaller = std::mem::replace(&mut larger, known);
+                larger.merge(&smaller);
+            } else {
+                larger.merge(&known);
+            }
+        }
+        *point = Some(larger);
     }
 }
 
