@@ -113,3 +113,31 @@ pub fn mask_json(value: &mut serde_json::Value) {
         Value::Number(_) | Value::Bool(_) | Value::Null => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Masking machine output inside its strings and keys keeps it valid JSON, even for a
+    /// secret whose escaped form a text pass would cut in half (`\n` before it).
+    #[test]
+    fn machine_output_stays_valid_json() {
+        learn(["n-point-secret\"q\\z", "key-point-secret"]);
+        let doc = serde_json::json!({
+            "a": "x\nn-point-secret\"q\\z y",
+            "key-point-secret": ["terraform_data.t[\"key-point-secret\"]", 5059, true],
+        });
+        let text = serde_json::to_string(&doc).expect("json");
+        let masked: serde_json::Value =
+            serde_json::from_str(&mask_json_text(&text)).expect("still JSON");
+        assert_eq!(masked["a"], "x\n*** y");
+        assert_eq!(masked["***"][0], "terraform_data.t[\"***\"]");
+        assert_eq!(masked["***"][1], 5059);
+        let plain = "{\"has_changes\": true}";
+        assert_eq!(
+            mask_json_text(plain),
+            plain,
+            "unchanged documents keep their layout"
+        );
+    }
+}
