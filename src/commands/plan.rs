@@ -223,9 +223,8 @@ async fn publish(
 ) -> Result<()> {
     // Registered per environment before its log; only what is still new is written.
     actions::add_masks(redactor.mask_forms());
-    let render = |budget| {
-        crate::redact::point::mask(&markdown::plan_document("Terraform plan", reports, budget))
-    };
+    // Masked once, by the file and job-summary channels.
+    let render = |budget| markdown::plan_document("Terraform plan", reports, budget);
     if let Some(path) = &args.report_file {
         write_file(path, &render(usize::MAX))?;
     }

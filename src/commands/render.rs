@@ -21,7 +21,7 @@ pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::R
         // document is written as it is built.
         Format::Json => {
             let summary = Summary::from_file_for(&args.plan_json, Purpose::Machine)?;
-            crate::redact::point::learn_from(&redactor_for(
+            crate::redact::point::adopt(redactor_for(
                 settings(config_path)?.as_ref(),
                 &summary,
                 context,
@@ -30,13 +30,13 @@ pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::R
         }
         Format::Markdown => {
             let summary = Summary::from_file(&args.plan_json)?;
-            crate::redact::point::learn_from(&redactor_for(
+            crate::redact::point::adopt(redactor_for(
                 settings(config_path)?.as_ref(),
                 &summary,
                 context,
             ));
-            let block = markdown::environment_block(&args.env, &summary, args.budget);
-            crate::redact::point::mask(&block)
+            // Masked once, by the stdout channel.
+            markdown::environment_block(&args.env, &summary, args.budget)
         }
     };
     crate::out!("{text}");

@@ -14,7 +14,29 @@ static POINT: RwLock<Option<Redactor>> = RwLock::new(None);
 /// Adds every secret (and pattern) `redactor` knows.
 pub fn learn_from(redactor: &Redactor) {
     if let Ok(mut point) = POINT.write() {
-        point.get_or_insert_with(Redactor::default).merge(redactor);
+        match point.as_mut() {
+            Some(known) => known.merge(redactor),
+            // Nothing known yet: take it as it is rather than build its matcher again.
+            None => *point = Some(redactor.clone()),
+        }
+    }
+}
+
+/// [`learn_from`] for a redactor the caller no longer needs (no copy when the point is
+/// still empty: a large plan's secret set is tens of megabytes).
+pub fn adopt(redactor: Redactor) {
+    if let Ok(mut point) = POINT.write() {
+        let mut larger = redactor;
+        if let Some(known) = point.take() {
+            // Merge the smaller set into the larger one: its matcher is built once.
+            if known.literals().len() > larger.literals().len() {
+                let smaller = std::mem::replace(&mut larger, known);
+                larger.merge(&smaller);
+            } else {
+                larger.merge(&known);
+            }
+        }
+        *point = Some(larger);
     }
 }
 
@@ -89,5 +111,33 @@ pub fn mask_json(value: &mut serde_json::Value) {
             }
         }
         Value::Number(_) | Value::Bool(_) | Value::Null => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Masking machine output inside its strings and keys keeps it valid JSON, even for a
+    /// secret whose escaped form a text pass would cut in half (`\n` before it).
+    #[test]
+    fn machine_output_stays_valid_json() {
+        learn(["n-point-secret\"q\\z", "key-point-secret"]);
+        let doc = serde_json::json!({
+            "a": "x\nn-point-secret\"q\\z y",
+            "key-point-secret": ["terraform_data.t[\"key-point-secret\"]", 5059, true],
+        });
+        let text = serde_json::to_string(&doc).expect("json");
+        let masked: serde_json::Value =
+            serde_json::from_str(&mask_json_text(&text)).expect("still JSON");
+        assert_eq!(masked["a"], "x\n*** y");
+        assert_eq!(masked["***"][0], "terraform_data.t[\"***\"]");
+        assert_eq!(masked["***"][1], 5059);
+        let plain = "{\"has_changes\": true}";
+        assert_eq!(
+            mask_json_text(plain),
+            plain,
+            "unchanged documents keep their layout"
+        );
     }
 }

@@ -26,7 +26,8 @@ impl OutputSink {
         }
     }
 
-    /// `line` must already be redacted.
+    /// `line` as Terraform wrote it: a streamed line is masked by the stderr channel, a
+    /// buffered one when it is printed.
     pub fn line(&self, line: &str) {
         match &self.buffer {
             Some(buffer) => {

@@ -472,12 +472,11 @@ async fn pump<R: AsyncRead + Unpin>(reader: R, sink: OutputSink, tail: Option<St
     while let Ok(Some(line)) = lines.next_line().await {
         // Kept as Terraform wrote it: the text is masked once, whole, where it leaves the
         // process (see crate::redact::point), with every secret known by then.
-        let clean = line;
-        sink.line(&clean);
+        sink.line(&line);
         if let Some(tail) = &tail
             && let Ok(mut tail) = tail.lock()
         {
-            tail.push_back(clean);
+            tail.push_back(line);
             while tail.len() > ERROR_TAIL_LINES {
                 tail.pop_front();
             }
