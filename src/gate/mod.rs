@@ -8,9 +8,9 @@ pub mod order;
 pub mod plan_change;
 pub mod planned_merge;
 pub mod regression;
-pub mod team_token;
 pub mod reviewed_plan;
 pub mod runs;
+pub mod team_token;
 
 use std::fmt;
 
