@@ -24,10 +24,15 @@ resource "aws_iam_role" "plan" {
           # Spelled out here rather than as a local: checkov (CKV_AWS_393) cannot
           # evaluate the local and would flag it. Same value as described in main.tf.
           StringLike = {
-            "token.actions.githubusercontent.com:sub" = [
-              for wf in var.plan_workflow_files :
-              "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/pull/*/merge"
-            ]
+            # A pull request's own workflow file (its merge ref), or a reusable workflow
+            # as it is on the default branch, called for the pull request (plan.yml,
+            # which pr-plan.yml calls at main so the plan's signer is main's file).
+            "token.actions.githubusercontent.com:sub" = flatten([
+              for wf in var.plan_workflow_files : [
+                "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/pull/*/merge",
+                "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/heads/${var.main_branch}",
+              ]
+            ])
           }
         }
       },
