@@ -114,6 +114,31 @@ run "prod_in_its_own_account" {
   }
 }
 
+# pr-plan.yml calls the reusable plan.yml at main: that job's token names
+# plan.yml@refs/heads/main with the pull_request event, and must reach the plan role;
+# a pull request's own workflow still names its merge ref.
+run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" {
+  command = plan
+
+  assert {
+    condition = contains(one([
+      for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
+      if s.Sid == "GitHubActionsPlanPullRequests"
+    ]).Condition.StringLike["token.actions.githubusercontent.com:sub"], "repo:example-org/mlops-platform:pull_request:job_workflow_ref:example-org/mlops-platform/.github/workflows/plan.yml@refs/heads/main")
+    error_message = "the reusable plan workflow at main, run for a pull request, must be able to assume the plan role"
+  }
+  assert {
+    condition = alltrue([
+      for sub in one([
+        for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
+        if s.Sid == "GitHubActionsPlanPullRequests"
+      ]).Condition.StringLike["token.actions.githubusercontent.com:sub"] :
+      endswith(sub, "@refs/pull/*/merge") || endswith(sub, "@refs/heads/main")
+    ])
+    error_message = "pull-request subjects name either the pull request's merge ref or the default branch, nothing else"
+  }
+}
+
 run "unknown_environment_in_account_map_is_refused" {
   command = plan
 

@@ -17,3 +17,8 @@ output "apply_role_trust_policy" {
   description = "Trust policy of the apply role (JSON): who may assume it, for review and tests."
   value       = aws_iam_role.apply.assume_role_policy
 }
+
+output "plan_role_trust_policy" {
+  description = "Trust policy of the plan role (JSON): who may assume it, for review and tests."
+  value       = aws_iam_role.plan.assume_role_policy
+}
