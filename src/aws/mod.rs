@@ -165,6 +165,8 @@ pub async fn assume(request: &AssumeRequest) -> Result<Credentials, AwsError> {
             }
             Err(e) => Failure::Token(e.message),
             Ok(jwt) => {
+                // A bearer credential for STS: the redaction point masks it on every channel.
+                crate::redact::point::learn([jwt.clone()]);
                 crate::actions::add_mask(&jwt);
                 let claims = token::Claims::decode(&jwt);
                 let call = tokio::time::timeout(attempt_time(), sts::assume(&client, &input, &jwt));

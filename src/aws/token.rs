@@ -108,8 +108,8 @@ pub async fn fetch(
         message: format!("GET {shown}: {message}"),
         retryable: false,
     })?;
-    // A bearer credential from now on: the redaction point masks it on every channel.
-    crate::redact::point::learn([token.clone()]);
+    // Whether the token is a secret depends on its audience, so the caller decides: one for
+    // STS is a bearer credential; one that signs a plan record is published on purpose.
     Ok(token)
 }
 
@@ -130,10 +130,10 @@ pub fn parse_token_response(body: &str) -> Result<String, String> {
 }
 
 /// The URL without its query: the runner's query string is opaque and may carry run details.
-fn redacted_url(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.to_string()
+/// How the token URL is named in messages: by its variable, never by its value, because the
+/// URL itself (host, path and query) is one of the job's credentials.
+fn redacted_url(_url: &reqwest::Url) -> String {
+    "the ID-token URL ($ACTIONS_ID_TOKEN_REQUEST_URL)".to_string()
 }
 
 /// reqwest's error and its causes, without the URL (the caller names it without its query).

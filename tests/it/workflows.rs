@@ -193,14 +193,15 @@ fn deadline_minutes(text: &str) -> u64 {
     minutes
 }
 
-/// The step of pr-plan that decides whether a pull request needs a plan.
+/// The step of the plan job (the reusable plan.yml that pr-plan calls at main) that decides
+/// whether a pull request needs a plan.
 fn pr_plan_filter() -> (Vec<String>, String) {
-    let doc = workflow("pr-plan.yml");
+    let doc = workflow("plan.yml");
     let job = &doc["jobs"]["plan"];
     let step = steps(job)
         .into_iter()
         .find(|s| s["id"].as_str() == Some("paths"))
-        .expect("pr-plan has a `paths` step");
+        .expect("plan.yml has a `paths` step");
     let list = step["env"]["PLAN_PATHS"]
         .as_str()
         .expect("PLAN_PATHS")
@@ -235,7 +236,8 @@ fn pr_plan_filters_inside_the_job_with_promotes_list_of_paths() {
     ] {
         assert!(promoted.iter().any(|p| p == needed), "{needed}");
     }
-    let job = &pr_plan["jobs"]["plan"];
+    let reusable = workflow("plan.yml");
+    let job = &reusable["jobs"]["plan"];
     let gated: Vec<&Value> = steps(job)
         .into_iter()
         .filter(|s| s["if"].as_str() == Some("steps.paths.outputs.plan == 'true'"))
@@ -243,7 +245,7 @@ fn pr_plan_filters_inside_the_job_with_promotes_list_of_paths() {
     assert!(
         gated
             .iter()
-            .any(|s| s["uses"].as_str() == Some("./")
+            .any(|s| s["uses"].as_str() == Some("./.tfpromote-main")
                 && s["with"]["command"].as_str() == Some("plan")),
         "the plan runs only when the filter says so"
     );
@@ -336,11 +338,13 @@ fn a_platform_only_pull_request_is_planned_and_a_docs_only_one_passes_without_a_
 #[test]
 fn a_forks_pull_request_skips_the_plan_job_instead_of_passing_it() {
     let doc = workflow("pr-plan.yml");
-    let (_, job) = jobs(&doc).into_iter().next().expect("one job");
+    let job = &doc["jobs"]["plan"];
     assert_eq!(
         job["if"].as_str(),
         Some("github.event.pull_request.head.repo.full_name == github.repository")
     );
+    let reusable = workflow("plan.yml");
+    let job = &reusable["jobs"]["plan"];
     for step in steps(job) {
         let condition = step["if"].as_str().unwrap_or("");
         assert!(
@@ -507,7 +511,7 @@ fn tfpromotes_deadline_ends_terraform_before_the_job_timeout_does() {
             let all_steps = steps(job);
             let Some(index) = all_steps
                 .iter()
-                .position(|s| s["uses"].as_str() == Some("./"))
+                .position(|s| matches!(s["uses"].as_str(), Some("./" | "./.tfpromote-main")))
             else {
                 continue;
             };
