@@ -1,6 +1,7 @@
 //! Files as they are on the pull request's base branch, read with git from the checkout.
 //!
-//! The base is `origin/<GITHUB_BASE_REF>` when the checkout has it, else the first parent of
+//! The base is `origin/<GITHUB_BASE_REF>` (or, in a developer's clone, the local branch of
+//! that name) when the checkout has it, else the first parent of
 //! `HEAD` when `HEAD` is GitHub's merge commit for the pull request (`refs/pull/N/merge`,
 //! whose first parent is the base branch's tip: `actions/checkout` with `fetch-depth: 2`).
 //! Neither can be written by the pull request itself.
@@ -37,13 +38,20 @@ pub fn revision(dir: &Path, base_ref: Option<&str>) -> Result<String, String> {
         if verifies(dir, &remote) {
             return Ok(remote);
         }
+        // A developer's own clone (the sandbox) may have the branch only locally. A pull
+        // request cannot create refs in the job's checkout, so this is no way around the
+        // check either.
+        let local = format!("refs/heads/{base}");
+        if verifies(dir, &local) {
+            return Ok(local);
+        }
     }
     if verifies(dir, "HEAD^2") && verifies(dir, "HEAD^1") {
         return Ok("HEAD^1".to_string());
     }
     Err(format!(
         "cannot find the pull request's base branch in the checkout at {} (looked for \
-         origin/{} and for HEAD being GitHub's merge commit with its first parent fetched); \
+         origin/{} or that branch checked out locally, and for HEAD being GitHub's merge commit with its first parent fetched); \
          check out with `fetch-depth: 2` (or fetch the base branch)",
         dir.display(),
         base_ref.unwrap_or("<GITHUB_BASE_REF unset>")

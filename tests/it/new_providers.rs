@@ -35,9 +35,9 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A repository whose `main` (also `origin/main`) locks only hashicorp/aws, then the
+/// A repository whose `main` (also `origin/main`, per `base`) locks only hashicorp/aws, then the
 /// pull request's change applied to the working tree by `change`.
-fn repo(config: &str, with_base: bool, change: impl FnOnce(&Path)) -> tempfile::TempDir {
+fn repo(config: &str, base: Base, change: impl FnOnce(&Path)) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path();
     let env = root.join("envs/dev");
@@ -48,11 +48,24 @@ fn repo(config: &str, with_base: bool, change: impl FnOnce(&Path)) -> tempfile::
     git(root, &["init", "-q", "-b", "main"]);
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "base"]);
-    if with_base {
-        git(root, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    match base {
+        Base::Remote => git(root, &["update-ref", "refs/remotes/origin/main", "HEAD"]),
+        Base::Local => {}
+        // As in a job's checkout: the pull request's commit, no branch named main.
+        Base::None => git(root, &["branch", "-q", "-m", "main", "pull-request"]),
     }
     change(root);
     tmp
+}
+
+/// Where the checkout has the default branch.
+#[derive(Clone, Copy)]
+enum Base {
+    /// `origin/main`, as `actions/checkout` fetches it.
+    Remote,
+    /// Only a local `main`, as in a developer's clone (the sandbox).
+    Local,
+    None,
 }
 
 /// The pull request adds the random provider, to its configuration and its lock file.
@@ -91,7 +104,7 @@ fn plan(root: &Path, event: &str) -> Output {
 
 #[test]
 fn a_provider_new_to_the_default_branch_is_refused_even_if_the_pull_request_locks_it() {
-    let tmp = repo(CONFIG, true, add_random);
+    let tmp = repo(CONFIG, Base::Remote, add_random);
     let out = plan(tmp.path(), "pull_request");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -117,7 +130,7 @@ fn a_provider_new_to_the_default_branch_is_refused_even_if_the_pull_request_lock
 #[test]
 fn a_provider_the_config_allows_is_planned() {
     let config = format!("{CONFIG}terraform:\n  allowed_new_providers: [hashicorp/random]\n");
-    let tmp = repo(&config, true, add_random);
+    let tmp = repo(&config, Base::Remote, add_random);
     let out = plan(tmp.path(), "pull_request");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("refusing to plan"), "{stderr}");
@@ -129,7 +142,7 @@ fn a_provider_the_config_allows_is_planned() {
 
 #[test]
 fn providers_locked_on_the_default_branch_are_planned() {
-    let tmp = repo(CONFIG, true, |_| {});
+    let tmp = repo(CONFIG, Base::Remote, |_| {});
     let out = plan(tmp.path(), "pull_request");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("refusing to plan"), "{stderr}");
@@ -141,7 +154,7 @@ fn providers_locked_on_the_default_branch_are_planned() {
 
 #[test]
 fn without_the_base_branch_in_the_checkout_the_fix_is_named() {
-    let tmp = repo(CONFIG, false, add_random);
+    let tmp = repo(CONFIG, Base::None, add_random);
     let out = plan(tmp.path(), "pull_request");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -153,8 +166,20 @@ fn without_the_base_branch_in_the_checkout_the_fix_is_named() {
 }
 
 #[test]
+fn a_local_default_branch_is_the_base_in_a_developers_clone() {
+    let tmp = repo(CONFIG, Base::Local, add_random);
+    let out = plan(tmp.path(), "pull_request");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("uses provider registry.terraform.io/hashicorp/random"),
+        "the local main's lock file was read: {stderr}"
+    );
+}
+
+#[test]
 fn a_push_to_main_is_not_checked() {
-    let tmp = repo(CONFIG, false, add_random);
+    let tmp = repo(CONFIG, Base::None, add_random);
     let out = plan(tmp.path(), "push");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
