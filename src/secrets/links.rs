@@ -128,8 +128,8 @@ mod tests {
             "module \"m\" {\n  source = \"../../modules/m\"\n}\n",
         )
         .expect("main");
-        std::fs::write(root.join("shared.tfvars"), "a = 1\n").expect("shared");
-        symlink("../../shared.tfvars", env.join("ok.auto.tfvars")).expect("inside");
+        std::fs::write(root.join("common.tfvars"), "a = 1\n").expect("common");
+        symlink("../../common.tfvars", env.join("ok.auto.tfvars")).expect("inside");
         assert!(links_leaving(&root, &env).is_empty());
 
         symlink("/proc/self/environ", env.join("zz.auto.tfvars")).expect("environ");
