@@ -49,8 +49,9 @@ pub struct StatusRecord {
     pub context: String,
     pub state: State,
     pub description: String,
-    /// The order gate of the next environment reads this status: when it cannot be written
-    /// the step fails rather than leave the ladder without its evidence.
+    /// The promotion ladder (`tfpromote status`, branch protection) reads an apply's status:
+    /// when its start or success cannot be written the step fails rather than leave the
+    /// ladder silently behind what was applied.
     pub required: bool,
 }
 
@@ -335,7 +336,7 @@ fn failed(subject: &Subject, failure: &Failure) -> Channels {
 }
 
 /// A destroy's status sits beside the environment's apply status, never replacing the
-/// evidence the order gate reads.
+/// ladder's record of what was applied.
 fn destroy_context(env: &str) -> String {
     format!("{env}/destroy")
 }
@@ -357,14 +358,19 @@ fn tail(text: &str, limit: usize) -> String {
     text.chars().skip(count.saturating_sub(limit)).collect()
 }
 
-/// The last meaningful lines of an error, on one line, short enough for a status.
+/// The line of an error that says what went wrong, short enough for a status: Terraform's
+/// last `Error:` line when there is one (the lines after it only locate it), else the last
+/// two meaningful lines on one line.
 pub fn excerpt(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    let tail = lines[lines.len().saturating_sub(2)..].join(" ");
+    let tail = match lines.iter().rev().find(|l| l.starts_with("Error:")) {
+        Some(error) => error.to_string(),
+        None => lines[lines.len().saturating_sub(2)..].join(" "),
+    };
     let flat: String = tail.chars().take(120).collect();
     if tail.chars().count() > 120 {
         format!("{flat}…")
@@ -413,7 +419,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_apply_statuses_the_order_gate_reads_are_required() {
+    fn only_an_apply_start_or_success_status_is_required() {
         let fp = "a".repeat(64);
         let apply = decide(
             &subject(Action::Apply),
@@ -432,6 +438,12 @@ mod tests {
     #[test]
     fn excerpts_keep_the_last_lines_short() {
         assert_eq!(excerpt("a\n\n b \nc"), "b c");
+        assert_eq!(
+            excerpt(
+                "Error: BucketAlreadyExists\n\n  with aws_s3_bucket.models,\n  on main.tf line 3"
+            ),
+            "Error: BucketAlreadyExists"
+        );
         let long = "x".repeat(300);
         assert_eq!(excerpt(&long).chars().count(), 121);
         assert_eq!(tail("abcdef", 3), "def");

@@ -1,5 +1,5 @@
 //! Delivers what `decide` chose to each channel. Best effort everywhere but on a required
-//! status (the next environment's order gate reads it): a channel that fails warns on
+//! status (the promotion ladder reads it): a channel that fails warns on
 //! stderr and the others still get their record.
 
 use std::collections::BTreeMap;
