@@ -29,8 +29,8 @@ resource "aws_iam_role" "plan" {
             # which pr-plan.yml calls at main so the plan's signer is main's file).
             "token.actions.githubusercontent.com:sub" = flatten([
               for wf in var.plan_workflow_files : [
-                "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/pull/*/merge",
-                "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/heads/${var.main_branch}",
+                "repo:${var.github_org}/${var.github_repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/pull/*/merge",
+                "repo:${var.github_org}/${var.github_repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/heads/${var.main_branch}",
               ]
             ])
           }
