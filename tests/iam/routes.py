@@ -176,6 +176,24 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
                 Call("autoscaling:UpdateAutoScalingGroup", prod_asg, prod_asg_tags),
             ]
         ),
+        # 9. A CI role handed to a service: an instance (or a pod) that runs as
+        # prod's apply role, or as dev's outside any workflow. The instance
+        # profile is dev's own; the role in it is the bootstrap's.
+        *(
+            Route(f"launch an instance as {role} (dev's instance profile, the CI role passed to EC2)", (
+                Call("iam:CreateInstanceProfile", f"arn:aws:iam::{acct}:instance-profile/{PROJECT}-{OWN}-runner"),
+                Call("iam:AddRoleToInstanceProfile", f"arn:aws:iam::{acct}:instance-profile/{PROJECT}-{OWN}-runner"),
+                Call("iam:PassRole", f"arn:aws:iam::{acct}:role/{role}", {"iam:PassedToService": "ec2.amazonaws.com"}),
+            ), ("apply", "bounded"))
+            for role in (f"{PROJECT}-gha-apply-{OTHER}", f"{PROJECT}-gha-apply-{OWN}", f"{PROJECT}-gha-plan-{OTHER}")
+        ),
+        *(
+            Route(f"pass {role} to {service}", (
+                Call("iam:PassRole", f"arn:aws:iam::{acct}:role/{role}", {"iam:PassedToService": service}),
+            ))
+            for role in (f"{PROJECT}-gha-apply-{OTHER}", f"{PROJECT}-gha-apply-{OWN}")
+            for service in ("ec2.amazonaws.com", "pods.eks.amazonaws.com", "eks.amazonaws.com", "lambda.amazonaws.com")
+        ),
         # 7. What a pull request's code reads with the plan role.
         Route("plan role lists Lambda functions (their environment variables)", (Call("lambda:ListFunctions", "*"),), ("plan",)),
         Route("plan role reads ECS task definitions (environment, secrets)", (Call("ecs:DescribeTaskDefinition", "*"),), ("plan",)),

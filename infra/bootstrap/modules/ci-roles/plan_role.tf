@@ -223,6 +223,14 @@ resource "aws_iam_role_policy" "plan_reads" {
         NotResource = [local.state_bucket_arn, "arn:aws:s3:::${var.project}-*-${var.environment}-*"]
       },
       {
+        # A plan passes no role to any service; a pull request's code must not
+        # hand a CI role (or any role) to one, whatever a future allow says.
+        Sid      = "DenyPassingRoles"
+        Effect   = "Deny"
+        Action   = "iam:PassRole"
+        Resource = "*"
+      },
+      {
         Sid      = "DenyAuditBuckets"
         Effect   = "Deny"
         Action   = "s3:*"
