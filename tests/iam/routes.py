@@ -157,6 +157,7 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
         ("guardduty:DeleteDetector", f"arn:aws:guardduty:{REGION}:{acct}:detector/12abc34d567e8fa901bc2d34e56789f0"),
         ("ec2:DisableEbsEncryptionByDefault", "*"),
         ("ce:UpdateCostAllocationTagsStatus", "*"),
+        ("ecr:CreateRepositoryCreationTemplate", "*"),
         ("iam:DeleteServiceLinkedRole", f"arn:aws:iam::{acct}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"),
         ("access-analyzer:CreateArchiveRule", f"arn:aws:access-analyzer:{REGION}:{acct}:analyzer/{PROJECT}-external-access"),
         ("access-analyzer:DeleteAnalyzer", f"arn:aws:access-analyzer:{REGION}:{acct}:analyzer/{PROJECT}-external-access"),
@@ -194,6 +195,43 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
             for role in (f"{PROJECT}-gha-apply-{OTHER}", f"{PROJECT}-gha-apply-{OWN}")
             for service in ("ec2.amazonaws.com", "pods.eks.amazonaws.com", "eks.amazonaws.com", "lambda.amazonaws.com")
         ),
+        # 10. Prod's MLflow database and its secret: RDS and Secrets Manager are
+        # reached by name or by the Environment tag, like everything else.
+        Route("snapshot prod's MLflow database and share the snapshot", (
+            Call("rds:CreateDBSnapshot", f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OTHER}-mlflow", {"aws:ResourceTag/Environment": OTHER}),
+            Call("rds:ModifyDBSnapshotAttribute", f"arn:aws:rds:{REGION}:{acct}:snapshot:{PROJECT}-{OWN}-copy", {"aws:ResourceTag/Environment": OWN}),
+        ), ("apply", "bounded")),
+        Route("reset the master password of prod's MLflow database", (
+            Call("rds:ModifyDBInstance", f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OTHER}-mlflow", {"aws:ResourceTag/Environment": OTHER}),
+        ), ("apply", "bounded")),
+        Route("delete an untagged database named for prod", (
+            Call("rds:DeleteDBInstance", f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OTHER}-mlflow"),
+        ), ("apply", "bounded")),
+        Route("delete a secret tagged for prod", (
+            Call("secretsmanager:DeleteSecret", f"arn:aws:secretsmanager:{REGION}:{acct}:secret:rds!db-0123-AbCdEf", {"aws:ResourceTag/Environment": OTHER}),
+        ), ("apply", "bounded")),
+        # 11. DNS of prod's VPC, set from outside it (the VPC is named only by ID).
+        Route("private hosted zone associated with prod's VPC (redirect its lookups)", (
+            Call("route53:CreateHostedZone", "arn:aws:route53:::hostedzone/*", {"route53:VPCs": ["vpc-0prod"]}),
+        ), ("apply", "bounded")),
+        Route("associate a zone of dev's with prod's VPC", (
+            Call("route53:AssociateVPCWithHostedZone", "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ", {"route53:VPCs": ["vpc-0prod"]}),
+        ), ("apply", "bounded")),
+        *(
+            Route(f"DNS of prod's VPC through {action}", (
+                Call(action, f"arn:aws:route53resolver:{REGION}:{acct}:{kind}/rslvr-0123456789abcdef"),
+            ), ("apply", "bounded"))
+            for action, kind in [
+                ("route53resolver:AssociateFirewallRuleGroup", "firewall-rule-group"),
+                ("route53resolver:AssociateResolverRule", "resolver-rule"),
+                ("route53resolver:AssociateResolverQueryLogConfig", "resolver-query-log-config"),
+                ("route53profiles:AssociateProfile", "profile"),
+            ]
+        ),
+        # 12. A prod pod's network interface (the VPC CNI tags it with the cluster).
+        Route("release the addresses of prod's pods", (
+            Call("ec2:UnassignPrivateIpAddresses", f"arn:aws:ec2:{REGION}:{acct}:network-interface/eni-0123456789abcdef0", {"aws:ResourceTag/cluster.k8s.amazonaws.com/name": prod_cluster}),
+        ), ("apply", "bounded")),
         # 7. What a pull request's code reads with the plan role.
         Route("plan role lists Lambda functions (their environment variables)", (Call("lambda:ListFunctions", "*"),), ("plan",)),
         Route("plan role reads ECS task definitions (environment, secrets)", (Call("ecs:DescribeTaskDefinition", "*"),), ("plan",)),

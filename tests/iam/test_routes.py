@@ -264,3 +264,18 @@ def test_state_key_survives_the_break_glass_role_being_recreated() -> None:
             if st.get("Sid") in ("KeyAdministrators", "AdministratorsDecryptLogs"):
                 assert named == [], f"{name}: {st['Sid']} names {named} (unmanageable once they are deleted)"
                 assert "aws:PrincipalArn" in json.dumps(st.get("Condition", {})), st
+
+
+def test_apply_role_still_manages_its_own_database_dns_and_pod_interfaces(account: Account) -> None:
+    """The RDS, DNS and pod-interface routes are closed by what they reach, not
+    by closing the service: dev's own database, a public zone and its own
+    pods' interfaces stay manageable."""
+    acct = account.account_id
+    node = attackers(account)["apply"]
+    db = f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OWN}-mlflow"
+    assert allowed(node, "rds:CreateDBInstance", db, {"aws:RequestTag/Environment": OWN})
+    assert allowed(node, "rds:ModifyDBInstance", db, {"aws:ResourceTag/Environment": OWN})
+    assert allowed(node, "secretsmanager:DescribeSecret", f"arn:aws:secretsmanager:{REGION}:{acct}:secret:rds!db-0123-AbCdEf", {"aws:ResourceTag/Environment": OWN})
+    assert allowed(node, "route53:CreateHostedZone", "arn:aws:route53:::hostedzone/*")
+    eni = f"arn:aws:ec2:{REGION}:{acct}:network-interface/eni-0123456789abcdef0"
+    assert allowed(node, "ec2:UnassignPrivateIpAddresses", eni, {"aws:ResourceTag/cluster.k8s.amazonaws.com/name": f"{PROJECT}-{OWN}-cluster"})
