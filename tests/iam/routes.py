@@ -158,6 +158,7 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
         ("ec2:DisableEbsEncryptionByDefault", "*"),
         ("ce:UpdateCostAllocationTagsStatus", "*"),
         ("ecr:CreateRepositoryCreationTemplate", "*"),
+        ("sso:CreateAccountAssignment", "arn:aws:sso:::instance/ssoins-0123456789abcdef"),
         ("iam:DeleteServiceLinkedRole", f"arn:aws:iam::{acct}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"),
         ("access-analyzer:CreateArchiveRule", f"arn:aws:access-analyzer:{REGION}:{acct}:analyzer/{PROJECT}-external-access"),
         ("access-analyzer:DeleteAnalyzer", f"arn:aws:access-analyzer:{REGION}:{acct}:analyzer/{PROJECT}-external-access"),
@@ -231,6 +232,25 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
         # 12. A prod pod's network interface (the VPC CNI tags it with the cluster).
         Route("release the addresses of prod's pods", (
             Call("ec2:UnassignPrivateIpAddresses", f"arn:aws:ec2:{REGION}:{acct}:network-interface/eni-0123456789abcdef0", {"aws:ResourceTag/cluster.k8s.amazonaws.com/name": prod_cluster}),
+        ), ("apply", "bounded")),
+        # 13. Karpenter finds a cluster's subnets and security groups by tag.
+        Route("tag a subnet of dev's for prod's Karpenter (prod's nodes in dev's network)", (
+            Call("ec2:CreateTags", f"arn:aws:ec2:{REGION}:{acct}:subnet/subnet-0123456789abcdef0", {"aws:ResourceTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": prod_cluster, "aws:TagKeys": ["karpenter.sh/discovery"]}),
+        ), ("apply", "bounded")),
+        Route("create a security group that prod's Karpenter attaches to its nodes", (
+            Call("ec2:CreateSecurityGroup", f"arn:aws:ec2:{REGION}:{acct}:security-group/*", {"aws:RequestTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": prod_cluster, "aws:TagKeys": ["Environment", "karpenter.sh/discovery"]}),
+        ), ("apply", "bounded")),
+        # 14. What AWS creates untagged with prod's VPC: its default network ACL
+        # (every subnet without its own) and its main route table.
+        Route("deny all traffic in prod's default network ACL", (
+            Call("ec2:CreateNetworkAclEntry", f"arn:aws:ec2:{REGION}:{acct}:network-acl/acl-0123456789abcdef0"),
+        ), ("apply", "bounded")),
+        Route("claim prod's default network ACL by tagging it, then edit it", (
+            Call("ec2:CreateTags", f"arn:aws:ec2:{REGION}:{acct}:network-acl/acl-0123456789abcdef0", {"aws:RequestTag/Environment": OWN, "aws:TagKeys": ["Environment"]}),
+            Call("ec2:ReplaceNetworkAclEntry", f"arn:aws:ec2:{REGION}:{acct}:network-acl/acl-0123456789abcdef0", {"aws:ResourceTag/Environment": OWN}),
+        ), ("apply", "bounded")),
+        Route("move prod's subnets to its main route table (no NAT route)", (
+            Call("ec2:ReplaceRouteTableAssociation", f"arn:aws:ec2:{REGION}:{acct}:route-table/rtb-0123456789abcdef0"),
         ), ("apply", "bounded")),
         # 7. What a pull request's code reads with the plan role.
         Route("plan role lists Lambda functions (their environment variables)", (Call("lambda:ListFunctions", "*"),), ("plan",)),

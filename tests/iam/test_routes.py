@@ -266,10 +266,11 @@ def test_state_key_survives_the_break_glass_role_being_recreated() -> None:
                 assert "aws:PrincipalArn" in json.dumps(st.get("Condition", {})), st
 
 
-def test_apply_role_still_manages_its_own_database_dns_and_pod_interfaces(account: Account) -> None:
-    """The RDS, DNS and pod-interface routes are closed by what they reach, not
-    by closing the service: dev's own database, a public zone and its own
-    pods' interfaces stay manageable."""
+def test_apply_role_still_manages_its_own_database_dns_and_network(account: Account) -> None:
+    """The RDS, DNS, pod-interface, discovery-tag and route-table routes are
+    closed by what they reach, not by closing the service: dev's own database,
+    a public zone, its pods' interfaces, its subnets' discovery tags and its
+    own route tables stay manageable."""
     acct = account.account_id
     node = attackers(account)["apply"]
     db = f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OWN}-mlflow"
@@ -279,3 +280,8 @@ def test_apply_role_still_manages_its_own_database_dns_and_pod_interfaces(accoun
     assert allowed(node, "route53:CreateHostedZone", "arn:aws:route53:::hostedzone/*")
     eni = f"arn:aws:ec2:{REGION}:{acct}:network-interface/eni-0123456789abcdef0"
     assert allowed(node, "ec2:UnassignPrivateIpAddresses", eni, {"aws:ResourceTag/cluster.k8s.amazonaws.com/name": f"{PROJECT}-{OWN}-cluster"})
+    rtb = f"arn:aws:ec2:{REGION}:{acct}:route-table/rtb-0123456789abcdef0"
+    assert allowed(node, "ec2:CreateTags", rtb, {"aws:RequestTag/Environment": OWN, "ec2:CreateAction": "CreateRouteTable", "aws:TagKeys": ["Environment"]})
+    assert allowed(node, "ec2:CreateRoute", rtb, {"aws:ResourceTag/Environment": OWN})
+    subnet = f"arn:aws:ec2:{REGION}:{acct}:subnet/subnet-0123456789abcdef0"
+    assert allowed(node, "ec2:CreateTags", subnet, {"aws:ResourceTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": f"{PROJECT}-{OWN}-cluster", "aws:TagKeys": ["karpenter.sh/discovery"]})

@@ -204,6 +204,10 @@ locals {
         "s3:PutAccountPublicAccessBlock",
         "s3:DeleteAccountPublicAccessBlock",
         "securityhub:DisableSecurityHub",
+        # Who signs in to the account (IAM Identity Center, where the account
+        # administers it): PowerUserAccess allows it, nothing in infra/ uses it.
+        "sso:*",
+        "identitystore:*",
       ]
       Resource = "*"
     },
@@ -301,6 +305,37 @@ locals {
           Condition = { ArnLike = { "events:TargetArn" = length(local.other_environment_name_arns[e]) == 0 ? ["arn:aws:none:::none"] : local.other_environment_name_arns[e] } }
         },
         {
+          # A VPC's default network ACL and main route table are created by AWS
+          # without tags (the vpc module manages neither), and the default ACL
+          # guards every subnet without one of its own: an entry denying all
+          # traffic, or a claim by tagging, would cut another environment's VPC
+          # off. This environment's own are tagged; tagging a resource as it is
+          # created (ec2:CreateAction) stays allowed.
+          Sid    = "DenyUntaggedNetworkAclsAndRouteTables"
+          Effect = "Deny"
+          Action = [
+            "ec2:AssociateRouteTable",
+            "ec2:CreateNetworkAclEntry",
+            "ec2:CreateRoute",
+            "ec2:CreateTags",
+            "ec2:DeleteNetworkAcl",
+            "ec2:DeleteNetworkAclEntry",
+            "ec2:DeleteRoute",
+            "ec2:DeleteRouteTable",
+            "ec2:DisableVgwRoutePropagation",
+            "ec2:DisassociateRouteTable",
+            "ec2:EnableVgwRoutePropagation",
+            "ec2:ReplaceNetworkAclAssociation",
+            "ec2:ReplaceNetworkAclEntry",
+            "ec2:ReplaceRoute",
+            "ec2:ReplaceRouteTableAssociation",
+          ]
+          Resource = ["arn:aws:ec2:*:*:network-acl/*", "arn:aws:ec2:*:*:route-table/*"]
+          Condition = {
+            Null = { "aws:ResourceTag/Environment" = "true", "ec2:CreateAction" = "true" }
+          }
+        },
+        {
           Sid      = "DenyUntaggedAutoScalingGroups"
           Effect   = "Deny"
           Action   = local.autoscaling_write_actions
@@ -312,6 +347,17 @@ locals {
           }
         },
       ],
+      length(local.other_environments[e]) == 0 ? [] : [{
+        # Karpenter launches a cluster's nodes into the subnets and security
+        # groups tagged karpenter.sh/discovery = <cluster>, in any VPC: a subnet or
+        # group of this environment tagged with another environment's cluster
+        # would take its nodes (or break its launches).
+        Sid       = "DenyDiscoveryTagsOfOtherClusters"
+        Effect    = "Deny"
+        Action    = "ec2:*"
+        Resource  = "*"
+        Condition = { StringLike = { "aws:RequestTag/karpenter.sh/discovery" = [for o in local.other_environments[e] : "${var.project}-${o}-*"] } }
+      }],
       [
         # What EKS and the controllers create in another environment's clusters,
         # by the cluster name AWS tags it with (one statement per tag key: the
