@@ -252,6 +252,10 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
         Route("move prod's subnets to its main route table (no NAT route)", (
             Call("ec2:ReplaceRouteTableAssociation", f"arn:aws:ec2:{REGION}:{acct}:route-table/rtb-0123456789abcdef0"),
         ), ("apply", "bounded")),
+        # 15. CloudWatch's service-linked role terminates what an alarm names.
+        Route("an alarm on prod's node that terminates it", (
+            Call("cloudwatch:PutMetricAlarm", f"arn:aws:cloudwatch:{REGION}:{acct}:alarm:{PROJECT}-{OWN}-cpu", {"cloudwatch:AlarmActions": [f"arn:aws:automate:{REGION}:ec2:terminate"]}),
+        ), ("apply", "bounded")),
         # 7. What a pull request's code reads with the plan role.
         Route("plan role lists Lambda functions (their environment variables)", (Call("lambda:ListFunctions", "*"),), ("plan",)),
         Route("plan role reads ECS task definitions (environment, secrets)", (Call("ecs:DescribeTaskDefinition", "*"),), ("plan",)),

@@ -283,5 +283,7 @@ def test_apply_role_still_manages_its_own_database_dns_and_network(account: Acco
     rtb = f"arn:aws:ec2:{REGION}:{acct}:route-table/rtb-0123456789abcdef0"
     assert allowed(node, "ec2:CreateTags", rtb, {"aws:RequestTag/Environment": OWN, "ec2:CreateAction": "CreateRouteTable", "aws:TagKeys": ["Environment"]})
     assert allowed(node, "ec2:CreateRoute", rtb, {"aws:ResourceTag/Environment": OWN})
+    alarm = f"arn:aws:cloudwatch:{REGION}:{acct}:alarm:{PROJECT}-{OWN}-cpu"
+    assert allowed(node, "cloudwatch:PutMetricAlarm", alarm, {"cloudwatch:AlarmActions": [f"arn:aws:sns:{REGION}:{acct}:{PROJECT}-{OWN}-alerts"]})
     subnet = f"arn:aws:ec2:{REGION}:{acct}:subnet/subnet-0123456789abcdef0"
     assert allowed(node, "ec2:CreateTags", subnet, {"aws:ResourceTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": f"{PROJECT}-{OWN}-cluster", "aws:TagKeys": ["karpenter.sh/discovery"]})

@@ -240,6 +240,16 @@ locals {
       Resource = "*"
     },
     {
+      # An alarm's EC2 actions (stop, terminate, reboot, recover) are carried out
+      # by CloudWatch's service-linked role on whatever instance the alarm's
+      # metric names, whichever environment's it is. Nothing in infra/ uses them.
+      Sid       = "DenyAlarmInstanceActions"
+      Effect    = "Deny"
+      Action    = ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm"]
+      Resource  = "*"
+      Condition = { "ForAnyValue:StringLike" = { "cloudwatch:AlarmActions" = ["arn:aws:automate:*", "arn:aws:swf:*"] } }
+    },
+    {
       # A private hosted zone is created already associated with a VPC.
       Sid       = "DenyPrivateHostedZones"
       Effect    = "Deny"
