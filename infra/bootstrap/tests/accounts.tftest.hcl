@@ -118,7 +118,8 @@ run "prod_in_its_own_account" {
 
 # pr-plan.yml calls the reusable plan.yml at main: that job's token names
 # plan.yml@refs/heads/main with the pull_request event, and must reach the plan role;
-# a pull request's own workflow still names its merge ref.
+# a pull request's own copy of a workflow (its merge ref) must not: it could skip
+# tfpromote and read the state with its own steps.
 run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" {
   command = plan
 
@@ -126,7 +127,7 @@ run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" 
     condition = contains(one([
       for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
       if s.Sid == "GitHubActionsPlanPullRequests"
-    ]).Condition.StringLike["token.actions.githubusercontent.com:sub"], "repo:example-org/mlops-platform:repository_owner_id:583231:repository_id:1296269:pull_request:job_workflow_ref:example-org/mlops-platform/.github/workflows/plan.yml@refs/heads/main")
+    ]).Condition.StringEquals["token.actions.githubusercontent.com:sub"], "repo:example-org/mlops-platform:repository_owner_id:583231:repository_id:1296269:pull_request:job_workflow_ref:example-org/mlops-platform/.github/workflows/plan.yml@refs/heads/main")
     error_message = "the reusable plan workflow at main, run for a pull request, must be able to assume the plan role"
   }
   assert {
@@ -134,10 +135,17 @@ run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" 
       for sub in one([
         for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
         if s.Sid == "GitHubActionsPlanPullRequests"
-      ]).Condition.StringLike["token.actions.githubusercontent.com:sub"] :
-      endswith(sub, "@refs/pull/*/merge") || endswith(sub, "@refs/heads/main")
+      ]).Condition.StringEquals["token.actions.githubusercontent.com:sub"] :
+      endswith(sub, "@refs/heads/main") && !strcontains(sub, "*")
     ])
-    error_message = "pull-request subjects name either the pull request's merge ref or the default branch, nothing else"
+    error_message = "pull-request subjects name only workflows as they are on the default branch, without wildcards"
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(module.ci_roles["prod"].plan_role_trust_policy).Statement :
+      !strcontains(jsonencode(s.Condition), "refs/pull/") && !contains(keys(s.Condition), "StringLike")
+    ])
+    error_message = "no plan role may trust a pull request's own workflow (job_workflow_ref @refs/pull/<n>/merge)"
   }
 }
 

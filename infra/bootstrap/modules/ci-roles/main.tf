@@ -30,8 +30,9 @@ locals {
   # renamed and its old name registered by someone else); the ids cannot. Pinning the
   # workflow file and `refs/heads/<main>` means a workflow on another branch or in
   # another file cannot assume an apply role, even if the GitHub environment's branch
-  # policy is misconfigured. The ids come before the context, so the one wildcard
-  # (a pull request's merge ref, in plan_role.tf) is after everything pinned.
+  # policy is misconfigured. No subject has a wildcard: a pull request reaches a
+  # plan role only through a workflow as it is on the default branch
+  # (plan_role.tf).
   subject_repo        = "repo:${local.repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}"
   workflow_ref_prefix = "${local.repo}/.github/workflows"
   apply_subjects = {
@@ -40,10 +41,7 @@ locals {
       "${local.subject_repo}:environment:${e}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
     ]
   }
-  # A pull request's token carries its merge ref (refs/pull/<number>/merge), so that
-  # one path segment is a wildcard (StringLike in plan_role.tf); the workflow file
-  # is fixed. The plan roles are read-only, because a pull request can change the
-  # workflow file it runs.
+  # Outside pull requests, the plan workflows on the default branch (drift).
   plan_subjects_main = [
     for wf in var.plan_workflow_files :
     "${local.subject_repo}:ref:refs/heads/${var.main_branch}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
