@@ -80,6 +80,11 @@ CHARTS = {
         "aws-load-balancer-controller-{version}/values.yaml",
     ),
     "karpenter": ("KARPENTER_VERSION", "karpenter-v{version}/chart-values.yaml"),
+    "nvidia-device-plugin": (
+        "NVIDIA_DEVICE_PLUGIN_CHART_VERSION",
+        "nvidia-device-plugin-{version}/values.yaml",
+    ),
+    "dcgm-exporter": ("DCGM_EXPORTER_CHART_VERSION", "dcgm-exporter-{version}/values.yaml"),
 }
 
 

@@ -78,12 +78,17 @@ def only_finding(report: validate_manifests.Report) -> validate_manifests.Findin
     return report.findings[0]
 
 
+# GPU capacity per environment: the GPU NodePool and EC2NodeClass, the device plugin's
+# and the DCGM exporter's chart values.
+GPU_DOCUMENTS_PER_ENVIRONMENT = 2 + 2
+
+
 def test_the_committed_platform_files_pass(tree: Tree) -> None:
     report = tree.validate()
     assert report.findings == []
     # Every environment's NodePool, EC2NodeClass, app objects and both charts' values,
     # and the AMP collector's ClusterRole and binding shared by all environments.
-    assert len(report.passed) == 3 * (2 + 7 + 2) + 2
+    assert len(report.passed) == 3 * (2 + 7 + 2) + 2 + GPU_DOCUMENTS_PER_ENVIRONMENT * 3
 
 
 def test_wrong_type_in_a_deployment_names_file_line_and_path(tree: Tree) -> None:

@@ -45,4 +45,8 @@ module "platform" {
   acm_subject_alternative_names      = var.acm_subject_alternative_names
   enable_pod_identity_associations   = var.enable_pod_identity_associations
   enable_cluster_security_group_tags = var.enable_cluster_security_group_tags
+
+  gpu_instance_types = var.gpu_instance_types
+  gpu_limit          = var.gpu_limit
+  gpu_capacity_types = var.gpu_capacity_types
 }

@@ -92,3 +92,8 @@ output "lb_controller" {
   description = "AWS side of the AWS Load Balancer Controller (role, service account, policy version, ACM certificate); null when off."
   value       = module.platform.lb_controller
 }
+
+output "gpu" {
+  description = "GPU capacity (instance types, capacity types, nvidia.com/gpu limit) the in-cluster GPU NodePool must match, and its monthly cost at the limit."
+  value       = module.platform.gpu
+}

@@ -32,6 +32,9 @@ variable "acm_domain_name" { default = null }
 variable "acm_subject_alternative_names" { default = null }
 variable "enable_pod_identity_associations" { default = null }
 variable "enable_cluster_security_group_tags" { default = null }
+variable "gpu_instance_types" { default = null }
+variable "gpu_limit" { default = null }
+variable "gpu_capacity_types" { default = null }
 
 # Root-only inputs: the provider's default tags and the sandbox's S3 addressing.
 variable "project" {

@@ -111,3 +111,14 @@ output "s3_gateway_endpoint_id" {
   description = "ID of the S3 gateway VPC endpoint on the private route tables."
   value       = module.vpc.s3_gateway_endpoint_id
 }
+
+output "gpu" {
+  description = "GPU capacity the in-cluster GPU NodePool must match (platform/ is checked against the same variables), and what its limit costs a month at most."
+  value = {
+    instance_types     = var.gpu_instance_types
+    capacity_types     = var.gpu_capacity_types
+    limit              = var.gpu_limit
+    monthly_usd_max    = local.gpu_monthly_usd_max
+    budget_commitments = module.cost.committed_monthly_usd
+  }
+}
