@@ -254,3 +254,39 @@ def check_values_region(doc: Document, tfvars: TerraformVariables, report: Repor
             f"{doc.data['region']!r} is not region {tfvars.values.get('region')!r} "
             f"in {tfvars.display}",
         )
+
+
+MOUNTPOINT_DRIVER = "s3.csi.aws.com"
+
+
+def check_mountpoint_volume(doc: Document, env: str, tfvars: TerraformVariables, report: Report) -> None:
+    """A Mountpoint for Amazon S3 volume names the environment's own artifact bucket
+    (Terraform's `<project>-platform-artifacts-<env>-<account_id>`, the only bucket the
+    workload roles reach) and signs with the pod's own role (`authenticationSource: pod`):
+    the driver-wide default would give every pod on the node one role's access."""
+    csi = ((doc.data.get("spec") or {}).get("csi") or {}) if isinstance(doc.data, dict) else {}
+    if csi.get("driver") != MOUNTPOINT_DRIVER:
+        return
+    attributes = csi.get("volumeAttributes") or {}
+    path = ["spec", "csi", "volumeAttributes"]
+    if attributes.get("authenticationSource") != "pod":
+        report.add(
+            doc,
+            path + (["authenticationSource"] if "authenticationSource" in attributes else []),
+            "a Mountpoint volume needs authenticationSource: pod, so it uses the pod's own "
+            "Pod Identity role (prefix-scoped) rather than the driver's",
+        )
+    if tfvars.values is None or "account_id" not in tfvars.values:
+        return
+    if PLACEHOLDER in str(attributes.get("bucketName")):
+        return  # check_placeholders says what to set
+    project = tfvars.values.get("project", "mlops")
+    wanted = f"{project}-platform-artifacts-{env}-{tfvars.values['account_id']}"
+    if attributes.get("bucketName") != wanted:
+        report.add(
+            doc,
+            path + ["bucketName"],
+            f"{attributes.get('bucketName')!r} is not this environment's artifact bucket "
+            f"{wanted!r} (project, env and account_id in {tfvars.display}); the workload "
+            "roles reach no other bucket",
+        )

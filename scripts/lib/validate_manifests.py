@@ -22,7 +22,10 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
    values of the wrong type fail; the API server accepts any annotation).
 5. They agree with the environment's Terraform variables in
    infra/environments/<env>/terraform.tfvars (read with python-hcl2, a real HCL parser):
-   the NodePool's capacity types equal `karpenter_capacity_types`, ECR image references
+   the NodePool's capacity types equal `karpenter_capacity_types` (the GPU pool's, and its
+   instance types and `nvidia.com/gpu` limit, equal `gpu_capacity_types`,
+   `gpu_instance_types` and `gpu_limit`), Mountpoint volumes name the environment's
+   artifact bucket with pod-level credentials, ECR image references
    name the environment's `account_id` and `region`, a chart's `region` value is
    `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
 
@@ -63,6 +66,7 @@ from terraform_agreement import (
     check_base_names,
     check_capacity_types,
     check_environment_names,
+    check_mountpoint_volume,
     check_placeholders,
     check_network_policy,
     check_registries,
@@ -234,6 +238,8 @@ def validate(
             kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
             if tfvars and kind == "NodePool":
                 check_capacity_types(doc, env, tfvars, report)
+            if tfvars and env and kind == "PersistentVolume" and valid:
+                check_mountpoint_volume(doc, env, tfvars, report)
             if valid and kind in ("Ingress", "Service"):
                 annotations = doc.data["metadata"].get("annotations") or {}
                 for key, message in annotation_problems(annotations, alb_table):

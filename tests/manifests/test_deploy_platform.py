@@ -77,6 +77,7 @@ def test_dry_run_applies_the_environments_files_with_the_pinned_versions(env: st
     # The app is the environment's overlay of the shared base, rendered by kubectl.
     assert f"-k platform/environments/{env}/model-serving" in files
     assert f"-k platform/environments/{env}/gpu-nodepool" in files
+    assert f"-k platform/environments/{env}/ml-training" in files
     assert "-f platform/common/amp-collector-rbac.yaml" in files
     # Nothing of another environment.
     others = {"dev", "stage", "prod"} - {env}

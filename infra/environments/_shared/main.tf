@@ -49,4 +49,6 @@ module "platform" {
   gpu_instance_types = var.gpu_instance_types
   gpu_limit          = var.gpu_limit
   gpu_capacity_types = var.gpu_capacity_types
+
+  enable_ml_access = var.enable_ml_access
 }

@@ -97,3 +97,8 @@ output "gpu" {
   description = "GPU capacity (instance types, capacity types, nvidia.com/gpu limit) the in-cluster GPU NodePool must match, and its monthly cost at the limit."
   value       = module.platform.gpu
 }
+
+output "ml_access" {
+  description = "Training and serving Pod Identity roles (namespace, service account) and the artifact bucket's dataset and model prefixes; null when off."
+  value       = module.platform.ml_access
+}

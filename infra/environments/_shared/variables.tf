@@ -35,6 +35,7 @@ variable "enable_cluster_security_group_tags" { default = null }
 variable "gpu_instance_types" { default = null }
 variable "gpu_limit" { default = null }
 variable "gpu_capacity_types" { default = null }
+variable "enable_ml_access" { default = null }
 
 # Root-only inputs: the provider's default tags and the sandbox's S3 addressing.
 variable "project" {

@@ -14,7 +14,9 @@ module "cost" {
   anomaly_threshold_usd = var.cost_anomaly_threshold_usd
 
   # Capacity the environment may scale up to on its own: the budget must cover it.
-  committed_monthly_usd = { for k, v in { gpu = local.gpu_monthly_usd_max } : k => v if v > 0 }
+  committed_monthly_usd = { for k, v in {
+    gpu = local.gpu_monthly_usd_max
+  } : k => v if v > 0 }
 
   enable_budget                 = var.enable_budget
   enable_cost_anomaly_detection = var.enable_cost_anomaly_detection

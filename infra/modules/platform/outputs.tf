@@ -122,3 +122,11 @@ output "gpu" {
     budget_commitments = module.cost.committed_monthly_usd
   }
 }
+
+output "ml_access" {
+  description = "Dataset and model access (null when enable_ml_access is false): per workload the Pod Identity role and the namespace/service account it is bound to, and the bucket's key prefixes."
+  value = var.enable_ml_access ? {
+    roles    = { for k, r in module.ml_access[0].roles : k => { role_arn = r.role_arn, namespace = r.namespace, service_account = r.service_account } }
+    prefixes = module.ml_access[0].prefixes
+  } : null
+}

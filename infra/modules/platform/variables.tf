@@ -418,3 +418,15 @@ variable "gpu_capacity_types" {
     error_message = "gpu_capacity_types must list distinct values out of \"spot\", \"on-demand\" and \"reserved\" (at least one)."
   }
 }
+
+################################################################################
+# Dataset and model access (ml_access.tf)
+################################################################################
+
+variable "enable_ml_access" {
+  description = "Create the Mountpoint for Amazon S3 CSI driver add-on and the training and serving Pod Identity roles, scoped to datasets/ and models/ of the artifact bucket."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
