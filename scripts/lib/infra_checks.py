@@ -32,9 +32,9 @@ ADDONS = sorted(
     ]
 )
 # Service accounts with a Pod Identity association: the two controllers and the workloads
-# (infra/modules/ml-access: training, model-serving).
+# (infra/modules/ml-access: training, model-serving; infra/modules/mlflow: mlflow).
 POD_IDENTITY_SERVICE_ACCOUNTS = sorted(
-    ["aws-load-balancer-controller", "karpenter", "model-serving", "training"]
+    ["aws-load-balancer-controller", "karpenter", "model-serving", "training", "mlflow"]
 )
 # Resource types that moto.tfvars switches off, so only the all-features plan shows them.
 FEATURE_TYPES = [

@@ -30,7 +30,11 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
    `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
 
 6. The objects of one directory refer to each other correctly (references.py): HPA
-   targets, Ingress backends, selectors, named ports, node classes, namespaces.
+   targets, Ingress backends, selectors, named ports, node classes, namespaces, volumes,
+   claims, service accounts.
+
+7. No static credential (static_secrets.py): no Secret objects, no credential-named
+   environment variable with a literal value; an internet-facing ALB needs HTTPS.
 
 A folder with a kustomization.yaml under platform/environments/<env>/ is an overlay: it is
 rendered as `kubectl apply -k` would (overlays.py) and its objects checked as above, each
@@ -61,6 +65,7 @@ from kubernetes_schemas import Schemas, check_manifest
 from manifest_report import LOADER, Document, Finding, Report, load_documents
 from overlays import KUSTOMIZATION, OverlayError, render
 from references import check_references
+from static_secrets import check_static_secrets
 from terraform_agreement import (
     TerraformVariables,
     check_base_names,
@@ -244,6 +249,20 @@ def validate(
                 annotations = doc.data["metadata"].get("annotations") or {}
                 for key, message in annotation_problems(annotations, alb_table):
                     report.add(doc, ["metadata", "annotations", key], message)
+                scheme = annotations.get("alb.ingress.kubernetes.io/scheme")
+                if (
+                    kind == "Ingress"
+                    and scheme == "internet-facing"
+                    and "alb.ingress.kubernetes.io/certificate-arn" not in annotations
+                ):
+                    report.add(
+                        doc,
+                        ["metadata", "annotations", "alb.ingress.kubernetes.io/scheme"],
+                        "an internet-facing ALB without certificate-arn serves plain HTTP to "
+                        "the internet: keep it internal, or add an ACM certificate (HTTPS)",
+                    )
+            if valid:
+                check_static_secrets(doc, report)
             # Only a schema-valid policy has the shape check_network_policy walks.
             if tfvars and kind == "NetworkPolicy" and valid:
                 check_network_policy(doc, tfvars, report)

@@ -161,3 +161,60 @@ def test_a_training_role_on_every_bucket_would_be_flagged(account: Account) -> N
     found = other_bucket_access(account, account.synthetic_node(name, [broken], None))
     assert f"s3:GetObject {bucket(account, 'prod')}/datasets/d.csv" in found, found
     assert other_bucket_access(account, account.synthetic_node(name, [broken], boundary)) == []
+
+
+def master_secret_arn(account: Account) -> str:
+    """The RDS-managed secret of MLflow's database, as MLflow's role names it (RDS picks
+    the name; Terraform reads only its ARN)."""
+    statement = next(s for s in inline(account, role(account, "mlflow"))["Statement"] if s["Sid"] == "DatabaseMasterSecret")
+    arn = statement["Resource"]
+    assert arn.startswith(f"arn:aws:secretsmanager:us-east-1:{account.account_id}:secret:"), arn
+    return arn
+
+
+def secret_readers(account: Account, nodes: dict) -> list[str]:
+    secret = master_secret_arn(account)
+    via_secrets_manager = {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}
+    return sorted(
+        name
+        for name, node in nodes.items()
+        if can(account, node, "secretsmanager:GetSecretValue", secret)
+        and can(account, node, "kms:Decrypt", key_arn(account), **via_secrets_manager)
+    )
+
+
+def environment_roles(account: Account) -> dict:
+    """Every role the dev environment creates (workloads, controllers, nodes, cluster)."""
+    return {name: account.node(name) for name in account.roles if name.startswith(f"{PROJECT}-{ENV}-")}
+
+
+def test_only_mlflows_role_reads_the_database_master_secret(account: Account) -> None:
+    roles = environment_roles(account)
+    workloads = [n for n, r in account.roles.items() if n in roles and "pods.eks.amazonaws.com" in json.dumps(r["AssumeRolePolicyDocument"])]
+    # The workloads and controllers that run in pods: all four kinds are in the export.
+    for expected in ("training", "serving", "mlflow", "karpenter-controller", "lb-controller"):
+        assert f"{PROJECT}-{ENV}-{expected}" in workloads, (expected, workloads)
+    assert secret_readers(account, roles) == [f"{PROJECT}-{ENV}-mlflow"]
+
+
+def test_mlflow_keeps_its_artifacts_under_mlflow_only(account: Account, bucket_policy) -> None:
+    node = account.node(role(account, "mlflow"))
+    own = bucket(account)
+    assert can(account, node, "s3:PutObject", f"{own}/mlflow/1/abc/artifacts/model.pkl", bucket_policy)
+    assert can(account, node, "s3:DeleteObject", f"{own}/mlflow/1/abc/artifacts/model.pkl", bucket_policy)
+    assert model_writes(account, node, bucket_policy) == []
+    assert not can(account, node, "s3:GetObject", f"{own}/datasets/images/0001.png", bucket_policy)
+    assert other_bucket_access(account, node) == []
+
+
+def test_a_training_role_reading_secrets_would_be_flagged(account: Account) -> None:
+    """The broken copy: training with secretsmanager:GetSecretValue on every secret and the
+    key without the S3-only condition."""
+    broken = copy.deepcopy(inline(account, role(account, "training")))
+    broken["Statement"].append({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"})
+    for statement in broken["Statement"]:
+        if statement.get("Sid") == "BucketKeyThroughS3":
+            statement.pop("Condition")
+    boundary = account.roles[role(account, "training")]["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    node = account.synthetic_node(f"{PROJECT}-{ENV}-training-broken", [broken], boundary)
+    assert secret_readers(account, {"training-broken": node}) == ["training-broken"]

@@ -78,6 +78,8 @@ def test_dry_run_applies_the_environments_files_with_the_pinned_versions(env: st
     assert f"-k platform/environments/{env}/model-serving" in files
     assert f"-k platform/environments/{env}/gpu-nodepool" in files
     assert f"-k platform/environments/{env}/ml-training" in files
+    assert f"-k platform/environments/{env}/mlflow" in files
+    assert "kubectl --namespace mlflow rollout status deployment/mlflow --timeout 10m" in commands
     assert "-f platform/common/amp-collector-rbac.yaml" in files
     # Nothing of another environment.
     others = {"dev", "stage", "prod"} - {env}

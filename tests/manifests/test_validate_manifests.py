@@ -85,6 +85,9 @@ GPU_DOCUMENTS_PER_ENVIRONMENT = 2 + 2
 # ServiceAccount, two Mountpoint PersistentVolumes and their claims, Job, NetworkPolicy)
 # and model-serving's ServiceAccount, models volume and claim.
 ML_ACCESS_DOCUMENTS_PER_ENVIRONMENT = 8 + 3
+# MLflow per environment: Namespace, ServiceAccount, ConfigMap (launcher), Deployment,
+# Service, PodDisruptionBudget, NetworkPolicy, Ingress.
+MLFLOW_DOCUMENTS_PER_ENVIRONMENT = 8
 
 
 def test_the_committed_platform_files_pass(tree: Tree) -> None:
@@ -93,7 +96,12 @@ def test_the_committed_platform_files_pass(tree: Tree) -> None:
     # Every environment's NodePool, EC2NodeClass, app objects and both charts' values,
     # and the AMP collector's ClusterRole and binding shared by all environments.
     assert len(report.passed) == 3 * (
-        2 + 7 + 2 + GPU_DOCUMENTS_PER_ENVIRONMENT + ML_ACCESS_DOCUMENTS_PER_ENVIRONMENT
+        2
+        + 7
+        + 2
+        + GPU_DOCUMENTS_PER_ENVIRONMENT
+        + ML_ACCESS_DOCUMENTS_PER_ENVIRONMENT
+        + MLFLOW_DOCUMENTS_PER_ENVIRONMENT
     ) + 2
 
 
@@ -429,12 +437,12 @@ def test_image_from_another_account_or_region_is_caught(tree: Tree) -> None:
     tree.set_tfvar("stage", 'account_id = "222222222222"')
     findings = tree.validate().findings
     images = [f for f in findings if f.where == "image"]
-    assert len(images) == 1, "\n".join(map(str, findings))
-    assert images[0].file == overlay("stage")
-    assert "not this environment's (222222222222.dkr.ecr.us-east-1.amazonaws.com" in images[0].message
+    # model-serving's and MLflow's images.
+    assert {f.file for f in images} == {overlay("stage"), "platform/environments/stage/mlflow/kustomization.yaml"}
+    assert all("not this environment's (222222222222.dkr.ecr.us-east-1.amazonaws.com" in f.message for f in images)
     # The Mountpoint volumes name the bucket of the old account too (three of them).
     buckets = [f for f in findings if f.where.endswith("spec.csi.volumeAttributes.bucketName")]
-    assert len(buckets) == 3 and len(findings) == 4, "\n".join(map(str, findings))
+    assert len(buckets) == 3 and len(findings) == 5, "\n".join(map(str, findings))
 
 
 def test_network_policy_outside_the_vpc_is_caught(tree: Tree) -> None:

@@ -44,7 +44,7 @@ def full_plan() -> dict:
 
 def test_the_all_features_plan_passes_when_everything_is_there() -> None:
     summary = infra_checks.all_features(full_plan(), "dev")
-    assert "Pod Identity for aws-load-balancer-controller, karpenter, model-serving, training" in summary
+    assert "Pod Identity for aws-load-balancer-controller, karpenter, mlflow, model-serving, training" in summary
     assert "5 interruption rules" in summary
 
 
@@ -54,6 +54,7 @@ def test_the_all_features_plan_passes_when_everything_is_there() -> None:
         ("aws_eks_addon.coredns", "add-ons"),
         ("aws_eks_addon.aws-mountpoint-s3-csi-driver", "add-ons"),
         ("pod_identity_association.training", "Pod Identity associations"),
+        ("pod_identity_association.mlflow", "Pod Identity associations"),
         ("aws_grafana_workspace", "missing from the all-features plan: ['aws_grafana_workspace']"),
         ("pod_identity_association.this", "Pod Identity associations"),
         ("aws_cloudwatch_event_rule.r4", "interruption rules"),

@@ -51,4 +51,9 @@ module "platform" {
   gpu_capacity_types = var.gpu_capacity_types
 
   enable_ml_access = var.enable_ml_access
+
+  enable_mlflow         = var.enable_mlflow
+  mlflow_instance_class = var.mlflow_instance_class
+  mlflow_multi_az       = var.mlflow_multi_az
+  mlflow_max_storage_gb = var.mlflow_max_storage_gb
 }

@@ -102,3 +102,8 @@ output "ml_access" {
   description = "Training and serving Pod Identity roles (namespace, service account) and the artifact bucket's dataset and model prefixes; null when off."
   value       = module.platform.ml_access
 }
+
+output "mlflow" {
+  description = "MLflow's database (host, port, name), the ARN of its RDS-managed master secret, the artifact destination and its role; null when off."
+  value       = module.platform.mlflow
+}

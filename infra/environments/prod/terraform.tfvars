@@ -30,8 +30,12 @@ gpu_instance_types = ["g5.xlarge", "g5.2xlarge"]
 gpu_limit          = 4
 gpu_capacity_types = ["on-demand"]
 
+# MLflow (infra/modules/mlflow): PostgreSQL, Multi-AZ (the default in prod).
+mlflow_instance_class = "db.t4g.medium"
+mlflow_max_storage_gb = 100
+
 # Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
-# (GPU pool at its limit included) with headroom; alerts and the daily anomaly summary
+# (GPU pool at its limit and the MLflow database included) with headroom; alerts and the daily anomaly summary
 # go to these addresses.
 monthly_budget_usd = 5300
 cost_alert_emails  = ["platform-team@example.com"]

@@ -30,8 +30,11 @@ gpu_instance_types = ["g4dn.xlarge", "g5.xlarge"]
 gpu_limit          = 2
 gpu_capacity_types = ["spot", "on-demand"]
 
+# MLflow (infra/modules/mlflow): PostgreSQL, single-AZ.
+mlflow_instance_class = "db.t4g.small"
+
 # Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
-# (GPU pool at its limit included) with headroom; alerts and the daily anomaly summary
+# (GPU pool at its limit and the MLflow database included) with headroom; alerts and the daily anomaly summary
 # go to these addresses.
 monthly_budget_usd = 2200
 cost_alert_emails  = ["platform-team@example.com"]

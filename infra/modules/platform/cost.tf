@@ -15,7 +15,8 @@ module "cost" {
 
   # Capacity the environment may scale up to on its own: the budget must cover it.
   committed_monthly_usd = { for k, v in {
-    gpu = local.gpu_monthly_usd_max
+    gpu             = local.gpu_monthly_usd_max
+    mlflow_database = local.mlflow_monthly_usd_max
   } : k => v if v > 0 }
 
   enable_budget                 = var.enable_budget

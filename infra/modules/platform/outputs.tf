@@ -130,3 +130,17 @@ output "ml_access" {
     prefixes = module.ml_access[0].prefixes
   } : null
 }
+
+output "mlflow" {
+  description = "MLflow's AWS side for platform/base/mlflow (null when enable_mlflow is false): database host, port and name, the master secret's ARN (never its value), the artifact destination, the role bound to mlflow/mlflow and the image repository."
+  value = var.enable_mlflow ? {
+    db_endpoint            = module.mlflow[0].db_endpoint
+    db_port                = module.mlflow[0].db_port
+    db_name                = module.mlflow[0].db_name
+    master_user_secret_arn = module.mlflow[0].master_user_secret_arn
+    artifact_uri           = module.mlflow[0].artifact_uri
+    role_arn               = module.mlflow[0].role_arn
+    multi_az               = local.mlflow_multi_az
+    ecr_repository_url     = module.ecr_mlflow[0].repository_url
+  } : null
+}

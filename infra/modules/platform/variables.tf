@@ -430,3 +430,43 @@ variable "enable_ml_access" {
   nullable    = false
 }
 
+################################################################################
+# Model registry (mlflow.tf)
+################################################################################
+
+variable "enable_mlflow" {
+  description = "Create MLflow's PostgreSQL on RDS (master password managed by RDS in Secrets Manager) and its Pod Identity role (mlflow/ of the artifact bucket, the master secret)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "mlflow_instance_class" {
+  description = "RDS instance class of MLflow's database; must have a price in mlflow.tf so the budget check knows its cost."
+  type        = string
+  default     = "db.t4g.small"
+  nullable    = false
+
+  validation {
+    condition     = contains(keys(local.rds_postgres_hourly_usd), var.mlflow_instance_class)
+    error_message = "mlflow_instance_class must be one of ${join(", ", sort(keys(local.rds_postgres_hourly_usd)))} (add its price in infra/modules/platform/mlflow.tf first)."
+  }
+}
+
+variable "mlflow_multi_az" {
+  description = "Run MLflow's database Multi-AZ; null means only in prod."
+  type        = bool
+  default     = null
+}
+
+variable "mlflow_max_storage_gb" {
+  description = "Storage autoscaling ceiling of MLflow's database in GB (the budget covers it)."
+  type        = number
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.mlflow_max_storage_gb >= 20 && var.mlflow_max_storage_gb <= 65536
+    error_message = "mlflow_max_storage_gb must be 20 to 65536."
+  }
+}
