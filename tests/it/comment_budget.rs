@@ -22,14 +22,20 @@ const KINDS: [&[&str]; 6] = [
 ];
 
 /// A resource change of the given action set, with changed attributes, a reason for
-/// destructive ones and one of a few resource types (with module instance keys).
+/// destructive ones and one of a few resource types (with module instance keys). Every
+/// third address is as short as an address gets, so rows near the shortest possible are
+/// common and a keep-limit that assumed longer rows would show.
 fn change(i: usize, kind: usize, secret: Option<&str>) -> Value {
     let actions = KINDS[kind % KINDS.len()];
-    let rtype = ["aws_s3_bucket", "aws_instance", "aws_iam_role"][i % 3];
+    let rtype = ["aws_s3_bucket", "aws_instance", "t"][i % 3];
     let before = json!({"size": i, "tags": {"Team": "a"}, "name": format!("n{i}")});
     let after = json!({"size": i + 1, "tags": {"Team": "b"}, "name": format!("n{i}")});
     let mut rc = json!({
-        "address": format!("module.m[\"k.{}\"].{rtype}.r{i}", i % 4),
+        "address": if i % 3 == 2 {
+            format!("{rtype}.r{i}")
+        } else {
+            format!("module.m[\"k.{}\"].{rtype}.r{i}", i % 4)
+        },
         "mode": "managed", "type": rtype, "name": format!("r{i}"),
         "change": {
             "actions": actions,
