@@ -20,19 +20,20 @@ pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::R
         // document prints (no per-resource lists beyond destructive changes), and the
         // document is written as it is built.
         Format::Json => {
-            let summary = Summary::from_file_for(&args.plan_json, Purpose::Machine)?;
+            let mut summary = Summary::from_file_for(&args.plan_json, Purpose::Machine)?;
             crate::redact::point::adopt(redactor_for(
                 settings(config_path)?.as_ref(),
-                &summary,
+                &mut summary,
                 context,
             ));
             return print_json(&summary);
         }
         Format::Markdown => {
-            let summary = Summary::from_file(&args.plan_json)?;
+            let mut summary =
+                Summary::from_file_for(&args.plan_json, Purpose::Comment(args.budget))?;
             crate::redact::point::adopt(redactor_for(
                 settings(config_path)?.as_ref(),
-                &summary,
+                &mut summary,
                 context,
             ));
             // Masked once, by the stdout channel.
@@ -58,7 +59,9 @@ fn settings(path: &Path) -> crate::Result<Option<Config>> {
     Ok(Some(config::load_settings(path)?))
 }
 
-fn redactor_for(config: Option<&Config>, summary: &Summary, context: &Context) -> Redactor {
+/// Takes the summary's secret values (nothing renders them): a large plan's are tens of
+/// megabytes, not worth a second copy.
+fn redactor_for(config: Option<&Config>, summary: &mut Summary, context: &Context) -> Redactor {
     let mut redactor = match config {
         Some(c) => Redactor::new(c.redact.patterns.iter().map(|p| p.0.clone())),
         None => Redactor::default(),
@@ -67,6 +70,6 @@ fn redactor_for(config: Option<&Config>, summary: &Summary, context: &Context) -
         config.map(|c| c.redact.env.as_slice()).unwrap_or_default(),
         &context.vars,
     );
-    redactor.add_literals(summary.secret_literals.iter().cloned());
+    redactor.add_literals(std::mem::take(&mut summary.secret_literals));
     redactor
 }

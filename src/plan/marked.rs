@@ -61,6 +61,18 @@ pub fn collect_scalars(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// [`collect_scalars`] for a value no longer needed: its strings are moved, not copied
+/// (hundreds of thousands on a plan full of secrets).
+fn into_scalars(value: Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Array(items) => items.into_iter().for_each(|v| into_scalars(v, out)),
+        Value::Object(map) => map.into_iter().for_each(|(_, v)| into_scalars(v, out)),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
 struct Walk<'a> {
     mark: &'a Value,
     out: &'a mut Vec<String>,
@@ -72,7 +84,7 @@ impl<'de> DeserializeSeed<'de> for Walk<'_> {
         if is_marked(self.mark) {
             // A marked subtree is small (a password, a key, a user_data blob): parse it.
             let value = Value::deserialize(d)?;
-            collect_scalars(&value, self.out);
+            into_scalars(value, self.out);
             return Ok(());
         }
         if !any_marked(self.mark) {

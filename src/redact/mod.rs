@@ -103,25 +103,158 @@ fn hcl_escaped(value: &str) -> String {
     out
 }
 
+/// The secrets a [`Redactor`] knows. Shared by its clones (every channel and every
+/// environment's Terraform masks with the same set; a large plan's is tens of megabytes)
+/// and copied only when one of them learns more.
+#[derive(Debug, Clone, Default)]
+struct Secrets {
+    /// Secret values as given (for `::add-mask::`), non-trivial, in the order learned,
+    /// without duplicates. A [`is_plain`] literal is its own only printed form and is matched as
+    /// it is: nearly every secret of a plan, so nothing else is stored for it.
+    literals: Vec<String>,
+    /// The match forms of the literals that are not plain: JSON- and HCL-escaped, line by
+    /// line, each whitespace run collapsed to one space and the ends trimmed (what the
+    /// matcher looks for in a text whose whitespace runs, line breaks and Terraform's `│`
+    /// borders included, are collapsed the same way). Sorted, without duplicates.
+    special_forms: Vec<String>,
+    /// Printed forms that differ from their collapsed match form, kept for `::add-mask::`
+    /// (which matches exactly). Sorted, without duplicates.
+    uncollapsed_forms: Vec<String>,
+}
+
+/// Form numbers in the matcher: literals count from 0, special forms from this bit on.
+const SPECIAL_FORM: u32 = 1 << 31;
+
+impl Secrets {
+    /// Every match form with its number: the plain literals, then the special forms.
+    fn match_forms(&self) -> impl Iterator<Item = (u32, &str)> {
+        let plain = self
+            .literals
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| is_plain(l))
+            .map(|(i, l)| (i as u32, l.as_str()));
+        let special = self
+            .special_forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (SPECIAL_FORM | i as u32, f.as_str()));
+        plain.chain(special)
+    }
+
+    /// The match form numbered `id` (see [`Secrets::match_forms`]).
+    fn form(&self, id: u32) -> &str {
+        let found = if id & SPECIAL_FORM == 0 {
+            self.literals.get(id as usize)
+        } else {
+            self.special_forms.get((id & !SPECIAL_FORM) as usize)
+        };
+        found.map_or("", String::as_str)
+    }
+
+    /// Registers the forms of a literal that is not plain.
+    fn add_special(&mut self, value: &str) {
+        for form in printed_forms(value) {
+            if !needs_collapse(&form) {
+                self.special_forms.push(form);
+                continue;
+            }
+            let collapsed = collapse_whitespace(&form);
+            if !is_trivial(&collapsed) {
+                self.special_forms.push(collapsed);
+            }
+            self.uncollapsed_forms.push(form);
+        }
+    }
+}
+
+/// True when `value` is printed only as it is: JSON and HCL escape nothing in it (no quote,
+/// backslash, control character, `${` or `%{`), it has one line and no whitespace run to
+/// collapse. Checked byte by byte; true for nearly every secret a plan marks.
+fn is_plain(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let escaped = bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20
+            || b == b'"'
+            || b == b'\\'
+            || ((b == b'$' || b == b'%') && bytes.get(i + 1) == Some(&b'{'))
+    });
+    !escaped && !needs_collapse(value)
+}
+
+/// What finds the secrets' match forms in a (collapsed) text, built on first use and shared
+/// by every clone of the redactor that built it.
+#[derive(Debug)]
+enum Matcher {
+    /// No form to look for.
+    Nothing,
+    /// Leftmost-longest: a secret that contains another is replaced whole.
+    Automaton(AhoCorasick),
+    /// Instead of the automaton, for very large secret sets.
+    Index(PrefixIndex),
+    /// Building the automaton failed (it never should): a slow scan of every form.
+    Scan,
+}
+
+impl Matcher {
+    /// The automaton, or the prefix index past [`AUTOMATON_MAX_FORM_BYTES`] of forms
+    /// (`large` overrides the choice, for tests comparing the two).
+    fn build(secrets: &Secrets, large: Option<bool>) -> Matcher {
+        let large = large.unwrap_or_else(|| {
+            let bytes: usize = secrets.match_forms().map(|(_, f)| f.len()).sum();
+            bytes > AUTOMATON_MAX_FORM_BYTES
+        });
+        if large && let Some(index) = PrefixIndex::new(secrets.match_forms()) {
+            return Matcher::Index(index);
+        }
+        if secrets.match_forms().next().is_none() {
+            return Matcher::Nothing;
+        }
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(secrets.match_forms().map(|(_, f)| f))
+            .map_or(Matcher::Scan, Matcher::Automaton)
+    }
+
+    /// Leftmost-longest matches of the match forms in `view`, as byte spans.
+    fn find_all(&self, secrets: &Secrets, view: &str) -> Vec<(usize, usize)> {
+        match self {
+            Matcher::Nothing => Vec::new(),
+            Matcher::Automaton(ac) => ac.find_iter(view).map(|m| (m.start(), m.end())).collect(),
+            Matcher::Index(index) => index.find_all(|id| secrets.form(id), view),
+            Matcher::Scan => {
+                let mut found = Vec::new();
+                let mut at = 0;
+                while at < view.len() {
+                    let longest = secrets
+                        .match_forms()
+                        .filter(|(_, f)| view[at..].starts_with(f))
+                        .map(|(_, f)| f.len())
+                        .max();
+                    match longest {
+                        Some(len) => {
+                            found.push((at, at + len));
+                            at += len;
+                        }
+                        None => at += view[at..].chars().next().map_or(1, char::len_utf8),
+                    }
+                }
+                found
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    /// Secret values as given (for `::add-mask::`), non-trivial, without duplicates.
-    literals: Vec<String>,
-    /// The printed forms that differ from their collapsed form in `match_forms` (kept for
-    /// `::add-mask::`, which matches exactly); the others are not stored twice.
-    forms: Vec<String>,
-    /// The forms with each whitespace run collapsed to one space and the ends trimmed:
-    /// what the automaton matches, over a text whose whitespace runs (line breaks and
-    /// Terraform's `│` borders included) are collapsed the same way.
-    match_forms: Vec<String>,
-    known: HashSet<String>,
-    known_match: HashSet<String>,
+    secrets: std::sync::Arc<Secrets>,
+    /// Built from `secrets` on the first text masked, not per secret learned: a plan's
+    /// hundreds of thousands of secrets arrive in a few batches, and many clones are made
+    /// before anything is masked.
+    matcher: std::sync::Arc<std::sync::OnceLock<Matcher>>,
     /// Patterns for numbers Terraform prints with more digits than a float keeps.
     number_patterns: Vec<Regex>,
     patterns: Vec<Regex>,
-    automaton: Option<AhoCorasick>,
-    /// Instead of the automaton, for very large secret sets.
-    prefix_index: Option<PrefixIndex>,
     combined_patterns: Option<Regex>,
 }
 
@@ -136,50 +269,70 @@ impl Redactor {
     }
 
     /// Adds literal secret values (e.g. every string leaf of a sensitive variable). Trivial
-    /// values are skipped (see [`is_trivial`]).
+    /// values are skipped (see [`is_trivial`]). Values are taken, not copied.
     pub fn add_literals<I, S>(&mut self, values: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let before = self.match_forms.len();
+        let mut fresh: Vec<String> = values
+            .into_iter()
+            .map(Into::into)
+            .filter(|v| !is_trivial(v))
+            .collect();
+        // New and not seen earlier in this batch: one hash set over borrowed text, for the
+        // call (a few per run), rather than a set of copies kept for the process's life.
+        let keep: Vec<bool> = {
+            let mut seen: HashSet<&str> =
+                HashSet::with_capacity(self.secrets.literals.len() + fresh.len());
+            seen.extend(self.secrets.literals.iter().map(String::as_str));
+            fresh.iter().map(|v| seen.insert(v.as_str())).collect()
+        };
+        let mut keep = keep.into_iter();
+        fresh.retain(|_| keep.next().unwrap_or(true));
+        if fresh.is_empty() {
+            return;
+        }
         let patterns_before = self.number_patterns.len();
-        for value in values {
-            let value = value.into();
-            if is_trivial(&value) || !self.known.insert(value.clone()) {
-                continue;
+        let secrets = std::sync::Arc::make_mut(&mut self.secrets);
+        let mut special = false;
+        for value in &fresh {
+            if !is_plain(value) {
+                secrets.add_special(value);
+                special = true;
             }
-            for form in printed_forms(&value) {
-                if form != value && !self.known.insert(form.clone()) {
-                    continue;
-                }
-                if !needs_collapse(&form) {
-                    // Most forms: matched as they are, stored once.
-                    self.match_forms.push(form);
-                    continue;
-                }
-                let collapsed = collapse_whitespace(&form);
-                if !is_trivial(&collapsed) && self.known_match.insert(collapsed.clone()) {
-                    self.match_forms.push(collapsed);
-                }
-                self.forms.push(form);
-            }
-            if let Some(pattern) = lost_digits_pattern(&value) {
+            if let Some(pattern) = lost_digits_pattern(value) {
                 self.number_patterns.push(pattern);
             }
-            self.literals.push(value);
         }
-        if self.match_forms.len() != before {
-            self.rebuild();
+        if special {
+            for forms in [&mut secrets.special_forms, &mut secrets.uncollapsed_forms] {
+                forms.sort_unstable();
+                forms.dedup();
+            }
         }
+        if secrets.literals.is_empty() {
+            secrets.literals = fresh;
+        } else {
+            secrets.literals.extend(fresh);
+        }
+        self.matcher = Default::default();
         if self.number_patterns.len() != patterns_before {
             self.rebuild_patterns();
         }
     }
 
-    /// Every secret and pattern `other` knows joins this one.
+    /// Every secret and pattern `other` knows joins this one. A redactor that knows no
+    /// secret yet shares `other`'s set and matcher instead of copying them.
     pub fn merge(&mut self, other: &Redactor) {
-        self.add_literals(other.literals.iter().cloned());
+        if self.secrets.literals.is_empty() {
+            self.secrets = other.secrets.clone();
+            self.matcher = other.matcher.clone();
+            self.number_patterns = other.number_patterns.clone();
+            self.rebuild_patterns();
+        } else if !std::sync::Arc::ptr_eq(&self.secrets, &other.secrets) {
+            self.add_literals(other.secrets.literals.iter().cloned());
+        }
         let mut added = false;
         for pattern in &other.patterns {
             if !self.patterns.iter().any(|p| p.as_str() == pattern.as_str()) {
@@ -209,33 +362,22 @@ impl Redactor {
 
     /// Literal secrets, for `::add-mask::` so the runner masks them too.
     pub fn literals(&self) -> &[String] {
-        &self.literals
+        &self.secrets.literals
     }
 
     /// Every form masked, for `::add-mask::` (escaped forms included, since Terraform
     /// prints those).
     pub fn mask_forms(&self) -> impl Iterator<Item = &String> {
-        self.match_forms.iter().chain(&self.forms)
+        let secrets = &*self.secrets;
+        let plain = secrets.literals.iter().filter(|l| is_plain(l));
+        plain
+            .chain(&secrets.special_forms)
+            .chain(&secrets.uncollapsed_forms)
     }
 
-    fn rebuild(&mut self) {
-        let form_bytes: usize = self.match_forms.iter().map(String::len).sum();
-        self.rebuild_with(form_bytes > AUTOMATON_MAX_FORM_BYTES);
-    }
-
-    fn rebuild_with(&mut self, large: bool) {
-        self.automaton = None;
-        self.prefix_index = None;
-        if large {
-            self.prefix_index = PrefixIndex::new(&self.match_forms);
-        }
-        if self.prefix_index.is_none() {
-            // Leftmost-longest: a secret that contains another is replaced whole.
-            self.automaton = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&self.match_forms)
-                .ok();
-        }
+    fn matcher(&self) -> &Matcher {
+        self.matcher
+            .get_or_init(|| Matcher::build(&self.secrets, None))
     }
 
     /// The user's patterns and the number patterns as one regex (one pass over the text).
@@ -259,11 +401,11 @@ impl Redactor {
     /// as one space, so a secret Terraform wrapped across two lines is still found and
     /// replaced whole (the line break with it).
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let literal_free: Cow<'a, str> = if self.match_forms.is_empty() {
+        let literal_free: Cow<'a, str> = if self.secrets.literals.is_empty() {
             Cow::Borrowed(text)
         } else {
             let view = CollapsedView::new(text);
-            let matches = self.find_all(view.text());
+            let matches = self.matcher().find_all(&self.secrets, view.text());
             if matches.is_empty() {
                 Cow::Borrowed(text)
             } else {
@@ -293,36 +435,6 @@ impl Redactor {
         match re.replace_all(&literal_free, REPLACEMENT) {
             Cow::Borrowed(_) => literal_free,
             Cow::Owned(s) => Cow::Owned(s),
-        }
-    }
-
-    /// Leftmost-longest matches of the collapsed forms in `view`, as byte spans.
-    fn find_all(&self, view: &str) -> Vec<(usize, usize)> {
-        match (&self.automaton, &self.prefix_index) {
-            (_, Some(index)) => index.find_all(&self.match_forms, view),
-            (Some(ac), None) => ac.find_iter(view).map(|m| (m.start(), m.end())).collect(),
-            // Building the automaton failed (it never should): the longest form at each
-            // position, leftmost first.
-            (None, None) => {
-                let mut found = Vec::new();
-                let mut at = 0;
-                while at < view.len() {
-                    let longest = self
-                        .match_forms
-                        .iter()
-                        .filter(|f| view[at..].starts_with(f.as_str()))
-                        .map(String::len)
-                        .max();
-                    match longest {
-                        Some(len) => {
-                            found.push((at, at + len));
-                            at += len;
-                        }
-                        None => at += view[at..].chars().next().map_or(1, char::len_utf8),
-                    }
-                }
-                found
-            }
         }
     }
 }
@@ -545,8 +657,11 @@ mod tests {
     /// AUTOMATON_MAX_FORM_BYTES of forms.
     fn with_index(r: &Redactor) -> Redactor {
         let mut large = r.clone();
-        large.rebuild_with(true);
-        assert!(large.prefix_index.is_some() && large.automaton.is_none());
+        large.matcher = std::sync::Arc::new(std::sync::OnceLock::from(Matcher::build(
+            &large.secrets,
+            Some(true),
+        )));
+        assert!(matches!(large.matcher(), Matcher::Index(_)));
         large
     }
 
@@ -591,7 +706,10 @@ mod tests {
             .collect();
         let mut r = Redactor::default();
         r.add_literals(secrets.iter().cloned());
-        assert!(r.prefix_index.is_some(), "over 4 MiB of forms");
+        assert!(
+            matches!(r.matcher(), Matcher::Index(_)),
+            "over 4 MiB of forms"
+        );
         let text = format!("a {} b {}{} c", secrets[17], secrets[299_999], secrets[3]);
         assert_eq!(r.redact(&text), "a *** b ****** c");
     }
@@ -647,6 +765,63 @@ mod tests {
             "9876543210987654321 and 987654321098765432100",
             "other lengths are other numbers"
         );
+    }
+
+    /// The matcher is built on the first text masked: a secret learned after that (the
+    /// last batch of a plan, after a log line was masked) must rebuild it, and a clone made
+    /// earlier shares the set without seeing later additions to another clone.
+    #[test]
+    fn a_secret_learned_after_masking_is_masked_too() {
+        let mut r = Redactor::default();
+        r.add_literals(["first-secret-value"]);
+        assert_eq!(r.redact("a first-secret-value"), "a ***");
+        let earlier = r.clone();
+        r.add_literals(["late-secret-value"]);
+        assert_eq!(r.redact("late-secret-value first-secret-value"), "*** ***");
+        assert_eq!(earlier.redact("late-secret-value"), "late-secret-value");
+        let mut empty = Redactor::default();
+        empty.merge(&r);
+        assert_eq!(empty.redact("x late-secret-value"), "x ***");
+        assert!(
+            std::sync::Arc::ptr_eq(&empty.secrets, &r.secrets),
+            "shared, not copied"
+        );
+    }
+
+    proptest::proptest! {
+        /// The shortcut that stores a plain secret once and derives no forms for it: a
+        /// plain value's printed forms are exactly itself.
+        #[test]
+        fn a_plain_secret_is_its_only_form(value in "[a-z\\-\"\\\\${}%é \t\n]{4,12}") {
+            if is_plain(&value) && !is_trivial(&value) {
+                proptest::prop_assert_eq!(printed_forms(&value), vec![value.clone()]);
+            }
+        }
+
+        /// Every printed form of every secret, quoted and escaped ones included, is masked
+        /// wherever it stands alone in a text, whichever matcher is used.
+        #[test]
+        fn every_printed_form_is_masked(
+            secrets in proptest::collection::vec("[a-c\"\\\\${}% \n]{4,10}", 1..8),
+        ) {
+            let mut r = Redactor::default();
+            r.add_literals(secrets.iter().cloned());
+            let large = r.mask_forms().next().map(|_| with_index(&r));
+            for secret in secrets.iter().filter(|s| !is_trivial(s)) {
+                for form in printed_forms(secret) {
+                    if is_trivial(&collapse_whitespace(&form)) {
+                        // Masked only by the runner (`::add-mask::`), as before.
+                        continue;
+                    }
+                    let text = format!("<{form}>");
+                    let masked = r.redact(&text);
+                    proptest::prop_assert!(!masked.contains(form.as_str()), "{:?} in {:?}", form, masked);
+                    if let Some(large) = &large {
+                        proptest::prop_assert_eq!(large.redact(&text), masked);
+                    }
+                }
+            }
+        }
     }
 
     proptest::proptest! {

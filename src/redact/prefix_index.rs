@@ -36,22 +36,28 @@ fn bit(prefix: u32) -> usize {
 }
 
 impl PrefixIndex {
-    /// `None` when a form is shorter than four bytes or there are more than `u32::MAX`.
-    pub(super) fn new(forms: &[String]) -> Option<Self> {
+    /// `None` when a form is shorter than four bytes. `forms` are the match forms with
+    /// their numbers, which [`PrefixIndex::find_all`] is given a way to look up.
+    pub(super) fn new<'a>(forms: impl Iterator<Item = (u32, &'a str)>) -> Option<Self> {
         let mut filter = vec![0u64; (1usize << FILTER_BITS_LOG2) / 64];
-        let mut entries = Vec::with_capacity(forms.len());
-        for (i, form) in forms.iter().enumerate() {
+        let mut entries = Vec::with_capacity(forms.size_hint().0);
+        for (id, form) in forms {
             let p = prefix(form.as_bytes())?;
             let b = bit(p);
             filter[b / 64] |= 1 << (b % 64);
-            entries.push((p, u32::try_from(i).ok()?));
+            entries.push((p, id));
         }
         entries.sort_unstable();
         Some(PrefixIndex { filter, entries })
     }
 
     /// The length of the longest form that starts at `text[at..]`.
-    fn longest_at(&self, forms: &[String], text: &[u8], at: usize) -> Option<usize> {
+    fn longest_at<'a>(
+        &self,
+        form: &impl Fn(u32) -> &'a str,
+        text: &[u8],
+        at: usize,
+    ) -> Option<usize> {
         let p = prefix(&text[at..])?;
         let b = bit(p);
         if self.filter[b / 64] & (1 << (b % 64)) == 0 {
@@ -61,19 +67,23 @@ impl PrefixIndex {
         self.entries[start..]
             .iter()
             .take_while(|(q, _)| *q == p)
-            .filter_map(|(_, i)| forms.get(*i as usize))
+            .map(|(_, id)| form(*id))
             .filter(|form| text[at..].starts_with(form.as_bytes()))
-            .map(|form| form.len())
+            .map(str::len)
             .max()
     }
 
     /// The byte spans of every leftmost-longest match in `text`.
-    pub(super) fn find_all(&self, forms: &[String], text: &str) -> Vec<(usize, usize)> {
+    pub(super) fn find_all<'a>(
+        &self,
+        form: impl Fn(u32) -> &'a str,
+        text: &str,
+    ) -> Vec<(usize, usize)> {
         let bytes = text.as_bytes();
         let mut found = Vec::new();
         let mut at = 0;
         while at + 4 <= bytes.len() {
-            match self.longest_at(forms, bytes, at) {
+            match self.longest_at(&form, bytes, at) {
                 // A form is valid UTF-8 and starts with a leading byte, so `at` and
                 // `at + len` are character boundaries of `text`.
                 Some(len) => {

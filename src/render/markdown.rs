@@ -7,7 +7,9 @@
 use super::reason_text;
 use super::text::{code, fenced, plural, thousands};
 use crate::pipeline::EnvReport;
-use crate::summary::{ChangeKind, ResourceSummary, Summary};
+#[cfg(test)]
+use crate::summary::resource_type;
+use crate::summary::{ResourceSummary, Summary};
 
 /// At most this many attribute names per resource row.
 const ATTRIBUTES_PER_ROW: usize = 8;
@@ -188,12 +190,7 @@ fn warnings_grouped(env: &str, summary: &Summary, room: usize) -> String {
     let Some(mut out) = destructive_title(env, summary) else {
         return String::new();
     };
-    let mut groups: std::collections::BTreeMap<(ChangeKind, String), usize> = Default::default();
-    for r in summary.destructive() {
-        *groups
-            .entry((r.kind, resource_type(&r.address)))
-            .or_default() += 1;
-    }
+    let groups = summary.destructive_by_type();
     // Room for the "N more" line; the longest is well under this.
     const MORE_RESERVE: usize = 120;
     let (mut hidden_groups, mut hidden) = (0usize, 0usize);
@@ -227,44 +224,6 @@ fn warnings_grouped(env: &str, summary: &Summary, room: usize) -> String {
     out
 }
 
-/// `module.a["k"].module.b[0].aws_instance.web["x.y"]` -> `aws_instance`: instance keys
-/// (which may hold dots and brackets inside quotes) are dropped before the address is split.
-fn resource_type(address: &str) -> String {
-    let mut without_keys = String::with_capacity(address.len());
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for c in address.chars() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            '"' if depth > 0 => in_string = true,
-            _ if depth == 0 => without_keys.push(c),
-            _ => {}
-        }
-    }
-    let parts: Vec<&str> = without_keys.split('.').collect();
-    let mut i = 0;
-    while i + 1 < parts.len() && parts[i] == "module" {
-        i += 2;
-    }
-    if parts.get(i) == Some(&"data") {
-        i += 1;
-    }
-    parts
-        .get(i)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| without_keys.clone())
-}
-
 fn outputs_section(summary: &Summary) -> String {
     if summary.outputs.is_empty() {
         return String::new();
@@ -295,13 +254,14 @@ fn outputs_section(summary: &Summary) -> String {
 }
 
 fn resources_section(summary: &Summary, budget: usize) -> String {
-    if summary.resources.is_empty() {
+    if summary.listed() == 0 {
         return String::new();
     }
     let mut ordered: Vec<&ResourceSummary> = summary.resources.iter().collect();
     // Stable: plan order within a kind.
     ordered.sort_by_key(|r| r.kind);
-    let total = ordered.len();
+    // A comment summary keeps only the first rows of each kind: never fewer than fit.
+    let total = summary.listed();
     let head = format!(
         "<details><summary>Resource changes ({})</summary>\n\n| | Resource | Changed attributes |\n|:-:|---|---|\n",
         thousands(total)

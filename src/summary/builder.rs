@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::fingerprint::FingerprintBuilder;
 use super::{
@@ -31,24 +33,43 @@ pub struct ChangeTally {
     importing: usize,
     resources: Vec<ResourceSummary>,
     fingerprint: FingerprintBuilder,
-    /// Every value Terraform marks sensitive anywhere in the plan; sorted and deduplicated
-    /// per chunk (on its worker) and once more at the end, cheaper than a set kept sorted
-    /// through hundreds of thousands of inserts.
+    /// Every value Terraform marks sensitive anywhere in the plan, in plan order;
+    /// deduplicated per chunk (on its worker) and once more at the end. Hashed, not
+    /// sorted: sorting a plan's hundreds of thousands of secrets was a fifth of the
+    /// Markdown comment's time (string comparisons, scripts/bench-render).
     marked_values: Vec<String>,
     purpose: Purpose,
+    /// Resources kept per change kind (indexed by `ChangeKind as usize`): in a chunk's
+    /// tally the chunk's own, in the merged one all of them.
+    kept: [usize; KINDS],
+    /// Resources worth listing that a [`Purpose::Comment`] summary did not keep.
+    unlisted: usize,
+    destructive_types: BTreeMap<(ChangeKind, String), usize>,
+    /// What the merged tally has kept so far, shared with the chunks' tallies.
+    merged: Option<Arc<MergedKept>>,
 }
+
+/// How many change kinds there are.
+const KINDS: usize = 7;
+
+/// Per change kind, how many resources the merged tally kept, in document order. A chunk
+/// being tallied comes after every merged one, so once this reaches the limit for a kind
+/// the chunk's resources of that kind are only counted, not diffed: on a large plan most
+/// of them.
+#[derive(Default)]
+struct MergedKept([AtomicUsize; KINDS]);
 
 impl ChangeVisitor for ChangeTally {
     fn fresh(&self) -> Self {
         ChangeTally {
             purpose: self.purpose,
+            merged: self.merged.clone(),
             ..ChangeTally::default()
         }
     }
 
     fn chunk_done(&mut self) {
-        self.marked_values.sort_unstable();
-        self.marked_values.dedup();
+        dedup_in_order(&mut self.marked_values);
     }
 
     fn merge(&mut self, later: Self) {
@@ -62,7 +83,29 @@ impl ChangeVisitor for ChangeTally {
         self.counts.forget += c.forget;
         self.moved += later.moved;
         self.importing += later.importing;
-        self.resources.extend(later.resources);
+        self.unlisted += later.unlisted;
+        for (group, n) in later.destructive_types {
+            *self.destructive_types.entry(group).or_default() += n;
+        }
+        match self.purpose.keep_per_kind() {
+            None => self.resources.extend(later.resources),
+            Some(limit) => {
+                for r in later.resources {
+                    let kept = &mut self.kept[r.kind as usize];
+                    if *kept < limit {
+                        *kept += 1;
+                        self.resources.push(r);
+                    } else {
+                        self.unlisted += 1;
+                    }
+                }
+                if let Some(merged) = &self.merged {
+                    for (shared, kept) in merged.0.iter().zip(self.kept) {
+                        shared.store(kept, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
         self.fingerprint.merge(later.fingerprint);
         self.marked_values.extend(later.marked_values);
     }
@@ -74,7 +117,7 @@ impl ChangeVisitor for ChangeTally {
         // Terraform's own text output has been seen to print a prior value whose mark was
         // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
         // redactor mask it wherever it turns up.
-        if self.purpose == Purpose::Review {
+        if self.purpose != Purpose::Machine {
             marked_scalars(
                 rc.change.before,
                 &rc.change.before_sensitive,
@@ -96,14 +139,30 @@ impl ChangeVisitor for ChangeTally {
         if kind == ChangeKind::NoOp && !importing && !moved {
             return;
         }
+        if let Some(limit) = self.purpose.keep_per_kind() {
+            if kind.is_destructive() {
+                *self
+                    .destructive_types
+                    .entry((kind, super::resource_type(&rc.address)))
+                    .or_default() += 1;
+            }
+            let merged = self
+                .merged
+                .as_ref()
+                .map_or(0, |m| m.0[kind as usize].load(Ordering::Relaxed));
+            let kept = &mut self.kept[kind as usize];
+            if merged + *kept >= limit {
+                self.unlisted += 1;
+                return;
+            }
+            *kept += 1;
+        }
         let changed_attributes = match (self.purpose, kind) {
             // Machine output lists destructive changes only, without attributes.
             (Purpose::Machine, _) if !kind.is_destructive() => return,
             (Purpose::Machine, _) => Vec::new(),
-            (Purpose::Review, ChangeKind::Update | ChangeKind::Replace) => {
-                attributes::changed(&rc.change)
-            }
-            (Purpose::Review, _) => Vec::new(),
+            (_, ChangeKind::Update | ChangeKind::Replace) => attributes::changed(&rc.change),
+            (_, _) => Vec::new(),
         };
         self.resources.push(ResourceSummary {
             replace_paths: rc
@@ -157,7 +216,7 @@ impl PlanVisitor for SummaryBuilder {
         let kind = ChangeKind::from_actions(&change.actions);
         let tally = &mut self.changes;
         tally.fingerprint.output(&name, &change.actions);
-        if tally.purpose == Purpose::Review {
+        if tally.purpose != Purpose::Machine {
             collect_marked(
                 &change.before,
                 &change.before_sensitive,
@@ -192,6 +251,9 @@ impl SummaryBuilder {
     pub fn new(purpose: Purpose) -> Self {
         let mut builder = SummaryBuilder::default();
         builder.changes.purpose = purpose;
+        if purpose.keep_per_kind().is_some() {
+            builder.changes.merged = Some(Arc::default());
+        }
         builder
     }
 
@@ -207,8 +269,7 @@ impl SummaryBuilder {
                 }
             }
         }
-        secret_literals.sort_unstable();
-        secret_literals.dedup();
+        dedup_in_order(&mut secret_literals);
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
@@ -222,8 +283,20 @@ impl SummaryBuilder {
             errored: self.errored,
             secret_literals,
             purpose: tally.purpose,
+            unlisted: tally.unlisted,
+            destructive_types: tally.destructive_types,
         }
     }
+}
+
+/// Drops every value seen before in `values`, keeping the first of each in place.
+pub(crate) fn dedup_in_order(values: &mut Vec<String>) {
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(values.len());
+        values.iter().map(|v| seen.insert(v.as_str())).collect()
+    };
+    let mut keep = keep.into_iter();
+    values.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// `["tags", "Name"]` -> `tags["Name"]`, `["ingress", 0, "cidr"]` -> `ingress[0].cidr`.

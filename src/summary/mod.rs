@@ -21,6 +21,28 @@ pub enum Purpose {
     /// is built from structured data that holds no value and never passes the redactor,
     /// so nothing it prints differs from a [`Purpose::Review`] summary.
     Machine,
+    /// One Markdown block of at most this many bytes (`render --format markdown`): every
+    /// count and secret value, but per change kind only the first resources the block can
+    /// possibly list (a row is never shorter than [`MIN_ROW_BYTES`]) and, for the others,
+    /// how many there are and, for destructive ones, their resource types. On a plan of
+    /// 100,000 resources the block lists a few hundred; keeping and diffing the rest was
+    /// most of the memory (scripts/bench-render).
+    Comment(usize),
+}
+
+/// No resource row or warning line of the Markdown block is shorter than this
+/// (`| `+` | `a` |  |` and a line break), so a block of `budget` bytes lists at most
+/// `budget / MIN_ROW_BYTES` resources.
+pub const MIN_ROW_BYTES: usize = 16;
+
+impl Purpose {
+    /// How many resources of one change kind are kept, `None` for all of them.
+    pub fn keep_per_kind(self) -> Option<usize> {
+        match self {
+            Purpose::Comment(budget) => Some(budget / MIN_ROW_BYTES + 1),
+            Purpose::Review | Purpose::Machine => None,
+        }
+    }
 }
 
 use crate::plan::Action;
@@ -211,6 +233,49 @@ pub struct Summary {
     pub secret_literals: Vec<String>,
     /// What was kept; a [`Purpose::Machine`] summary lists destructive resources only.
     pub purpose: Purpose,
+    /// Resources worth listing that a [`Purpose::Comment`] summary did not keep.
+    pub unlisted: usize,
+    /// A [`Purpose::Comment`] summary's destructive changes by kind and resource type,
+    /// kept ones included (empty for other purposes: [`Summary::destructive_by_type`]).
+    pub destructive_types: std::collections::BTreeMap<(ChangeKind, String), usize>,
+}
+
+/// `module.a["k"].module.b[0].aws_instance.web["x.y"]` -> `aws_instance`: instance keys
+/// (which may hold dots and brackets inside quotes) are dropped before the address is split.
+pub fn resource_type(address: &str) -> String {
+    let mut without_keys = String::with_capacity(address.len());
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in address.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '"' if depth > 0 => in_string = true,
+            _ if depth == 0 => without_keys.push(c),
+            _ => {}
+        }
+    }
+    let parts: Vec<&str> = without_keys.split('.').collect();
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        i += 2;
+    }
+    if parts.get(i) == Some(&"data") {
+        i += 1;
+    }
+    parts
+        .get(i)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| without_keys.clone())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -250,6 +315,25 @@ impl Summary {
             .collect();
         list.sort_by_key(|r| r.kind);
         list.into_iter()
+    }
+
+    /// How many resources are worth listing, kept or not.
+    pub fn listed(&self) -> usize {
+        self.resources.len() + self.unlisted
+    }
+
+    /// Destructive changes counted by kind and resource type (see [`resource_type`]).
+    pub fn destructive_by_type(&self) -> std::collections::BTreeMap<(ChangeKind, String), usize> {
+        if matches!(self.purpose, Purpose::Comment(_)) {
+            return self.destructive_types.clone();
+        }
+        let mut groups = std::collections::BTreeMap::new();
+        for r in self.destructive() {
+            *groups
+                .entry((r.kind, resource_type(&r.address)))
+                .or_default() += 1;
+        }
+        groups
     }
 
     /// Reads a plan JSON file into a summary; the error names the file.

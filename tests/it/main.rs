@@ -11,6 +11,7 @@ mod common;
 
 mod action_harness;
 mod check_contract;
+mod comment_budget;
 mod config_errors;
 mod conformance;
 mod credentials;
