@@ -56,13 +56,15 @@ resource "aws_iam_role_policy" "apply_scoped" {
 
   lifecycle {
     precondition {
-      condition     = length(local.apply_inline_document) <= local.iam_role_inline_policies_chars
-      error_message = "The apply role of ${var.environment}'s inline policy renders to ${length(local.apply_inline_document)} characters; IAM refuses a role's inline policies over ${local.iam_role_inline_policies_chars} together. Move statements into the apply_isolation policies (see infra/bootstrap/README.md, IAM size quotas)."
+      condition     = local.apply_inline_chars <= local.iam_role_inline_policies_chars
+      error_message = "The apply role of ${var.environment}'s inline policy renders to ${local.apply_inline_chars} characters; IAM refuses a role's inline policies over ${local.iam_role_inline_policies_chars} together. Move statements into the apply_isolation policies (see infra/bootstrap/README.md, IAM size quotas)."
     }
   }
 }
 
 locals {
+  # (The length on its own, so that a failed precondition shows the number, not the document.)
+  apply_inline_chars = length(local.apply_inline_document)
   apply_inline_document = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -313,7 +315,8 @@ locals {
 # namespace, and DenyBootstrapIamChanges keeps them out of every apply role's
 # reach.
 locals {
-  account_wide_sids = [for st in local.account_wide_deny_statements : st.Sid]
+  account_wide_sids     = [for st in local.account_wide_deny_statements : st.Sid]
+  apply_isolation_chars = { for k, d in local.apply_isolation_documents : k => length(d) }
   apply_isolation_documents = {
     # Account-wide settings, the same in every environment (but the owner of
     # the cost allocation tags).
@@ -341,8 +344,8 @@ resource "aws_iam_policy" "apply_isolation" {
 
   lifecycle {
     precondition {
-      condition     = length(local.apply_isolation_documents[each.key]) <= local.iam_managed_policy_chars
-      error_message = "The ${each.key} isolation policy of ${var.environment}'s apply role renders to ${length(local.apply_isolation_documents[each.key])} characters; IAM refuses a managed policy over ${local.iam_managed_policy_chars}. Split it (see infra/bootstrap/README.md, IAM size quotas)."
+      condition     = local.apply_isolation_chars[each.key] <= local.iam_managed_policy_chars
+      error_message = "The ${each.key} isolation policy of ${var.environment}'s apply role renders to ${local.apply_isolation_chars[each.key]} characters; IAM refuses a managed policy over ${local.iam_managed_policy_chars}. Split it (see infra/bootstrap/README.md, IAM size quotas)."
     }
   }
 }

@@ -16,8 +16,8 @@ resource "aws_iam_policy" "boundary" {
 
   lifecycle {
     precondition {
-      condition     = length(local.boundary_document) <= local.iam_managed_policy_chars
-      error_message = "The permissions boundary of ${var.environment} renders to ${length(local.boundary_document)} characters; IAM refuses a managed policy over ${local.iam_managed_policy_chars} (a boundary must be one policy). Shorten it (see infra/bootstrap/README.md, IAM size quotas)."
+      condition     = local.boundary_chars <= local.iam_managed_policy_chars
+      error_message = "The permissions boundary of ${var.environment} renders to ${local.boundary_chars} characters; IAM refuses a managed policy over ${local.iam_managed_policy_chars} (a boundary must be one policy). Shorten it (see infra/bootstrap/README.md, IAM size quotas)."
     }
   }
 }
@@ -27,6 +27,7 @@ locals {
   # boundary is rendered without them (Sids are optional and count against the
   # 6,144 characters like everything else). jsonencode sorts keys, so a Sid
   # always follows another key and its comma.
+  boundary_chars = length(local.boundary_document)
   boundary_document = replace(jsonencode({
     Version = "2012-10-17"
     Statement = concat(
