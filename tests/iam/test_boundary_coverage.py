@@ -87,8 +87,8 @@ def test_the_boundary_denies_whatever_the_apply_roles_isolation_policies_deny(ex
     account = Account.load(_env(export_var))
     acct = account.account_id
     policies = _isolation_policies(account, env)
-    # The isolation policies exist (two of them) and hold denies.
-    assert len(policies) == 2, sorted(policies)
+    # The isolation policies exist (account-wide, by name, by tag).
+    assert len(policies) == 3, sorted(policies)
     boundary = f"arn:aws:iam::{acct}:policy/{PROJECT}-boundary-{env}"
     bounded = account.synthetic_node(f"{PROJECT}-{env}-probe", [ADMIN], boundary)
     checked, lost = 0, []

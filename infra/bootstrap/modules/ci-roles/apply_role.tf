@@ -310,7 +310,7 @@ locals {
 # managed policies beside PowerUserAccess: with the scoped IAM and state rules
 # above they would not fit in a role's 10,240 characters of inline policy. Each
 # managed policy may hold 6,144 characters, and each counts against the 10
-# managed policies a role may have attached (PowerUserAccess and these two).
+# managed policies a role may have attached (PowerUserAccess and these three).
 # They are named under "<project>-gha-", outside every environment's
 # namespace, and DenyBootstrapIamChanges keeps them out of every apply role's
 # reach.
@@ -327,12 +327,25 @@ locals {
         var.environment == var.cost_allocation_tags_environment ? [] : [local.cost_allocation_tags_deny],
       )
     })
-    # Another environment's resources, by name and by tag.
-    environment = jsonencode({
+    # Another environment's resources by name (and by the cluster names AWS
+    # tags with), and by the Environment tag: two policies, as each grows with
+    # the number of environments.
+    by-name = jsonencode({
       Version   = "2012-10-17"
-      Statement = [for st in local.environment_scope_statements[var.environment] : st if !contains(local.account_wide_sids, st.Sid)]
+      Statement = [for st in local.environment_scope_statements[var.environment] : st if !contains(concat(local.account_wide_sids, local.tag_rule_sids), st.Sid)]
+    })
+    by-tag = jsonencode({
+      Version   = "2012-10-17"
+      Statement = [for st in local.environment_scope_statements[var.environment] : st if contains(local.tag_rule_sids, st.Sid)]
     })
   }
+  tag_rule_sids = [
+    "DenyUntaggedNetworkAclsAndRouteTables",
+    "DenyUntaggedAutoScalingGroups",
+    "DenyOtherEnvironmentsByResourceTag",
+    "DenyOtherEnvironmentsByRequestTag",
+    "DenyEnvironmentTagRemoval",
+  ]
 }
 
 resource "aws_iam_policy" "apply_isolation" {

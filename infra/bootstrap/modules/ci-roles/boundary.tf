@@ -109,24 +109,26 @@ locals {
   # within IAM's 6,144 characters for a managed policy (a boundary is one
   # policy): services no workload of infra/ uses, whose account-wide actions the
   # apply roles deny one by one (DenyAccountWideChanges), so nothing here may be
-  # allowed to a role the environment creates either; creating CloudWatch
-  # alarms (the apply roles deny only those with EC2 actions) and EventBridge
-  # targets (the apply roles deny only other environments' targets): no
-  # workload creates either; and cost allocation tags (no workload activates
-  # them).
+  # allowed to a role the environment creates either; EventBridge and Budgets
+  # (the apply roles deny another environment's rules, budgets and targets: no
+  # workload uses either); creating CloudWatch alarms (the apply roles deny only
+  # those with EC2 actions; no workload creates any); and cost allocation tags
+  # (no workload activates them).
   boundary_not_allowed_services = [
     "access-analyzer", "cloudtrail", "config", "guardduty", "securityhub", "sso", "identitystore",
     "ssm-guiconnect", "ec2-instance-connect", "route53resolver", "route53profiles", "s3-object-lambda",
+    "events", "budgets",
   ]
   boundary_not_allowed = concat(
     [for s in local.boundary_not_allowed_services : "${s}:*"],
-    ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "events:PutTargets", "ce:UpdateCostAllocationTagsStatus"],
+    ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm", "ce:UpdateCostAllocationTagsStatus"],
   )
 
   # The environment's scope as the apply role has it (scoping.tf), minus what the
-  # allow above already leaves out: the alarm and target statements, the account-wide
-  # actions of the services not allowed and of IAM (no IAM action but the few
-  # allowed above gets through the boundary). Tag-based denies cover every
+  # allow above already leaves out: the alarm and target statements, the
+  # account-wide actions and the name patterns of the services not allowed, the
+  # account-wide actions of IAM (no IAM action but the few allowed above gets
+  # through the boundary), Object Lambda access points. Tag-based denies cover every
   # action rather than the tag-scoped services: a role the environment creates
   # has no business with anything tagged for another environment or cluster.
   # (The apply roles keep the service lists: moto, which ignores conditions,
@@ -138,11 +140,33 @@ locals {
     ]
     DenyOtherEnvironmentsByResourceTag = ["*"]
     DenyOtherEnvironmentsByRequestTag  = ["*"]
-    DenyEnvironmentTagRemoval          = [for a in local.untag_actions : a if !startswith(a, "iam:")]
+    DenyEnvironmentTagRemoval          = ["*"]
+    DenyDataThroughAccessPoints        = ["s3:*"]
   }, { for i, _ in local.cluster_name_tag_keys : "DenyOtherEnvironmentsClusterResources${i}" => ["*"] })
+  boundary_resource_overrides = {
+    DenyOtherEnvironmentsByName = [
+      for arn in local.other_environment_name_arns[var.environment] : arn
+      if !contains(local.boundary_not_allowed_services, split(":", arn)[2])
+    ]
+    DenyDataThroughAccessPoints = ["arn:aws:s3:*:*:accesspoint/*", "arn:aws:s3::*:accesspoint/*"]
+  }
+  # Removing the Environment tag, in every service: a request that names the
+  # key (aws:TagKeys) without giving it a value (aws:RequestTag), which is what
+  # an untag request is; tagging and creating with the tag stay allowed.
+  boundary_condition_overrides = {
+    DenyEnvironmentTagRemoval = {
+      "ForAnyValue:StringEquals" = { "aws:TagKeys" = ["Environment"] }
+      Null                       = { "aws:RequestTag/Environment" = "true" }
+    }
+  }
   boundary_scope_statements = [
     for st in local.environment_scope_statements[var.environment] :
-    merge(st, { for sid, actions in local.boundary_action_overrides : "Action" => actions if sid == st.Sid })
+    merge(
+      st,
+      { for sid, actions in local.boundary_action_overrides : "Action" => actions if sid == st.Sid },
+      { for sid, arns in local.boundary_resource_overrides : "Resource" => arns if sid == st.Sid },
+      { for sid, cond in local.boundary_condition_overrides : "Condition" => cond if sid == st.Sid },
+    )
     if !contains(["DenyAlarmInstanceActions", "DenyTargetsInOtherEnvironments"], st.Sid)
   ]
 

@@ -7,24 +7,28 @@ locals {
   other_environments = { for e in var.environments : e => [for o in var.environments : o if o != e] }
 
   # ARNs the environment roots create, by name. Everything under another
-  # environment's names is denied outright. Five patterns per environment (each
-  # counts against the boundary's 6,144 characters): the first covers every ARN
-  # whose resource part holds "<project>-<env>-": the EKS cluster and what hangs
-  # off it (node groups, add-ons, access entries, pod identity associations),
-  # roles, policies and instance profiles (Karpenter's too, under
-  # /karpenter/<region>/<cluster>/), queues, EventBridge rules, budgets, RDS
-  # databases with their snapshots and groups, secrets and log groups, and
-  # whatever else an environment names that way. The others are the names
-  # without that infix: buckets (<project>-<purpose>-<env>-<account>, their
-  # objects included, as "*" spans "/"), the ECR repositories, log groups named
-  # after the bare environment and the environment's KMS alias.
+  # environment's names is denied outright. Every pattern counts against the
+  # boundary's 6,144 characters, so each covers what a service names that way
+  # (IAM does not allow a wildcard in an ARN's service segment): EKS clusters and
+  # what hangs off them (node groups, add-ons, access entries, pod identity
+  # associations: <type>/<cluster>/...), IAM roles, policies and instance
+  # profiles (Karpenter's too, /karpenter/<region>/<cluster>/...), RDS databases
+  # with their snapshots and groups (<type>:<name>), buckets
+  # (<project>-<purpose>-<env>-<account>, their objects included, as "*" spans
+  # "/").
   environment_name_arns = {
     for e in var.environments : e => [
-      "arn:aws:*:*:*:*${var.project}-${e}-*",
       "arn:aws:s3:::${var.project}-*-${e}-*",
+      "arn:aws:eks:*:*:*/${var.project}-${e}-*",
       "arn:aws:ecr:*:*:repository/${var.project}-${e}/*",
       "arn:aws:logs:*:*:log-group:/aws/*/${var.project}-${e}*",
       "arn:aws:kms:*:*:alias/${var.project}-${e}",
+      "arn:aws:budgets::*:budget/${var.project}-${e}-*",
+      "arn:aws:iam::*:*/${var.project}-${e}-*",
+      "arn:aws:sqs:*:*:${var.project}-${e}-*",
+      "arn:aws:events:*:*:rule/${var.project}-${e}-*",
+      "arn:aws:rds:*:*:*:${var.project}-${e}-*",
+      "arn:aws:secretsmanager:*:*:secret:${var.project}-${e}-*",
     ]
   }
   other_environment_name_arns = {
