@@ -87,8 +87,9 @@ locals {
   # Auto Scaling writes. The node group's group is created by EKS without the
   # Environment tag (the eks module adds it afterwards), so an untagged group that
   # is not this environment's cluster's is out of reach.
-  # (Every Auto Scaling action but Describe*, Get* and the two that create a
-  # group or launch configuration: Attach*, BatchDelete/BatchPut, CancelInstanceRefresh,
+  # (Written by prefix to save characters; no prefix matches a Describe*, Get*
+  # or Create* action but CreateOrUpdateTags. They cover Attach*,
+  # BatchDelete/BatchPut, CancelInstanceRefresh,
   # CompleteLifecycleAction, CreateOrUpdateTags, Delete*, Detach*,
   # Disable/EnableMetricsCollection, EnterStandby, ExecutePolicy, ExitStandby, Put*,
   # RecordLifecycleActionHeartbeat, ResumeProcesses, RollbackInstanceRefresh, Set*,
