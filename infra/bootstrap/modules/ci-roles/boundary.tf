@@ -25,10 +25,11 @@ resource "aws_iam_policy" "boundary" {
 locals {
   # The Sids name each statement here and in the apply role's policies; the
   # boundary is rendered without them (Sids are optional and count against the
-  # 6,144 characters like everything else). jsonencode sorts keys, so a Sid
-  # always follows another key and its comma.
+  # 6,144 characters like everything else), and a lone "*" action as a string
+  # rather than a list. jsonencode sorts keys, so a Sid always follows another
+  # key and its comma.
   boundary_chars = length(local.boundary_document)
-  boundary_document = replace(jsonencode({
+  boundary_document = replace(replace(jsonencode({
     Version = "2012-10-17"
     Statement = concat(
       [
@@ -37,9 +38,12 @@ locals {
           # roles): any service action except IAM, Organizations, Account,
           # assuming roles and what boundary_not_allowed lists, further cut by the
           # denies below.
-          Sid       = "AllowWorkloadActions"
-          Effect    = "Allow"
-          NotAction = concat(["iam:*", "organizations:*", "account:*", "sts:AssumeRole", "sts:AssumeRoleWithSAML"], local.boundary_not_allowed)
+          Sid    = "AllowWorkloadActions"
+          Effect = "Allow"
+          # (sts:AssumeRo*: AssumeRole, AssumeRoleWithSAML, AssumeRoot; the web
+          # identity one IRSA uses is called without credentials, so no policy
+          # of the caller applies to it.)
+          NotAction = concat(["iam:*", "organizations:*", "account:*", "sts:AssumeRo*"], local.boundary_not_allowed)
           Resource  = "*"
         },
         {
@@ -101,7 +105,7 @@ locals {
       ],
       local.boundary_scope_statements,
     )
-  }), "/,\"Sid\":\"[A-Za-z0-9]+\"/", "")
+  }), "/,\"Sid\":\"[A-Za-z0-9]+\"/", ""), "\"Action\":[\"*\"]", "\"Action\":\"*\"")
 }
 
 locals {

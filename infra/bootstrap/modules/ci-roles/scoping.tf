@@ -9,10 +9,10 @@ locals {
   # ARNs the environment roots create, by name. Everything under another
   # environment's names is denied outright. Every pattern counts against the
   # boundary's 6,144 characters, so each covers what a service names that way
-  # (IAM does not allow a wildcard in an ARN's service segment): EKS clusters and
-  # what hangs off them (node groups, add-ons, access entries, pod identity
-  # associations: <type>/<cluster>/...), IAM roles, policies and instance
-  # profiles (Karpenter's too, /karpenter/<region>/<cluster>/...), RDS databases
+  # (IAM allows no wildcard in an ARN's service segment, nor in the resource
+  # type of an IAM ARN): EKS clusters and what hangs off them (node groups,
+  # add-ons, access entries, pod identity associations: <type>/<cluster>/...),
+  # RDS databases
   # with their snapshots and groups (<type>:<name>), buckets
   # (<project>-<purpose>-<env>-<account>, their objects included, as "*" spans
   # "/").
@@ -24,7 +24,10 @@ locals {
       "arn:aws:logs:*:*:log-group:/aws/*/${var.project}-${e}*",
       "arn:aws:kms:*:*:alias/${var.project}-${e}",
       "arn:aws:budgets::*:budget/${var.project}-${e}-*",
-      "arn:aws:iam::*:*/${var.project}-${e}-*",
+      "arn:aws:iam::*:role/${var.project}-${e}-*",
+      "arn:aws:iam::*:policy/${var.project}-${e}-*",
+      # Karpenter's too: /karpenter/<region>/<cluster>/<uid>/<cluster>_<hash>.
+      "arn:aws:iam::*:instance-profile/*${var.project}-${e}-*",
       "arn:aws:sqs:*:*:${var.project}-${e}-*",
       "arn:aws:events:*:*:rule/${var.project}-${e}-*",
       "arn:aws:rds:*:*:*:${var.project}-${e}-*",
