@@ -178,15 +178,17 @@ def test_state_bucket_policy_keeps_plan_reads_to_their_environment(account: Acco
 
 
 def _without(account: Account, role: str, sid: str, drop_condition: bool = False) -> Account:
-    """A copy of the export with one statement of a role's inline policy removed
-    (or only its Condition), as if that rule had never been written."""
+    """A copy of the export with one statement of a role's own policies (inline,
+    or customer managed and attached to it, such as the apply roles' isolation
+    policies) removed (or only its Condition), as if that rule had never been
+    written."""
     import copy
 
     broken = copy.deepcopy(account)
     found = False
-    for policy in broken.roles[role].get("RolePolicyList", []):
-        doc = policy["PolicyDocument"]
-        doc = json.loads(doc) if isinstance(doc, str) else doc
+
+    def strip(doc: dict) -> dict:
+        nonlocal found
         kept = []
         for st in doc["Statement"]:
             if st.get("Sid") != sid:
@@ -195,8 +197,15 @@ def _without(account: Account, role: str, sid: str, drop_condition: bool = False
             found = True
             if drop_condition:
                 kept.append({k: v for k, v in st.items() if k != "Condition"})
-        doc["Statement"] = kept
-        policy["PolicyDocument"] = doc
+        return dict(doc, Statement=kept)
+
+    for policy in broken.roles[role].get("RolePolicyList", []):
+        doc = policy["PolicyDocument"]
+        policy["PolicyDocument"] = strip(json.loads(doc) if isinstance(doc, str) else doc)
+    for attached in broken.roles[role].get("AttachedManagedPolicies", []):
+        arn = attached["PolicyArn"]
+        if not arn.startswith("arn:aws:iam::aws:"):
+            broken.policies[arn] = strip(broken.policies[arn])
     assert found, f"{role} has no statement {sid}; the broken copy no longer applies"
     return broken
 

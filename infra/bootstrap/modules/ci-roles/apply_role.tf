@@ -27,7 +27,8 @@ resource "aws_iam_role" "apply" {
 }
 
 # Everything except IAM/Organizations/Account; IAM comes from the scoped policy
-# below, and its denies cut PowerUserAccess down to this environment.
+# below, and its denies and the isolation policies cut PowerUserAccess down to
+# this environment.
 resource "aws_iam_role_policy_attachment" "apply_power_user" {
   role       = aws_iam_role.apply.name
   policy_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
@@ -51,9 +52,22 @@ resource "aws_iam_role_policy" "apply_scoped" {
   name = "scoped-iam-and-state"
   role = aws_iam_role.apply.id
 
-  policy = jsonencode({
+  policy = local.apply_inline_document
+
+  lifecycle {
+    precondition {
+      condition     = local.apply_inline_chars <= local.iam_role_inline_policies_chars
+      error_message = "The apply role of ${var.environment}'s inline policy renders to ${local.apply_inline_chars} characters; IAM refuses a role's inline policies over ${local.iam_role_inline_policies_chars} together. Move statements into the apply_isolation policies (see infra/bootstrap/README.md, IAM size quotas)."
+    }
+  }
+}
+
+locals {
+  # (The length on its own, so that a failed precondition shows the number, not the document.)
+  apply_inline_chars = length(local.apply_inline_document)
+  apply_inline_document = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         # Creating a role, or changing what it may do, requires this environment's
         # permissions boundary on it (iam:PermissionsBoundary is the boundary the
@@ -236,7 +250,8 @@ resource "aws_iam_role_policy" "apply_scoped" {
         ]
         Resource = concat(
           [for e in var.environments : "arn:aws:iam::${var.account_id}:policy/${local.boundary_policy_name[e]}"],
-          ["arn:aws:iam::${var.account_id}:role/${var.project}-gha-*", var.github_oidc_provider_arn],
+          # The CI roles and the apply roles' isolation policies.
+          ["arn:aws:iam::${var.account_id}:role/${var.project}-gha-*", "arn:aws:iam::${var.account_id}:policy/${var.project}-gha-*", var.github_oidc_provider_arn],
         )
       },
       {
@@ -258,7 +273,7 @@ resource "aws_iam_role_policy" "apply_scoped" {
         # covers what a plan would never show (notifications, inventory, request
         # payment, analytics, tags) as well as policy, versioning and logging.
         # Only the break-glass principals change the bucket. (Access points are
-        # refused by DenyAccessPointCreation and by the bucket policy.)
+        # refused by DenyAccountWideChanges and by the bucket policy.)
         Sid       = "DenyStateBucketChanges"
         Effect    = "Deny"
         NotAction = ["s3:ListBucket*", "s3:GetBucket*", "s3:Get*Configuration"]
@@ -287,7 +302,72 @@ resource "aws_iam_role_policy" "apply_scoped" {
         ]
         Resource = var.state_kms_key_arn
       },
-      ], local.environment_scope_statements[var.environment],
-    var.environment == var.cost_allocation_tags_environment ? [] : [local.cost_allocation_tags_deny])
+    ]
   })
+}
+
+# What keeps the apply role inside its environment (scoping.tf), as customer
+# managed policies beside PowerUserAccess: with the scoped IAM and state rules
+# above they would not fit in a role's 10,240 characters of inline policy. Each
+# managed policy may hold 6,144 characters, and each counts against the 10
+# managed policies a role may have attached (PowerUserAccess and these three).
+# They are named under "<project>-gha-", outside every environment's
+# namespace, and DenyBootstrapIamChanges keeps them out of every apply role's
+# reach.
+locals {
+  account_wide_sids     = [for st in local.account_wide_deny_statements : st.Sid]
+  apply_isolation_chars = { for k, d in local.apply_isolation_documents : k => length(d) }
+  apply_isolation_documents = {
+    # Account-wide settings, the same in every environment (but the owner of
+    # the cost allocation tags).
+    account = jsonencode({
+      Version = "2012-10-17"
+      Statement = concat(
+        local.account_wide_deny_statements,
+        var.environment == var.cost_allocation_tags_environment ? [] : [local.cost_allocation_tags_deny],
+      )
+    })
+    # Another environment's resources by name (and by the cluster names AWS
+    # tags with), and by the Environment tag: two policies, as each grows with
+    # the number of environments.
+    by-name = jsonencode({
+      Version   = "2012-10-17"
+      Statement = [for st in local.environment_scope_statements[var.environment] : st if !contains(concat(local.account_wide_sids, local.tag_rule_sids), st.Sid)]
+    })
+    by-tag = jsonencode({
+      Version   = "2012-10-17"
+      Statement = [for st in local.environment_scope_statements[var.environment] : st if contains(local.tag_rule_sids, st.Sid)]
+    })
+  }
+  tag_rule_sids = [
+    "DenyUntaggedNetworkAclsAndRouteTables",
+    "DenyUntaggedAutoScalingGroups",
+    "DenyOtherEnvironmentsByResourceTag",
+    "DenyOtherEnvironmentsByRequestTag",
+    "DenyEnvironmentTagRemoval",
+  ]
+}
+
+resource "aws_iam_policy" "apply_isolation" {
+  for_each = toset(keys(local.apply_isolation_documents))
+
+  name        = "${local.apply_role_name[var.environment]}-isolation-${each.key}"
+  description = "Denies that keep the ${var.environment} apply role inside its environment (${each.key})."
+  policy      = local.apply_isolation_documents[each.key]
+
+  lifecycle {
+    precondition {
+      condition     = local.apply_isolation_chars[each.key] <= local.iam_managed_policy_chars
+      error_message = "The ${each.key} isolation policy of ${var.environment}'s apply role renders to ${local.apply_isolation_chars[each.key]} characters; IAM refuses a managed policy over ${local.iam_managed_policy_chars}. Split it (see infra/bootstrap/README.md, IAM size quotas)."
+    }
+  }
+}
+
+resource "aws_iam_role_policy_attachment" "apply_isolation" {
+  for_each = aws_iam_policy.apply_isolation
+
+  role = aws_iam_role.apply.name
+  # Spelled from the name (as the boundary's ARN is): the same ARN, and one the
+  # mocked provider of the terraform tests can check too.
+  policy_arn = "arn:aws:iam::${var.account_id}:policy/${each.value.name}"
 }

@@ -47,3 +47,14 @@ locals {
     "${local.subject_repo}:ref:refs/heads/${var.main_branch}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
   ]
 }
+
+# IAM's size quotas ("IAM and AWS STS quotas" in the IAM User Guide), in
+# characters without white space (jsonencode writes none, so its length is an
+# upper bound). moto enforces none of them; a policy over one fails only on
+# real AWS, so the policies check themselves at plan time (preconditions) and
+# tests/iam/test_quotas.py measures what was applied.
+locals {
+  iam_managed_policy_chars       = 6144
+  iam_role_inline_policies_chars = 10240
+  iam_role_trust_policy_chars    = 2048
+}

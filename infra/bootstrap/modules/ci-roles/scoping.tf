@@ -7,29 +7,29 @@ locals {
   other_environments = { for e in var.environments : e => [for o in var.environments : o if o != e] }
 
   # ARNs the environment roots create, by name. Everything under another
-  # environment's names is denied outright.
+  # environment's names is denied outright. Every pattern counts against the
+  # boundary's 6,144 characters, so each covers what a service names that way
+  # (IAM allows no wildcard in an ARN's service segment, nor in the resource
+  # type of an IAM ARN): EKS clusters and what hangs off them (node groups,
+  # add-ons, access entries, pod identity associations: <type>/<cluster>/...),
+  # RDS databases
+  # with their snapshots and groups (<type>:<name>), buckets
+  # (<project>-<purpose>-<env>-<account>, their objects included, as "*" spans
+  # "/").
   environment_name_arns = {
     for e in var.environments : e => [
       "arn:aws:s3:::${var.project}-*-${e}-*",
-      "arn:aws:s3:::${var.project}-*-${e}-*/*",
-      "arn:aws:eks:*:*:cluster/${var.project}-${e}-*",
-      "arn:aws:eks:*:*:nodegroup/${var.project}-${e}-*",
-      "arn:aws:eks:*:*:addon/${var.project}-${e}-*",
-      "arn:aws:eks:*:*:access-entry/${var.project}-${e}-*",
-      "arn:aws:eks:*:*:podidentityassociation/${var.project}-${e}-*",
+      "arn:aws:eks:*:*:*/${var.project}-${e}-*",
       "arn:aws:ecr:*:*:repository/${var.project}-${e}/*",
       "arn:aws:logs:*:*:log-group:/aws/*/${var.project}-${e}*",
       "arn:aws:kms:*:*:alias/${var.project}-${e}",
       "arn:aws:budgets::*:budget/${var.project}-${e}-*",
       "arn:aws:iam::*:role/${var.project}-${e}-*",
       "arn:aws:iam::*:policy/${var.project}-${e}-*",
-      "arn:aws:iam::*:instance-profile/${var.project}-${e}-*",
-      # Karpenter's instance profiles: /karpenter/<region>/<cluster>/<uid>/<cluster>_<hash>.
-      "arn:aws:iam::*:instance-profile/karpenter/*/${var.project}-${e}-*",
+      # Karpenter's too: /karpenter/<region>/<cluster>/<uid>/<cluster>_<hash>.
+      "arn:aws:iam::*:instance-profile/*${var.project}-${e}-*",
       "arn:aws:sqs:*:*:${var.project}-${e}-*",
       "arn:aws:events:*:*:rule/${var.project}-${e}-*",
-      # Databases (MLflow's), their snapshots, subnet and parameter groups: RDS
-      # names every resource type as arn:aws:rds:<region>:<account>:<type>:<name>.
       "arn:aws:rds:*:*:*:${var.project}-${e}-*",
       "arn:aws:secretsmanager:*:*:secret:${var.project}-${e}-*",
     ]
@@ -66,13 +66,12 @@ locals {
     "eks:UntagResource",
     "elasticloadbalancing:RemoveTags",
     "grafana:UntagResource",
-    "iam:UntagInstanceProfile",
-    "iam:UntagOpenIDConnectProvider",
-    "iam:UntagPolicy",
-    "iam:UntagRole",
+    # UntagRole, UntagPolicy, UntagInstanceProfile, UntagOpenIDConnectProvider
+    # (and IAM's other untag actions).
+    "iam:Untag*",
     "kms:UntagResource",
-    "logs:UntagLogGroup",
-    "logs:UntagResource",
+    # UntagLogGroup, UntagResource.
+    "logs:Untag*",
     "rds:RemoveTagsFromResource",
     "secretsmanager:UntagResource",
     "ssm:RemoveTagsFromResource",
@@ -91,152 +90,133 @@ locals {
   # Auto Scaling writes. The node group's group is created by EKS without the
   # Environment tag (the eks module adds it afterwards), so an untagged group that
   # is not this environment's cluster's is out of reach.
+  # (Written by prefix to save characters; no prefix matches a Describe*, Get*
+  # or Create* action but CreateOrUpdateTags. They cover Attach*,
+  # BatchDelete/BatchPut, CancelInstanceRefresh,
+  # CompleteLifecycleAction, CreateOrUpdateTags, Delete*, Detach*,
+  # Disable/EnableMetricsCollection, EnterStandby, ExecutePolicy, ExitStandby, Put*,
+  # RecordLifecycleActionHeartbeat, ResumeProcesses, RollbackInstanceRefresh, Set*,
+  # StartInstanceRefresh, SuspendProcesses, TerminateInstanceInAutoScalingGroup,
+  # Update*.)
   autoscaling_write_actions = [
     "autoscaling:Attach*",
-    "autoscaling:BatchDeleteScheduledAction",
-    "autoscaling:BatchPutScheduledUpdateGroupAction",
-    "autoscaling:CancelInstanceRefresh",
-    "autoscaling:CompleteLifecycleAction",
-    "autoscaling:CreateOrUpdateTags",
+    "autoscaling:Batch*",
+    "autoscaling:Cancel*",
+    "autoscaling:Complete*",
+    "autoscaling:CreateOr*",
     "autoscaling:Delete*",
     "autoscaling:Detach*",
-    "autoscaling:DisableMetricsCollection",
-    "autoscaling:EnableMetricsCollection",
-    "autoscaling:EnterStandby",
-    "autoscaling:ExecutePolicy",
-    "autoscaling:ExitStandby",
+    "autoscaling:Disable*",
+    "autoscaling:E*",
     "autoscaling:Put*",
-    "autoscaling:RecordLifecycleActionHeartbeat",
-    "autoscaling:ResumeProcesses",
-    "autoscaling:RollbackInstanceRefresh",
-    "autoscaling:Set*",
-    "autoscaling:StartInstanceRefresh",
-    "autoscaling:SuspendProcesses",
-    "autoscaling:TerminateInstanceInAutoScalingGroup",
+    "autoscaling:R*",
+    "autoscaling:S*",
+    "autoscaling:T*",
     "autoscaling:Update*",
   ]
 
-  # Statements that hold in every environment (apply roles and boundaries alike):
-  # APIs that act on the whole account or reach resources without naming them, so
-  # neither the name nor the tag rules below can see which environment they hit.
+  # Actions that act on the whole account or reach resources without naming
+  # them, so neither the name nor the tag rules below can see which environment
+  # they hit. Denied in every environment (apply roles and boundaries alike), in
+  # one statement: a statement's Sid, Effect and Resource count against the
+  # policy size like its actions do. Wildcards only where every action they
+  # match changes something (never a read).
+  account_wide_actions = concat(
+    # Systems Manager runs commands on instances it selects by tag, as its own
+    # service-linked role: a maintenance window or association made by dev could
+    # target prod's nodes. Nothing in infra/ uses these APIs. (Send*:
+    # SendCommand, SendAutomationSignal; Start*: StartSession,
+    # StartAutomationExecution, StartChangeRequestExecution,
+    # StartAssociationsOnce; Register*: targets and tasks of maintenance windows,
+    # default patch baselines.)
+    [
+      "ssm:CancelCommand",
+      "ssm:Send*",
+      "ssm:Start*",
+      "ssm:ResumeSession",
+      "ssm:CreateAssociation*",
+      "ssm:UpdateAssociation*",
+      "ssm:CreateMaintenanceWindow",
+      "ssm:UpdateMaintenanceWindow*",
+      "ssm:Register*",
+      # Default Host Management: one account setting makes every instance
+      # SSM-managed through a role of the setter's choosing.
+      "ssm:UpdateServiceSetting",
+      "ssm:ResetServiceSetting",
+      "ssm-guiconnect:*",
+      "ec2-instance-connect:*",
+    ],
+    # Settings of the whole account (one per account, not per environment):
+    # who sees every log group, where images are copied, the audit trail and
+    # threat detection, encryption defaults, service-linked roles. (logs:PutResourcePolicy
+    # stays allowed: the AMP workspace's vended logs need it, and it only lets
+    # AWS services deliver into log groups.)
+    [
+      "access-analyzer:ApplyArchiveRule",
+      "access-analyzer:CreateArchiveRule",
+      "access-analyzer:Delete*",
+      "access-analyzer:Update*",
+      "cloudtrail:CreateTrail",
+      "cloudtrail:Delete*",
+      "cloudtrail:Put*",
+      "cloudtrail:StopLogging",
+      "cloudtrail:Update*",
+      "config:Delete*",
+      "config:StopConfigurationRecorder",
+      "ec2:DisableEbsEncryptionByDefault",
+      "ec2:ModifyEbsDefaultKmsKeyId",
+      "ec2:ModifyInstanceMetadataDefaults",
+      "ec2:ResetEbsDefaultKmsKeyId",
+      "ecr:CreatePullThroughCacheRule",
+      "ecr:CreateRepositoryCreationTemplate",
+      "ecr:UpdateRepositoryCreationTemplate",
+      "ecr:DeleteRegistryPolicy",
+      "ecr:PutRegistry*",
+      "ecr:PutReplicationConfiguration",
+      "guardduty:CreateFilter",
+      "guardduty:Delete*",
+      "guardduty:Disassociate*",
+      "guardduty:Update*",
+      "iam:DeleteServiceLinkedRole",
+      "logs:*AccountPolicy",
+      "logs:PutDeliveryDestination*",
+      "logs:PutDestination*",
+      "s3:PutAccountPublicAccessBlock",
+      "s3:DeleteAccountPublicAccessBlock",
+      "securityhub:DisableSecurityHub",
+      # Who signs in to the account (IAM Identity Center, where the account
+      # administers it): PowerUserAccess allows it, nothing in infra/ uses it.
+      "sso:*",
+      "identitystore:*",
+    ],
+    # DNS of a VPC is set from outside it: a private hosted zone, a Resolver
+    # rule, endpoint, DNS Firewall rule group, query log or Route 53 Profile
+    # associated with another environment's VPC names that VPC only by ID
+    # (route53:VPCs), never by tag or name, and would redirect, block or record
+    # every lookup its nodes make. Nothing in infra/ uses them; public hosted
+    # zones stay allowed. (Update*Config: the firewall, resolver and DNSSEC
+    # configurations of a VPC.)
+    [
+      "route53:AssociateVPCWithHostedZone",
+      "route53:CreateVPCAssociationAuthorization",
+      "route53resolver:Associate*",
+      "route53resolver:CreateResolverEndpoint",
+      "route53resolver:Put*",
+      "route53resolver:Update*Config",
+      "route53profiles:Associate*",
+    ],
+    # An access point is a second name for a bucket with its own policy, and its
+    # ARN matches none of the bucket-name rules. None are used here. (Access
+    # points, Object Lambda and multi-Region ones, and their policies and
+    # configurations.)
+    ["s3:Create*AccessPoint*", "s3:Put*AccessPoint*"],
+  )
+
   account_wide_deny_statements = [
     {
-      # Systems Manager runs commands on instances it selects by tag, as its own
-      # service-linked role: a maintenance window or association made by dev could
-      # target prod's nodes. Nothing in infra/ uses these APIs.
-      Sid    = "DenySsmRemoteExecution"
-      Effect = "Deny"
-      Action = [
-        "ssm:CancelCommand",
-        "ssm:CreateAssociation",
-        "ssm:CreateAssociationBatch",
-        "ssm:CreateMaintenanceWindow",
-        "ssm:RegisterTargetWithMaintenanceWindow",
-        "ssm:RegisterTaskWithMaintenanceWindow",
-        "ssm:ResumeSession",
-        "ssm:SendAutomationSignal",
-        "ssm:SendCommand",
-        "ssm:StartAssociationsOnce",
-        "ssm:StartAutomationExecution",
-        "ssm:StartChangeRequestExecution",
-        "ssm:StartSession",
-        "ssm:UpdateAssociation",
-        "ssm:UpdateAssociationStatus",
-        "ssm:UpdateMaintenanceWindow",
-        "ssm:UpdateMaintenanceWindowTarget",
-        "ssm:UpdateMaintenanceWindowTask",
-        # Default Host Management: one account setting makes every instance
-        # SSM-managed through a role of the setter's choosing.
-        "ssm:UpdateServiceSetting",
-        "ssm:ResetServiceSetting",
-        "ssm-guiconnect:*",
-        "ec2-instance-connect:*",
-      ]
-      Resource = "*"
-    },
-    {
-      # Settings of the whole account (one per account, not per environment):
-      # who sees every log group, where images are copied, the audit trail and
-      # threat detection, encryption defaults, cost tags, service-linked roles.
-      # (logs:PutResourcePolicy stays allowed: the AMP workspace's vended logs
-      # need it, and it only lets AWS services deliver into log groups.)
-      Sid    = "DenyAccountWideChanges"
-      Effect = "Deny"
-      Action = [
-        "access-analyzer:ApplyArchiveRule",
-        "access-analyzer:CreateArchiveRule",
-        "access-analyzer:DeleteAnalyzer",
-        "access-analyzer:UpdateArchiveRule",
-        "access-analyzer:UpdateFindings",
-        "cloudtrail:CreateTrail",
-        "cloudtrail:DeleteTrail",
-        "cloudtrail:PutEventSelectors",
-        "cloudtrail:PutInsightSelectors",
-        "cloudtrail:StopLogging",
-        "cloudtrail:UpdateTrail",
-        "config:DeleteConfigurationRecorder",
-        "config:DeleteDeliveryChannel",
-        "config:StopConfigurationRecorder",
-        "ec2:DisableEbsEncryptionByDefault",
-        "ec2:ModifyEbsDefaultKmsKeyId",
-        "ec2:ModifyInstanceMetadataDefaults",
-        "ec2:ResetEbsDefaultKmsKeyId",
-        "ecr:CreatePullThroughCacheRule",
-        "ecr:CreateRepositoryCreationTemplate",
-        "ecr:UpdateRepositoryCreationTemplate",
-        "ecr:DeleteRegistryPolicy",
-        "ecr:PutRegistryPolicy",
-        "ecr:PutRegistryScanningConfiguration",
-        "ecr:PutReplicationConfiguration",
-        "guardduty:CreateFilter",
-        "guardduty:DeleteDetector",
-        "guardduty:DeletePublishingDestination",
-        "guardduty:DisassociateFromAdministratorAccount",
-        "guardduty:UpdateDetector",
-        "guardduty:UpdateFilter",
-        "iam:DeleteServiceLinkedRole",
-        "logs:DeleteAccountPolicy",
-        "logs:PutAccountPolicy",
-        "logs:PutDeliveryDestination",
-        "logs:PutDeliveryDestinationPolicy",
-        "logs:PutDestination",
-        "logs:PutDestinationPolicy",
-        "s3:PutAccountPublicAccessBlock",
-        "s3:DeleteAccountPublicAccessBlock",
-        "securityhub:DisableSecurityHub",
-        # Who signs in to the account (IAM Identity Center, where the account
-        # administers it): PowerUserAccess allows it, nothing in infra/ uses it.
-        "sso:*",
-        "identitystore:*",
-      ]
-      Resource = "*"
-    },
-    {
-      # DNS of a VPC is set from outside it: a private hosted zone, a Resolver
-      # rule, DNS Firewall rule group, query log or Route 53 Profile associated
-      # with another environment's VPC names that VPC only by ID (route53:VPCs),
-      # never by tag or name, and would redirect, block or record every lookup
-      # its nodes make. Nothing in infra/ uses them; public hosted zones stay
-      # allowed.
-      Sid    = "DenyDnsOfVpcs"
-      Effect = "Deny"
-      Action = [
-        "route53:AssociateVPCWithHostedZone",
-        "route53:CreateVPCAssociationAuthorization",
-        "route53resolver:AssociateFirewallRuleGroup",
-        "route53resolver:AssociateResolverEndpointIpAddress",
-        "route53resolver:AssociateResolverQueryLogConfig",
-        "route53resolver:AssociateResolverRule",
-        "route53resolver:CreateResolverEndpoint",
-        "route53resolver:PutFirewallRuleGroupPolicy",
-        "route53resolver:PutResolverQueryLogConfigPolicy",
-        "route53resolver:PutResolverRulePolicy",
-        "route53resolver:UpdateFirewallConfig",
-        "route53resolver:UpdateResolverConfig",
-        "route53resolver:UpdateResolverDnssecConfig",
-        "route53profiles:AssociateProfile",
-        "route53profiles:AssociateResourceToProfile",
-      ]
+      Sid      = "DenyAccountWideChanges"
+      Effect   = "Deny"
+      Action   = local.account_wide_actions
       Resource = "*"
     },
     {
@@ -256,22 +236,6 @@ locals {
       Action    = "route53:CreateHostedZone"
       Resource  = "*"
       Condition = { Null = { "route53:VPCs" = "false" } }
-    },
-    {
-      # An access point is a second name for a bucket with its own policy, and
-      # its ARN matches none of the bucket-name rules. None are used here.
-      Sid    = "DenyAccessPointCreation"
-      Effect = "Deny"
-      Action = [
-        "s3:CreateAccessPoint",
-        "s3:CreateAccessPointForObjectLambda",
-        "s3:CreateMultiRegionAccessPoint",
-        "s3:PutAccessPointPolicy",
-        "s3:PutAccessPointPolicyForObjectLambda",
-        "s3:PutMultiRegionAccessPointPolicy",
-        "s3:PutAccessPointConfigurationForObjectLambda",
-      ]
-      Resource = "*"
     },
     {
       # Data requests through an access point (one that exists already, or one
@@ -324,21 +288,18 @@ locals {
           Sid    = "DenyUntaggedNetworkAclsAndRouteTables"
           Effect = "Deny"
           Action = [
-            "ec2:AssociateRouteTable",
-            "ec2:CreateNetworkAclEntry",
-            "ec2:CreateRoute",
+            # Only network ACL and route table ARNs are in Resource, so the
+            # wildcards reach nothing else: Create/Delete/ReplaceNetworkAclEntry,
+            # Create/Delete/ReplaceRoute, Associate/DisassociateRouteTable,
+            # Enable/DisableVgwRoutePropagation, the Replace*Association actions.
+            "ec2:*NetworkAclEntry",
+            "ec2:*Route",
+            "ec2:*ssociateRouteTable",
+            "ec2:*VgwRoutePropagation",
+            "ec2:Replace*",
             "ec2:CreateTags",
             "ec2:DeleteNetworkAcl",
-            "ec2:DeleteNetworkAclEntry",
-            "ec2:DeleteRoute",
             "ec2:DeleteRouteTable",
-            "ec2:DisableVgwRoutePropagation",
-            "ec2:DisassociateRouteTable",
-            "ec2:EnableVgwRoutePropagation",
-            "ec2:ReplaceNetworkAclAssociation",
-            "ec2:ReplaceNetworkAclEntry",
-            "ec2:ReplaceRoute",
-            "ec2:ReplaceRouteTableAssociation",
           ]
           Resource = ["arn:aws:ec2:*:*:network-acl/*", "arn:aws:ec2:*:*:route-table/*"]
           Condition = {
