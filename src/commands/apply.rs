@@ -138,7 +138,22 @@ impl<'a> Ladder<'a> {
         };
         let read = self.reviewed(name, env.plan_change_policy()).await;
         gate_evidence(name, &[format!("reviewed-plan: {}", read.evidence)]);
-        match read.verdict {
+        let direct = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
+        // Behind by several merges (catch-up), each must carry the approvals the environment
+        // needs, and a plan that is not the merged pull request's own is decided by the
+        // reviewed plans of all of them.
+        let (provenance, change) = match (self.catch_up(env, &current).await, read.verdict) {
+            (Some(Err(refusal)), _) => return Err(self.refused(env, refusal).await),
+            (Some(Ok(c)), provenance) => {
+                gate_evidence(name, &[format!("catch-up: {}", c.evidence)]);
+                match (provenance, direct) {
+                    (Verdict::Allow, Verdict::Allow) => (Verdict::Allow, Verdict::Allow),
+                    _ => (Verdict::Allow, c.verdict),
+                }
+            }
+            (None, provenance) => (provenance, direct),
+        };
+        match provenance {
             Verdict::Allow => {}
             Verdict::Warn(lines) => {
                 eprintln!(
@@ -157,7 +172,7 @@ impl<'a> Ladder<'a> {
             }
             Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
         }
-        match plan_change::check(name, env.plan_change_policy(), read.reviewed, &current) {
+        match change {
             Verdict::Allow => {}
             Verdict::Warn(lines) => {
                 let text = format!(

@@ -1,6 +1,7 @@
 //! One file per subcommand: each wires the pure core to the edges.
 
 pub mod apply;
+mod catch_up;
 pub mod check;
 pub mod credentials;
 pub mod destroy;

@@ -3,6 +3,7 @@
 //! fetch reaches a rule as [`Fact::Unknown`], and a rule that cannot decide refuses.
 
 pub mod approval;
+pub mod catch_up;
 pub mod destroy;
 pub mod order;
 pub mod plan_change;

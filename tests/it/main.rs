@@ -10,6 +10,7 @@
 mod common;
 
 mod action_harness;
+mod catch_up;
 mod check_contract;
 mod config_errors;
 mod conformance;

@@ -1,0 +1,96 @@
+//! The pull requests merged between two commits of the default branch, oldest merge first:
+//! the Compare API's commit list (GitHub's own record of the history), then each commit's
+//! pull request whose merge commit it is. What catch-up reads to know which reviewed plans
+//! an environment is behind on.
+
+use serde::Deserialize;
+
+use super::client::{GitHub, Method};
+use super::error::GitHubError;
+use super::pulls::PullRequest;
+
+#[derive(Deserialize)]
+struct CompareCommits {
+    #[serde(default)]
+    total_commits: u64,
+    #[serde(default)]
+    commits: Vec<CommitRef>,
+}
+
+#[derive(Deserialize)]
+struct CommitRef {
+    sha: String,
+}
+
+/// The pull request whose merge commit is exactly `sha` (a head commit of a merged branch
+/// is listed with its pull request too, but is not where the merge landed).
+pub fn merged_at(prs: &[PullRequest], sha: &str) -> Option<u64> {
+    prs.iter()
+        .find(|p| p.merged_at.is_some() && p.merge_commit_sha.as_deref() == Some(sha))
+        .map(|p| p.number)
+}
+
+impl GitHub {
+    /// The commits in `base...head` that `head` has and `base` lacks, oldest first. GitHub
+    /// lists at most 250 here; a longer range is an error rather than a shorter answer.
+    pub async fn commits_since(&self, base: &str, head: &str) -> Result<Vec<String>, GitHubError> {
+        let route = format!("{}/compare/{base}...{head}", self.repo.path());
+        let (answer, _): (CompareCommits, _) =
+            self.json(Method::Get, &route, None::<&()>, true).await?;
+        if answer.commits.len() as u64 != answer.total_commits {
+            return Err(GitHubError::Decode {
+                call: format!("GET compare/{base}...{head}"),
+                message: format!(
+                    "GitHub listed {} of {} commits; catch-up reads at most 250 commits since an environment's last apply: apply an intermediate merge first",
+                    answer.commits.len(),
+                    answer.total_commits
+                ),
+            });
+        }
+        Ok(answer.commits.into_iter().map(|c| c.sha).collect())
+    }
+
+    /// The pull requests merged into `base...head`, oldest merge first, each once.
+    pub async fn merged_pulls_since(
+        &self,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<u64>, GitHubError> {
+        let mut numbers = Vec::new();
+        for sha in self.commits_since(base, head).await? {
+            let listed = self.pulls_for_commit(&sha).await?;
+            if let Some(n) = merged_at(&listed, &sha)
+                && !numbers.contains(&n)
+            {
+                numbers.push(n);
+            }
+        }
+        Ok(numbers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pr(number: u64, merge: Option<&str>) -> PullRequest {
+        PullRequest {
+            number,
+            state: "closed".into(),
+            merged_at: merge.map(|_| "2026-01-01T00:00:00Z".into()),
+            user: None,
+            base: None,
+            head: None,
+            merged: None,
+            merge_commit_sha: merge.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn only_the_merge_commit_names_its_pull_request() {
+        assert_eq!(merged_at(&[pr(1, Some("m1"))], "m1"), Some(1));
+        // h1 is the branch head of #1: listed with it, but not where it was merged.
+        assert_eq!(merged_at(&[pr(1, Some("m1"))], "h1"), None);
+        assert_eq!(merged_at(&[pr(2, None)], "m2"), None);
+    }
+}
