@@ -227,6 +227,12 @@ impl<'a> Ladder<'a> {
                 self.deployment_end(deployment, DeployState::Success, &format!("applied {fp}"))
                     .await;
                 self.tracker(name, Status::Applied, None).await;
+                if saved.summary.has_changes() {
+                    let options = tracker_options(&self.config, self.context);
+                    for line in self.gh.mark_stale(&options, name, &self.sha).await {
+                        crate::say!("tfpromote: {name}: stale plans: {line}");
+                    }
+                }
                 if let Ok(mut applied) = self.applied.lock() {
                     applied.push(name.to_string());
                 }

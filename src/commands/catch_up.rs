@@ -31,13 +31,30 @@ impl Ladder<'_> {
     ) -> Option<Result<CatchUp, Refusal>> {
         let name = env.name.as_str();
         let settings = &self.config.github;
-        let last = match self.gh.last_applied_run(settings, name).await.fact {
-            Fact::Known(Some(last)) if last != self.sha => last,
-            // Never applied, already at this commit, or unknown: nothing to catch up from
-            // (the no-regression gate already refused an unknown).
+        let (last, with_base, since) = match self.gh.last_applied_run(settings, name).await.fact {
+            Fact::Known(Some(last)) if last != self.sha => {
+                let since = format!("`{name}` last applied at {}", short_sha(&last));
+                (last, false, since)
+            }
+            // Never applied: every merge the promotion workflow ran for is pending here.
+            Fact::Known(None) => match self.gh.first_promoted_commit(settings).await {
+                Ok(Some(first)) if first != self.sha => {
+                    let since = format!(
+                        "`{name}` never applied; promotions since {}",
+                        short_sha(&first)
+                    );
+                    (first, true, since)
+                }
+                _ => return None,
+            },
+            // Already at this commit, or unknown (the no-regression gate refused that).
             _ => return None,
         };
-        let numbers = match self.gh.merged_pulls_since(&last, &self.sha).await {
+        let numbers = match self
+            .gh
+            .merged_pulls_since(&last, &self.sha, with_base)
+            .await
+        {
             Ok(n) => n,
             Err(e) => {
                 return Some(Ok(CatchUp {
@@ -84,8 +101,7 @@ impl Ladder<'_> {
         Some(Ok(CatchUp {
             verdict: catch_up::check(name, env.plan_change_policy(), Fact::Known(merged), current),
             evidence: format!(
-                "`{name}` last applied at {}; merged since: {listed} (each one's signed plan and approvals read)",
-                short_sha(&last)
+                "{since}; merged since: {listed} (each one's signed plan and approvals read)"
             ),
         }))
     }

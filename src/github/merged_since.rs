@@ -31,6 +31,21 @@ pub fn merged_at(prs: &[PullRequest], sha: &str) -> Option<u64> {
 }
 
 impl GitHub {
+    /// The commit of the oldest promotion run that counts (`None`: no run yet). For an
+    /// environment never applied, the merges it is behind on start there: every merge the
+    /// promotion workflow ran for. Runs are GitHub's record, which no token can write.
+    pub async fn first_promoted_commit(
+        &self,
+        settings: &crate::config::GitHubSettings,
+    ) -> Result<Option<String>, GitHubError> {
+        let runs = self.workflow_runs(&settings.promote_workflow.0).await?;
+        Ok(runs
+            .into_iter()
+            .rev()
+            .find(|r| crate::gate::runs::counts(r, &settings.default_branch.0))
+            .map(|r| r.head_sha))
+    }
+
     /// The commits in `base...head` that `head` has and `base` lacks, oldest first. GitHub
     /// lists at most 250 here; a longer range is an error rather than a shorter answer.
     pub async fn commits_since(&self, base: &str, head: &str) -> Result<Vec<String>, GitHubError> {
@@ -50,14 +65,20 @@ impl GitHub {
         Ok(answer.commits.into_iter().map(|c| c.sha).collect())
     }
 
-    /// The pull requests merged into `base...head`, oldest merge first, each once.
+    /// The pull requests merged into `base...head`, oldest merge first, each once; with
+    /// `with_base`, also the one merged at `base` itself.
     pub async fn merged_pulls_since(
         &self,
         base: &str,
         head: &str,
+        with_base: bool,
     ) -> Result<Vec<u64>, GitHubError> {
         let mut numbers = Vec::new();
-        for sha in self.commits_since(base, head).await? {
+        let mut commits = self.commits_since(base, head).await?;
+        if with_base {
+            commits.insert(0, base.to_string());
+        }
+        for sha in commits {
             let listed = self.pulls_for_commit(&sha).await?;
             if let Some(n) = merged_at(&listed, &sha)
                 && !numbers.contains(&n)

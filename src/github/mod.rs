@@ -22,6 +22,7 @@ pub mod reviewed;
 pub mod reviews;
 pub mod runs;
 pub mod signed_plan;
+pub mod stale;
 pub mod statuses;
 pub mod tracker;
 

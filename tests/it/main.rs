@@ -36,4 +36,5 @@ mod secrets;
 mod secrets_edge;
 mod secrets_leaks;
 mod secrets_properties;
+mod stale_plans;
 mod workflows;
