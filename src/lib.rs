@@ -16,6 +16,7 @@ pub mod gate;
 pub mod github;
 pub mod pipeline;
 pub mod plan;
+pub mod promotion_lag;
 pub mod redact;
 pub mod render;
 pub mod secrets;

@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod facts;
 pub mod issues;
 pub mod merged_since;
+pub mod positions;
 pub mod publish;
 pub mod pulls;
 pub mod retry;

@@ -15,6 +15,7 @@ mod check_contract;
 mod config_errors;
 mod conformance;
 mod credentials;
+mod drift_lag;
 mod forged_evidence;
 mod github_gates;
 mod github_plan_cli;
