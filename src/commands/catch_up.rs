@@ -9,7 +9,7 @@ use crate::config::Environment;
 use crate::gate::approval::{self, Policy, PullFacts};
 use crate::gate::catch_up::{self, MergedReview};
 use crate::gate::plan_change::Current;
-use crate::gate::{Fact, Refusal, Verdict, short_sha};
+use crate::gate::{Fact, Refusal, Verdict};
 use crate::github::publish::tracker_options;
 
 use super::apply::Ladder;
@@ -31,31 +31,8 @@ impl Ladder<'_> {
     ) -> Option<Result<CatchUp, Refusal>> {
         let name = env.name.as_str();
         let settings = &self.config.github;
-        let (last, with_base, since) = match self.gh.last_applied_run(settings, name).await.fact {
-            Fact::Known(Some(last)) if last != self.sha => {
-                let since = format!("`{name}` last applied at {}", short_sha(&last));
-                (last, false, since)
-            }
-            // Never applied: every merge the promotion workflow ran for is pending here.
-            Fact::Known(None) => match self.gh.first_promoted_commit(settings).await {
-                Ok(Some(first)) if first != self.sha => {
-                    let since = format!(
-                        "`{name}` never applied; promotions since {}",
-                        short_sha(&first)
-                    );
-                    (first, true, since)
-                }
-                _ => return None,
-            },
-            // Already at this commit, or unknown (the no-regression gate refused that).
-            _ => return None,
-        };
-        let numbers = match self
-            .gh
-            .merged_pulls_since(&last, &self.sha, with_base)
-            .await
-        {
-            Ok(n) => n,
+        let window = match self.gh.merged_window(settings, name, &self.sha).await? {
+            Ok(w) => w,
             Err(e) => {
                 return Some(Ok(CatchUp {
                     verdict: catch_up::check(
@@ -65,12 +42,12 @@ impl Ladder<'_> {
                         current,
                     ),
                     evidence: format!(
-                        "the pull requests merged since {}: unreadable",
-                        short_sha(&last)
+                        "the pull requests merged since `{name}` was last applied: unreadable"
                     ),
                 }));
             }
         };
+        let (numbers, since) = (window.numbers, window.since);
         let probe: Vec<MergedReview> = numbers
             .iter()
             .map(|&number| MergedReview {
@@ -90,7 +67,16 @@ impl Ladder<'_> {
             }
             merged.push(MergedReview {
                 number,
-                changes: self.reviewed_changes(env, number).await,
+                changes: self
+                    .gh
+                    .signed_changes(
+                        &self.config.github,
+                        &settings.issuer(self.context.var("TFPROMOTE_OIDC_ISSUER")),
+                        &tracker_options(&self.config, self.context),
+                        number,
+                        name,
+                    )
+                    .await,
             });
         }
         let listed = numbers
@@ -104,44 +90,6 @@ impl Ladder<'_> {
                 "{since}; merged since: {listed} (each one's signed plan and approvals read)"
             ),
         }))
-    }
-
-    /// The signed per-resource digests of `env` in pull request `number`'s tracker, or why
-    /// they cannot be trusted.
-    async fn reviewed_changes(
-        &self,
-        env: &Environment,
-        number: u64,
-    ) -> Result<std::collections::BTreeMap<String, String>, String> {
-        let name = env.name.as_str();
-        let settings = &self.config.github;
-        let issuer = settings.issuer(self.context.var("TFPROMOTE_OIDC_ISSUER"));
-        let options = tracker_options(&self.config, self.context);
-        // Block: any doubt about the record's provenance leaves its digests out.
-        let read = self
-            .gh
-            .reviewed_plan(
-                settings,
-                &issuer,
-                &options,
-                number,
-                name,
-                crate::config::PlanChangePolicy::Block,
-            )
-            .await;
-        match (read.verdict, read.reviewed) {
-            (Verdict::Refuse(r), _) => Err(r.facts.join("; ")),
-            (Verdict::Warn(lines), _) => Err(lines.join("; ")),
-            (Verdict::Allow, Fact::Unknown(why)) => {
-                Err(format!("its tracker is unreadable: {why}"))
-            }
-            (Verdict::Allow, Fact::Known(None)) => {
-                Err(format!("its tracker holds no reviewed plan for `{name}`"))
-            }
-            (Verdict::Allow, Fact::Known(Some(reviewed))) => reviewed.changes.ok_or_else(|| {
-                format!("its plan for `{name}` was too large to record per resource")
-            }),
-        }
     }
 
     /// The approval rule for pull request `number`, with the approval gate's evidence.

@@ -90,6 +90,49 @@ impl GitHub {
     }
 }
 
+/// The pull requests merged on the way from an environment's last apply to a commit.
+pub struct Window {
+    pub numbers: Vec<u64>,
+    /// Where the window starts, for the evidence line.
+    pub since: String,
+}
+
+impl GitHub {
+    /// The pull requests merged between the commit last applied to `env` and `head`,
+    /// oldest first; for an environment never applied, every merge since the first
+    /// promotion run. `None` when there is nothing to read (already at `head`, no run
+    /// yet, or the last apply unknown: the no-regression gate refuses that case).
+    pub async fn merged_window(
+        &self,
+        settings: &crate::config::GitHubSettings,
+        env: &str,
+        head: &str,
+    ) -> Option<Result<Window, GitHubError>> {
+        let (base, with_base, since) = match self.last_applied_run(settings, env).await.fact {
+            crate::gate::Fact::Known(Some(last)) if last != head => {
+                let since = format!("`{env}` last applied at {}", crate::gate::short_sha(&last));
+                (last, false, since)
+            }
+            crate::gate::Fact::Known(None) => match self.first_promoted_commit(settings).await {
+                Ok(Some(first)) if first != head => {
+                    let since = format!(
+                        "`{env}` never applied; promotions since {}",
+                        crate::gate::short_sha(&first)
+                    );
+                    (first, true, since)
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(
+            self.merged_pulls_since(&base, head, with_base)
+                .await
+                .map(|numbers| Window { numbers, since }),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
