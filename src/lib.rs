@@ -14,6 +14,7 @@ pub mod drift;
 pub mod error;
 pub mod gate;
 pub mod github;
+pub mod merge_queue;
 pub mod pipeline;
 pub mod plan;
 pub mod promotion_lag;

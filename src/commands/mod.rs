@@ -8,6 +8,7 @@ pub mod destroy;
 pub mod drift;
 pub mod github_setup;
 pub mod log;
+mod merge_queue;
 mod new_providers;
 pub mod plan;
 pub mod promote;

@@ -24,6 +24,8 @@ use crate::{Error, Result};
 
 pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Result<()> {
     let selected = select(&config, args)?;
+    // A merge queue's run: its payload is read before any Terraform runs.
+    let queue = super::merge_queue::group(context)?;
     // A pull request's providers run with the plan role: refuse unreviewed ones before
     // anything else runs.
     if context.is_pull_request() {
@@ -156,7 +158,11 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     if let Some(error) = lost {
         return Err(error);
     }
-    publish(&config, context, &redactor, &reports, args).await
+    publish(&config, context, &redactor, &reports, args).await?;
+    match &queue {
+        Some(group) => super::merge_queue::check(&config, context, group, &reports).await,
+        None => Ok(()),
+    }
 }
 
 /// One environment's credentials for the plan role and its `init`. On failure, the

@@ -39,10 +39,28 @@ pub fn check(
     merged: Fact<Vec<MergedReview>>,
     current: &Current,
 ) -> Verdict {
+    covered("catch-up", env, policy, merged, current, |numbers| {
+        format!(
+            "`{env}` is catching up on {numbers}: every change applied must be one a reviewer saw in one of them. Open a pull request (an empty commit will do) so `{env}` is planned and reviewed as it is now, and merge it; `on_plan_change: warn` would let the difference through"
+        )
+    })
+}
+
+/// Whether every changing resource of `current` is one the newest review in `merged`
+/// vouches for; `rule` names the refusal and `next` says what to do, given the pull
+/// requests as `#1, #2`. Shared with the merge-queue check.
+pub fn covered(
+    rule: &'static str,
+    env: &str,
+    policy: PlanChangePolicy,
+    merged: Fact<Vec<MergedReview>>,
+    current: &Current,
+    next: impl FnOnce(&str) -> String,
+) -> Verdict {
     let merged = match merged {
         Fact::Unknown(why) => {
             return Verdict::Refuse(Refusal::undecidable(
-                "catch-up",
+                rule,
                 env,
                 &format!("the pull requests merged since `{env}` was last applied"),
                 &why,
@@ -97,14 +115,9 @@ pub fn check(
     problems.extend(unused);
     match policy {
         PlanChangePolicy::Warn => Verdict::Warn(problems),
-        PlanChangePolicy::Block => Verdict::Refuse(Refusal::new(
-            "catch-up",
-            env,
-            problems,
-            format!(
-                "`{env}` is catching up on {numbers}: every change applied must be one a reviewer saw in one of them. Open a pull request (an empty commit will do) so `{env}` is planned and reviewed as it is now, and merge it; `on_plan_change: warn` would let the difference through"
-            ),
-        )),
+        PlanChangePolicy::Block => {
+            Verdict::Refuse(Refusal::new(rule, env, problems, next(&numbers)))
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod approval;
 pub mod catch_up;
 pub mod destroy;
+pub mod merge_queue;
 pub mod order;
 pub mod plan_change;
 pub mod planned_merge;

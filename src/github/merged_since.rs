@@ -30,7 +30,37 @@ pub fn merged_at(prs: &[PullRequest], sha: &str) -> Option<u64> {
         .map(|p| p.number)
 }
 
+/// The open pull request whose head commit is `sha`: in a merge queue's group, each pull
+/// request ahead of the queued one is merged in by its head commit.
+pub fn queued_at(prs: &[PullRequest], sha: &str) -> Option<u64> {
+    prs.iter()
+        .find(|p| p.merged_at.is_none() && p.head.as_ref().is_some_and(|h| h.sha == sha))
+        .map(|p| p.number)
+}
+
 impl GitHub {
+    /// The pull requests in a merge queue's group `base...head`, in queue order, ending
+    /// with `pr` (the one the group was built for).
+    pub async fn queued_pulls(
+        &self,
+        base: &str,
+        head: &str,
+        pr: u64,
+    ) -> Result<Vec<u64>, GitHubError> {
+        let mut numbers = Vec::new();
+        for sha in self.commits_since(base, head).await? {
+            let listed = self.pulls_for_commit(&sha).await?;
+            if let Some(n) = queued_at(&listed, &sha)
+                && n != pr
+                && !numbers.contains(&n)
+            {
+                numbers.push(n);
+            }
+        }
+        numbers.push(pr);
+        Ok(numbers)
+    }
+
     /// The commit of the oldest promotion run that counts (`None`: no run yet). For an
     /// environment never applied, the merges it is behind on start there: every merge the
     /// promotion workflow ran for. Runs are GitHub's record, which no token can write.
