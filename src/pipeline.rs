@@ -1,9 +1,11 @@
-//! One environment's run, shared by `plan`, `apply`, `promote` and `destroy`:
-//! prepare (the role's credentials, the redactor that knows them) -> plan (the saved plan
-//! kept in a private temporary directory until dropped) -> apply exactly that saved plan.
+//! One environment's step, shared by `plan`, `apply`, `promote`, `destroy` and `drift`:
+//! prepare (the role's credentials, the redactor that knows them) -> `init` -> plan and
+//! `show -json` (the saved plan kept in a private temporary directory until dropped) ->
+//! Terraform's output printed (or written to the log directory) once every secret in it is
+//! known. [`Step`] runs it; `apply` and `destroy` then apply exactly that saved plan.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::aws::{self, RoleKind};
 use crate::config::{Config, Environment};
@@ -34,6 +36,126 @@ pub struct Prepared {
     var_files: Vec<PathBuf>,
     /// Set once `init` succeeded: how long it waited for the plugin cache lock.
     initialised: Option<Duration>,
+}
+
+/// What one command's per-environment step does: which role, which plan, and the name its
+/// Terraform log is printed under.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    pub role: RoleKind,
+    pub options: PlanOptions,
+    /// The log's name after the environment's, `<env>-<log>`: the `::group::` title, and
+    /// the file name in the log directory (`plan`, `plan-destroy`, `drift-plan`).
+    pub log: &'static str,
+    /// Several environments print at once: outside Actions, prefix each line with its log.
+    pub prefixed: bool,
+    /// Show Terraform's diagnostics as annotations on the files they name (pull requests).
+    pub annotate: bool,
+}
+
+/// An environment after `prepare` and `init`; Terraform's output so far held back. On
+/// failure, the redactor that knows whatever secrets were learned so far comes with it.
+pub struct Initialised {
+    pub env: Environment,
+    started: Instant,
+    sink: OutputSink,
+    prepared: std::result::Result<Prepared, (Error, Redactor)>,
+}
+
+/// One environment's planned step: the environment ready to apply and its saved plan, or
+/// why not; and, either way, the redactor that knows this environment's secrets.
+pub struct Planned {
+    pub env: Environment,
+    pub result: Result<(Prepared, SavedPlan)>,
+    pub redactor: Redactor,
+    /// Since `prepare` began.
+    pub seconds: f64,
+}
+
+impl Step {
+    /// prepare -> init -> plan -> show -> print, for one environment.
+    pub async fn run(
+        &self,
+        config: &Config,
+        context: &Context,
+        env: &Environment,
+        base: &Terraform,
+    ) -> Planned {
+        let initialised = self.init(config, context, env, base).await;
+        self.plan(config, context, initialised).await
+    }
+
+    /// The credentials and `init`. Callers that plan several environments in one process
+    /// run every `init` before any plan: an `init` may rewrite the shared plugin cache that
+    /// a running plan executes its providers from (see terraform::plugin_cache).
+    pub async fn init(
+        &self,
+        config: &Config,
+        context: &Context,
+        env: &Environment,
+        base: &Terraform,
+    ) -> Initialised {
+        let started = Instant::now();
+        let sink = OutputSink::buffered();
+        let prepared = match prepare(config, context, env, self.role, base).await {
+            Ok(mut prepared) => match prepared.init(&sink).await {
+                Ok(_) => Ok(prepared),
+                Err(e) => Err((e, prepared.redactor)),
+            },
+            Err(e) => Err((e, base.redactor().clone())),
+        };
+        Initialised {
+            env: env.clone(),
+            started,
+            sink,
+            prepared,
+        }
+    }
+
+    /// The plan and `show -json` after [`Step::init`], then Terraform's output printed
+    /// with every secret the plan revealed known.
+    pub async fn plan(
+        &self,
+        config: &Config,
+        context: &Context,
+        initialised: Initialised,
+    ) -> Planned {
+        let Initialised {
+            env,
+            started,
+            sink,
+            prepared,
+        } = initialised;
+        let (result, redactor) = match prepared {
+            Err((e, redactor)) => (Err(e), redactor),
+            Ok(mut prepared) => match prepared.plan(self.options, &sink).await {
+                Ok(saved) => {
+                    let redactor = prepared.redactor.clone();
+                    (Ok((prepared, saved)), redactor)
+                }
+                Err(e) => (Err(e), prepared.redactor),
+            },
+        };
+        let lines = sink.take();
+        let name = format!("{}-{}", env.name, self.log);
+        crate::commands::log::print_or_file(
+            context.log_dir.as_deref(),
+            &name,
+            &lines,
+            &redactor,
+            result.is_err(),
+            self.prefixed,
+        );
+        if self.annotate {
+            crate::commands::log::annotate_diagnostics(&config.env_dir(&env), &lines);
+        }
+        Planned {
+            env,
+            result,
+            redactor,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 /// Assumes `role` for `env` when the environment has one (ambient credentials otherwise).

@@ -85,6 +85,22 @@ pub fn request_for(
     }))
 }
 
+/// Fails at once, before any network call, when one of `envs` has a `kind` role but the
+/// job cannot request an ID token. Every command that needs AWS credentials calls it before
+/// anything else, so a job without `id-token: write` exits 2 with the same message
+/// everywhere rather than after gates, GitHub calls or other environments' plans.
+pub fn require_id_token<'e>(
+    config: &Config,
+    context: &Context,
+    envs: impl IntoIterator<Item = &'e Environment>,
+    kind: RoleKind,
+) -> Result<(), AwsError> {
+    for env in envs {
+        request_for(config, context, env, kind)?;
+    }
+    Ok(())
+}
+
 /// Credentials for `env`'s `kind` role, or `None` for ambient credentials. The reusable entry
 /// point for every command that runs Terraform (plan, apply, destroy).
 pub async fn credentials_for(

@@ -1,35 +1,46 @@
-//! `tfpromote apply --env NAME`: the gates in order (order, no regression, approval), a
-//! re-plan with the apply role, the plan-change gate against what reviewers saw, then the
-//! saved plan applied. Every step is recorded: the commit status `tfpromote/<env>`, a
-//! GitHub Deployment, the tracker row and the job summary.
+//! `tfpromote apply --env NAME`: the gates in order (order, no regression, approval), the
+//! per-environment step with the apply role, the gates that read the new plan (reviewed
+//! plan, plan change), then the saved plan applied. The recorder records every step: the
+//! commit status `tfpromote/<env>`, a GitHub Deployment, the tracker row, the job summary
+//! and stderr; the outcome decides the exit code.
 
 use std::sync::Arc;
 
-use crate::actions;
-use crate::aws::RoleKind;
+use crate::aws::{self, RoleKind};
 use crate::cli::ApplyArgs;
 use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::gate::approval::{self, Policy};
 use crate::gate::plan_change::{self, Current};
 use crate::gate::{
-    Fact, Refusal, Verdict, order, planned_merge, regression, short_sha, team_token,
+    Fact, GateId, Refusal, Verdict, order, planned_merge, regression, short_sha, team_token,
 };
 use crate::github::GitHub;
-use crate::github::deployments::{APPLY_TASK, DeployState};
-use crate::github::publish::{RowUpdate, post_status_or_warn, tracker_options};
+use crate::github::publish::tracker_options;
 use crate::github::pulls::merged_pr_of;
-use crate::github::statuses::State;
-use crate::pipeline::{self, PlanOptions};
+use crate::outcome::{Done, Failure, Outcome};
+use crate::pipeline::{PlanOptions, SavedPlan, Step};
+use crate::record::{Action, Event, Recorder, Subject};
 use crate::render::markdown;
-use crate::summary::fingerprint::short as fingerprint_short;
 use crate::terraform::output::OutputSink;
 use crate::terraform::{Terraform, signals};
-use crate::tracker::Status;
 use crate::{Error, Result};
+
+/// An apply plans with the apply role and takes the state lock.
+const STEP: Step = Step {
+    role: RoleKind::Apply,
+    options: PlanOptions {
+        destroy: false,
+        lock: true,
+    },
+    log: "plan",
+    prefixed: false,
+    annotate: false,
+};
 
 pub async fn run(config: Arc<Config>, context: &Context, args: &ApplyArgs) -> Result<()> {
     let env = super::environment(&config, &args.env)?;
+    aws::require_id_token(&config, context, [&env], RoleKind::Apply)?;
     let ladder = Ladder::new(config.clone(), context).await?;
     ladder.apply(&env).await
 }
@@ -46,6 +57,7 @@ pub struct Ladder<'a> {
     /// The merged pull request behind the commit, for its tracker (none: nothing to show).
     pub pr: Option<u64>,
     pub terraform: Terraform,
+    recorder: Recorder<'a>,
     /// Environments this process applied at `sha` (`promote` runs several in one job).
     applied: std::sync::Mutex<Vec<String>>,
 }
@@ -77,6 +89,7 @@ impl<'a> Ladder<'a> {
                 None
             }
         };
+        let recorder = Recorder::new(config.clone(), context, Some((gh.clone(), sha.clone())), pr);
         Ok(Ladder {
             config,
             context,
@@ -85,179 +98,150 @@ impl<'a> Ladder<'a> {
             sha,
             pr,
             terraform,
+            recorder,
             applied: Default::default(),
         })
     }
 
-    /// One environment through its gates and, when they allow, applied.
+    /// One environment through its gates and, when they allow, applied; the outcome
+    /// recorded on every channel and returned as the command's result.
     pub async fn apply(&self, env: &Environment) -> Result<()> {
         let name = env.name.as_str();
+        let subject = Subject {
+            action: Action::Apply,
+            env: name,
+            sha: &self.sha,
+            production: env.approval.is_some(),
+        };
         crate::say!(
             "tfpromote: {name}: checking the gates for {}",
             short_sha(&self.sha)
         );
-        if let Err(refusal) = self.gates(env).await {
-            return Err(self.refused(env, refusal).await);
+        let outcome = self.attempt(env, &subject).await;
+        self.recorder
+            .record(&subject, Event::Ended(&outcome))
+            .await?;
+        if matches!(outcome, Outcome::Done(_))
+            && let Ok(mut applied) = self.applied.lock()
+        {
+            applied.push(name.to_string());
+        }
+        outcome.into_result(name)
+    }
+
+    /// Gates, step, the gates that read the plan, apply: the first refusal or failure ends it.
+    async fn attempt(&self, env: &Environment, subject: &Subject<'_>) -> Outcome {
+        if let Err(refusal) = self.gates(env, subject).await {
+            return Outcome::Refused(refusal);
+        }
+        let planned = STEP
+            .run(&self.config, self.context, env, &self.terraform)
+            .await;
+        let (prepared, saved) = match planned.result {
+            Ok(done) => done,
+            Err(e) => return Outcome::Failed(Failure::from_error(&e)),
+        };
+        for (gate, verdict) in self.plan_gates(env, &saved, subject).await {
+            match verdict {
+                Verdict::Allow => {}
+                Verdict::Warn(lines) => {
+                    let event = Event::Warned {
+                        gate,
+                        lines: &lines,
+                    };
+                    self.note(subject, event).await;
+                }
+                Verdict::Refuse(refusal) => return Outcome::Refused(refusal),
+            }
         }
 
-        let mut prepared = pipeline::prepare(
-            &self.config,
-            self.context,
-            env,
-            RoleKind::Apply,
-            &self.terraform,
-        )
-        .await?;
+        let name = env.name.as_str();
+        let fingerprint = saved.summary.fingerprint.as_str();
+        if let Err(e) = self
+            .recorder
+            .record(subject, Event::Started { fingerprint })
+            .await
+        {
+            return Outcome::Failed(Failure::from_error(&e));
+        }
         let sink = OutputSink::buffered();
-        let planned = prepared
-            .plan(
-                PlanOptions {
-                    destroy: false,
-                    lock: true,
-                },
-                &sink,
-            )
-            .await;
-        let lines = sink.take();
-        let log_dir = self.context.log_dir.as_deref();
+        let applied = prepared.apply(&saved, &sink).await;
         super::log::print_or_file(
-            log_dir,
-            &format!("{name}-plan"),
-            &lines,
+            self.context.log_dir.as_deref(),
+            &format!("{name}-apply"),
+            &sink.take(),
             &prepared.redactor,
-            planned.is_err(),
+            applied.is_err(),
+            false,
         );
-        let saved = match planned {
-            Ok(saved) => saved,
-            Err(e) => return Err(self.failed(env, &e).await),
-        };
+        if applied.is_ok() && saved.summary.has_changes() {
+            // Open pull requests' plans for this environment are out of date now.
+            let options = tracker_options(&self.config, self.context);
+            for line in self.gh.mark_stale(&options, name, &self.sha).await {
+                crate::say!("tfpromote: {name}: stale plans: {line}");
+            }
+        }
+        match applied {
+            Ok(()) => Outcome::Done(Done {
+                fingerprint: fingerprint.to_string(),
+                deleted: saved.summary.counts.delete,
+                block: markdown::environment_block(
+                    name,
+                    &saved.summary,
+                    crate::render::STEP_SUMMARY_BUDGET / 4,
+                ),
+            }),
+            Err(e) => Outcome::Failed(Failure::from_error(&e)),
+        }
+    }
 
+    /// Records an event that writes no required status (evidence, warnings): it cannot fail.
+    async fn note(&self, subject: &Subject<'_>, event: Event<'_>) {
+        if let Err(e) = self.recorder.record(subject, event).await {
+            crate::say!("tfpromote: {}: {e}", subject.env);
+        }
+    }
+
+    /// The gates that read the new plan, in the order they decide; the first refusal wins
+    /// and every warning before it is shown. A gate that judges the plan joins this list.
+    async fn plan_gates(
+        &self,
+        env: &Environment,
+        saved: &SavedPlan,
+        subject: &Subject<'_>,
+    ) -> Vec<(GateId, Verdict)> {
+        let name = env.name.as_str();
         let current = Current {
             fingerprint: saved.summary.fingerprint.clone(),
             changes: saved.summary.change_digests(),
         };
         let read = self.reviewed(name, env.plan_change_policy()).await;
-        gate_evidence(name, &[format!("reviewed-plan: {}", read.evidence)]);
-        let direct = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
+        let evidence = [format!("reviewed-plan: {}", read.evidence)];
+        self.note(subject, Event::Evidence(&evidence)).await;
+        let changed = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
         // Behind by several merges (catch-up), each must carry the approvals the environment
         // needs, and a plan that is not the merged pull request's own is decided by the
         // reviewed plans of all of them.
-        let (provenance, change) = match (self.catch_up(env, &current).await, read.verdict) {
-            (Some(Err(refusal)), _) => return Err(self.refused(env, refusal).await),
-            (Some(Ok(c)), provenance) => {
-                gate_evidence(name, &[format!("catch-up: {}", c.evidence)]);
-                match (provenance, direct) {
-                    (Verdict::Allow, Verdict::Allow) => (Verdict::Allow, Verdict::Allow),
-                    _ => (Verdict::Allow, c.verdict),
+        match self.catch_up(env, &current).await {
+            Some(Err(refusal)) => vec![(GateId::Approval, Verdict::Refuse(refusal))],
+            Some(Ok(c)) => {
+                let evidence = [format!("catch-up: {}", c.evidence)];
+                self.note(subject, Event::Evidence(&evidence)).await;
+                match (read.verdict, changed) {
+                    (Verdict::Allow, Verdict::Allow) => vec![],
+                    _ => vec![(GateId::CatchUp, c.verdict)],
                 }
             }
-            (None, provenance) => (provenance, direct),
-        };
-        match provenance {
-            Verdict::Allow => {}
-            Verdict::Warn(lines) => {
-                eprintln!(
-                    "tfpromote: {name}: the reviewed plan cannot be trusted (on_plan_change: warn), going on:\n  - {}",
-                    lines.join("\n  - ")
-                );
-                actions::annotate(
-                    actions::Level::Warning,
-                    &format!("tfpromote: {name} reviewed plan not signed as expected"),
-                    &lines.join("; "),
-                );
-                summary(&format!(
-                    "> [!WARNING]\n> **{name}**: the plan in the tracker is not the one the plan workflow signed; applied anyway (`on_plan_change: warn`):\n{}\n",
-                    bullets(&lines)
-                ));
-            }
-            Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
-        }
-        match change {
-            Verdict::Allow => {}
-            Verdict::Warn(lines) => {
-                let text = format!(
-                    "{name}: the plan changed since review (on_plan_change: warn), applying anyway:\n  - {}",
-                    lines.join("\n  - ")
-                );
-                crate::say!("tfpromote: {text}");
-                actions::annotate(
-                    actions::Level::Warning,
-                    &format!("tfpromote: {name} plan changed since review"),
-                    &lines.join("; "),
-                );
-                summary(&format!(
-                    "> [!WARNING]\n> **{name}**: the plan changed since review; applied anyway (`on_plan_change: warn`):\n{}\n",
-                    bullets(&lines)
-                ));
-            }
-            Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
-        }
-
-        let block = crate::redact::point::mask(&markdown::environment_block(
-            name,
-            &saved.summary,
-            crate::render::STEP_SUMMARY_BUDGET / 4,
-        ));
-        self.record(
-            name,
-            State::Pending,
-            &format!("applying {}", fingerprint_short(&saved.summary.fingerprint)),
-        )
-        .await?;
-        self.tracker(name, Status::Applying, None).await;
-        let deployment = self
-            .deployment_start(name, &saved.summary.fingerprint, env)
-            .await;
-
-        let sink = OutputSink::buffered();
-        let applied = prepared.apply(&saved, &sink).await;
-        let lines = sink.take();
-        super::log::print_or_file(
-            log_dir,
-            &format!("{name}-apply"),
-            &lines,
-            &prepared.redactor,
-            applied.is_err(),
-        );
-        match applied {
-            Ok(()) => {
-                let fp = fingerprint_short(&saved.summary.fingerprint);
-                self.record(name, State::Success, &format!("applied {fp}"))
-                    .await?;
-                self.deployment_end(deployment, DeployState::Success, &format!("applied {fp}"))
-                    .await;
-                self.tracker(name, Status::Applied, None).await;
-                if saved.summary.has_changes() {
-                    let options = tracker_options(&self.config, self.context);
-                    for line in self.gh.mark_stale(&options, name, &self.sha).await {
-                        crate::say!("tfpromote: {name}: stale plans: {line}");
-                    }
-                }
-                if let Ok(mut applied) = self.applied.lock() {
-                    applied.push(name.to_string());
-                }
-                summary(&format!(
-                    "### ✅ {name}: applied at `{}`\n\n{block}",
-                    short_sha(&self.sha)
-                ));
-                crate::say!(
-                    "tfpromote: {name}: applied {} at {}",
-                    saved.summary.fingerprint,
-                    short_sha(&self.sha)
-                );
-                Ok(())
-            }
-            Err(e) => {
-                self.deployment_end(deployment, DeployState::Failure, "apply failed")
-                    .await;
-                Err(self.failed(env, &e).await)
-            }
+            None => vec![
+                (GateId::ReviewedPlan, read.verdict),
+                (GateId::PlanChange, changed),
+            ],
         }
     }
 
     /// Order, no regression and approval, in that order; the first refusal wins. A commit
     /// that is no planned merge is refused first: it has no reviewed plan to apply.
-    async fn gates(&self, env: &Environment) -> Result<(), Refusal> {
+    async fn gates(&self, env: &Environment, subject: &Subject<'_>) -> Result<(), Refusal> {
         let name = env.name.as_str();
         planned_merge::check(name, &self.sha, self.pr, self.context.event_name.as_deref())?;
         let previous = match self
@@ -287,7 +271,7 @@ impl<'a> Ladder<'a> {
         let outcome = order::check(name, &self.sha, previous_fact);
         let last = self.gh.last_applied_run(settings, name).await;
         read.push(format!("no-regression: {}", last.evidence));
-        gate_evidence(name, &read);
+        self.note(subject, Event::Evidence(&read)).await;
         outcome?;
         let last = last.fact;
         let comparison = match &last {
@@ -373,197 +357,5 @@ impl<'a> Ladder<'a> {
         self.gh
             .reviewed_plan(settings, &issuer, &options, pr, env, policy)
             .await
-    }
-
-    /// Prints and records a refusal everywhere; returns the error that exits with 3.
-    async fn refused(&self, env: &Environment, refusal: Refusal) -> Error {
-        let name = env.name.as_str();
-        crate::say!("tfpromote: {refusal}");
-        summary(&format!(
-            "### ⛔ {name}: refused by the {} gate\n\n{}\n**Next:** {}\n",
-            refusal.rule,
-            bullets(&refusal.facts),
-            refusal.next
-        ));
-        if let Err(e) = self
-            .gh
-            .set_status(
-                &self.sha,
-                name,
-                State::Error,
-                &refusal.short(),
-                self.context.run_url().as_deref(),
-            )
-            .await
-        {
-            crate::say!("tfpromote: {name}: could not record the refusal as a status: {e}");
-        }
-        let status = if refusal.rule == "approval" {
-            Status::WaitingForApproval
-        } else {
-            Status::Blocked
-        };
-        self.tracker(name, status, Some(&refusal.short())).await;
-        Error::from(refusal)
-    }
-
-    /// Records a failed plan or apply; returns the error to exit with.
-    async fn failed(&self, env: &Environment, error: &Error) -> Error {
-        let name = env.name.as_str();
-        let interrupted = matches!(error, Error::Interrupted)
-            || matches!(error, Error::Terraform(e) if e.interrupted);
-        let text = crate::redact::point::mask(&error.to_string());
-        let excerpt = excerpt(&text);
-        let description = if interrupted {
-            "interrupted; the state lock was released".to_string()
-        } else {
-            format!("failed: {excerpt}")
-        };
-        if let Err(e) = self
-            .gh
-            .set_status(
-                &self.sha,
-                name,
-                State::Failure,
-                &description,
-                self.context.run_url().as_deref(),
-            )
-            .await
-        {
-            crate::say!("tfpromote: {name}: could not record the failure as a status: {e}");
-        }
-        self.tracker(name, Status::Failed, Some(&description)).await;
-        summary(&format!(
-            "### ❌ {name}: {}\n\n```text\n{}\n```\n",
-            if interrupted {
-                "interrupted"
-            } else {
-                "apply failed"
-            },
-            text.chars()
-                .rev()
-                .take(4000)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<String>()
-        ));
-        if interrupted {
-            Error::Interrupted
-        } else {
-            Error::Multiple(vec![format!("{name}: {text}")])
-        }
-    }
-
-    async fn record(&self, env: &str, state: State, description: &str) -> Result<()> {
-        self.gh
-            .set_status(
-                &self.sha,
-                env,
-                state,
-                description,
-                self.context.run_url().as_deref(),
-            )
-            .await
-            .map_err(Error::from)
-    }
-
-    async fn tracker(&self, env: &str, status: Status, note: Option<&str>) {
-        let note = note.map(crate::redact::point::mask);
-        let row = RowUpdate {
-            env,
-            status,
-            note: note.as_deref(),
-        };
-        post_status_or_warn(&self.gh, &self.config, self.context, self.pr, row).await;
-    }
-
-    async fn deployment_start(
-        &self,
-        env: &str,
-        fingerprint: &str,
-        config_env: &Environment,
-    ) -> Option<u64> {
-        let production = config_env.approval.is_some();
-        match self
-            .gh
-            .create_deployment(&self.sha, env, APPLY_TASK, Some(fingerprint), production)
-            .await
-        {
-            Ok(d) => {
-                if let Err(e) = self
-                    .gh
-                    .set_deployment_status(
-                        d.id,
-                        DeployState::InProgress,
-                        "applying",
-                        self.context.run_url().as_deref(),
-                    )
-                    .await
-                {
-                    tracing::warn!("deployment status: {e}");
-                }
-                Some(d.id)
-            }
-            Err(e) => {
-                crate::say!("tfpromote: {env}: could not record a deployment: {e}");
-                None
-            }
-        }
-    }
-
-    async fn deployment_end(&self, id: Option<u64>, state: DeployState, description: &str) {
-        if let Some(id) = id
-            && let Err(e) = self
-                .gh
-                .set_deployment_status(id, state, description, self.context.run_url().as_deref())
-                .await
-        {
-            crate::say!("tfpromote: could not record the deployment's outcome: {e}");
-        }
-    }
-}
-
-/// What the order and no-regression gates read, on stderr and in the job summary, so the
-/// ladder shows the evidence behind each verdict.
-fn gate_evidence(env: &str, lines: &[String]) {
-    for line in lines {
-        crate::say!("tfpromote: {env}: read {line}");
-    }
-    summary(&format!(
-        "<details><summary>{env}: what the gates read</summary>\n\n{}\n</details>\n",
-        lines
-            .iter()
-            .map(|l| format!("- {}\n", l.replace('\n', " ")))
-            .collect::<String>()
-    ));
-}
-
-fn summary(markdown: &str) {
-    if let Err(e) = actions::append_step_summary(markdown) {
-        crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
-    }
-}
-
-fn bullets(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| format!("> - {}\n", l.replace('\n', " ")))
-        .collect()
-}
-
-/// The last meaningful lines of an error, on one line, short enough for a status.
-fn excerpt(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let tail = lines[lines.len().saturating_sub(2)..].join(" ");
-    let flat: String = tail.chars().take(120).collect();
-    if tail.chars().count() > 120 {
-        format!("{flat}…")
-    } else {
-        flat
     }
 }

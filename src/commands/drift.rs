@@ -5,17 +5,17 @@
 use std::sync::Arc;
 
 use crate::actions;
-use crate::aws::RoleKind;
+use crate::aws::{self, RoleKind};
 use crate::config::Config;
 use crate::context::Context;
 use crate::drift::{self, Action};
-use crate::pipeline::{self, PlanOptions};
+use crate::pipeline::{PlanOptions, Step};
 use crate::render::markdown;
-use crate::terraform::output::OutputSink;
 use crate::terraform::signals;
 use crate::{Error, Result};
 
 pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
+    aws::require_id_token(&config, context, config.environments.iter(), RoleKind::Plan)?;
     let (gh, sha) = super::github_and_sha(context, "drift")?;
     signals::install();
     let terraform = super::terraform_for(&config, context).await?;
@@ -33,35 +33,24 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
     if let Err(e) = actions::append_step_summary(&promotion) {
         crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
     }
+    // Locks as pull-request plans do (`terraform.lock_plans`): a drift check changes nothing.
+    let step = Step {
+        role: RoleKind::Plan,
+        options: PlanOptions {
+            destroy: false,
+            lock: config.terraform.lock_plans,
+        },
+        log: "drift-plan",
+        prefixed: false,
+        annotate: false,
+    };
     let mut failures = Vec::new();
     let mut drifted_envs = Vec::new();
     for env in config.environments.iter() {
         let name = env.name.as_str();
-        let planned = async {
-            let mut prepared =
-                pipeline::prepare(&config, context, env, RoleKind::Plan, &terraform).await?;
-            let sink = OutputSink::buffered();
-            let result = prepared
-                .plan(
-                    PlanOptions {
-                        destroy: false,
-                        lock: config.terraform.lock_plans,
-                    },
-                    &sink,
-                )
-                .await;
-            super::log::print_or_file(
-                context.log_dir.as_deref(),
-                &format!("{name}-drift-plan"),
-                &sink.take(),
-                &prepared.redactor,
-                result.is_err(),
-            );
-            result
-        }
-        .await;
-        let saved = match planned {
-            Ok(done) => done,
+        let planned = step.run(&config, context, env, &terraform).await;
+        let saved = match planned.result {
+            Ok((_, saved)) => saved,
             Err(e) if signals::cancelled() => return Err(e),
             Err(e) => {
                 // A failed plan says nothing about drift: the issue stays as it is.

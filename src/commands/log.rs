@@ -15,9 +15,10 @@ pub fn print_or_file(
     lines: &[String],
     redactor: &Redactor,
     failed: bool,
+    prefixed: bool,
 ) {
     let Some(dir) = dir else {
-        print(name, lines, redactor, false);
+        print(name, lines, redactor, prefixed);
         return;
     };
     // The runner masks only what follows its `::add-mask::`.

@@ -2,7 +2,7 @@
 //! summarise each plan, and write the tracker comment, job summary and step outputs.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
@@ -12,12 +12,11 @@ use crate::cli::PlanArgs;
 use crate::config::{Config, Environment};
 use crate::context::Context;
 use crate::github::publish;
-use crate::pipeline::{self, EnvReport, PlanOptions};
+use crate::pipeline::{EnvReport, PlanOptions, Step};
 use crate::redact::Redactor;
 use crate::render::STEP_SUMMARY_BUDGET;
 use crate::render::markdown;
 use crate::summary::Summary;
-use crate::terraform::output::OutputSink;
 use crate::terraform::signals;
 use crate::tracker;
 use crate::{Error, Result};
@@ -33,20 +32,22 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     }
     // A job without an ID token fails every environment that has a role the same way, and
     // the fix is in the workflow: say so once, before any Terraform runs.
-    for env in &selected {
-        aws::request_for(&config, context, env, RoleKind::Plan)?;
-    }
+    aws::require_id_token(&config, context, &selected, RoleKind::Plan)?;
     signals::install();
     let terraform = Arc::new(super::terraform_for(&config, context).await?);
-    // A plan changes nothing, and the plan role may not write lock files.
-    let options = PlanOptions {
-        destroy: false,
-        lock: config.terraform.lock_plans,
-    };
-
     // Output is held until the plan JSON is read: only then are all secret values known,
     // and Terraform's text has been seen to print prior values whose mark it lost.
-    let concurrent = selected.len() > 1 && config.terraform.parallelism.0 > 1;
+    let step = Step {
+        role: RoleKind::Plan,
+        // A plan changes nothing, and the plan role may not write lock files.
+        options: PlanOptions {
+            destroy: false,
+            lock: config.terraform.lock_plans,
+        },
+        log: "plan",
+        prefixed: selected.len() > 1 && config.terraform.parallelism.0 > 1,
+        annotate: true,
+    };
     let limit = Arc::new(Semaphore::new(config.terraform.parallelism.0));
     let all_started = Instant::now();
 
@@ -64,10 +65,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
                 env.name,
                 config.env_dir(&env).display()
             );
-            let started = Instant::now();
-            let sink = OutputSink::buffered();
-            let prepared = init_one(&config, &context, &env, &terraform, &sink).await;
-            (env, started, sink, prepared)
+            step.init(&config, &context, &env, &terraform).await
         }));
     }
     let mut initialised = Vec::new();
@@ -83,37 +81,28 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
 
     // Phase 2: the plans, concurrently.
     let mut tasks = Vec::new();
-    for (env, started, sink, prepared) in initialised {
+    for ready in initialised {
         let (config, limit) = (config.clone(), limit.clone());
         let context = context.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let name = env.name.to_string();
-            let (result, redactor, waited) = plan_one(prepared, options, &sink).await;
-            let lines = sink.take();
-            match &context.log_dir {
-                Some(dir) => super::log::print_or_file(
-                    Some(dir),
-                    &format!("{name}-plan"),
-                    &lines,
-                    &redactor,
-                    result.is_err(),
-                ),
-                None => super::log::print(&name, &lines, &redactor, concurrent),
-            }
-            super::log::annotate_diagnostics(&config.env_dir(&env), &lines);
-            let seconds = started.elapsed().as_secs_f64();
-            match &result {
-                Ok(_) => crate::say!(
+            let planned = step.plan(&config, &context, ready).await;
+            let name = planned.env.name.to_string();
+            let seconds = planned.seconds;
+            let result = planned.result.map(|(_, saved)| {
+                crate::say!(
                     "tfpromote: {name}: planned in {seconds:.1}s (waited {:.1}s for the plugin cache lock)",
-                    waited.as_secs_f64()
-                ),
-                Err(e) => crate::say!(
+                    saved.init_wait.as_secs_f64()
+                );
+                saved.summary
+            });
+            if let Err(e) = &result {
+                crate::say!(
                     "tfpromote: {name}: plan failed after {seconds:.1}s: {}",
                     crate::redact::point::mask(&e.to_string())
-                ),
+                );
             }
-            (name, result, redactor, seconds)
+            (name, result, planned.redactor, seconds)
         }));
     }
 
@@ -162,44 +151,6 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     match &queue {
         Some(group) => super::merge_queue::check(&config, context, group, &reports).await,
         None => Ok(()),
-    }
-}
-
-/// One environment's credentials for the plan role and its `init`. On failure, the
-/// redactor that knows whatever secrets were learned so far comes back with the error.
-async fn init_one(
-    config: &Config,
-    context: &Context,
-    env: &Environment,
-    terraform: &crate::terraform::Terraform,
-    sink: &OutputSink,
-) -> std::result::Result<pipeline::Prepared, (Error, Redactor)> {
-    let mut prepared = pipeline::prepare(config, context, env, RoleKind::Plan, terraform)
-        .await
-        .map_err(|e| (e, terraform.redactor().clone()))?;
-    match prepared.init(sink).await {
-        Ok(_) => Ok(prepared),
-        Err(e) => Err((e, prepared.redactor)),
-    }
-}
-
-/// One environment's plan after its `init`. Returns the redactor that knows this
-/// environment's secrets (credentials, sensitive values) either way.
-async fn plan_one(
-    prepared: std::result::Result<pipeline::Prepared, (Error, Redactor)>,
-    options: PlanOptions,
-    sink: &OutputSink,
-) -> (Result<Summary>, Redactor, Duration) {
-    let mut prepared = match prepared {
-        Ok(p) => p,
-        Err((e, redactor)) => return (Err(e), redactor, Duration::ZERO),
-    };
-    match prepared.plan(options, sink).await {
-        Ok(saved) => {
-            let waited = saved.init_wait;
-            (Ok(saved.summary.clone()), prepared.redactor, waited)
-        }
-        Err(e) => (Err(e), prepared.redactor, Duration::ZERO),
     }
 }
 

@@ -24,8 +24,10 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PromoteArgs) -> 
             })?,
         None => config.environments.len() - 1,
     };
+    let through = &config.environments[..=last];
+    crate::aws::require_id_token(&config, context, through, crate::aws::RoleKind::Apply)?;
     let ladder = Ladder::new(config.clone(), context).await?;
-    for env in &config.environments[..=last] {
+    for env in through {
         ladder.apply(env).await?;
     }
     crate::say!(

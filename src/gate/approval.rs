@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Fact, Refusal, short_sha};
+use super::{Fact, GateId, Refusal, short_sha};
 use crate::config::values::Approver;
 
 /// The merged pull request behind the commit being applied.
@@ -85,7 +85,7 @@ pub fn check(
     // refuses both, and the rule refuses them too rather than read them as "anyone".
     if policy.from.is_empty() || policy.required == 0 {
         return Err(Refusal::new(
-            "approval",
+            GateId::Approval,
             env,
             vec![format!(
                 "the approval rule of `{env}` is empty (approval.from lists {} approver(s), required is {})",
@@ -98,7 +98,7 @@ pub fn check(
     let pull = match pull {
         Fact::Unknown(why) => {
             return Err(Refusal::undecidable(
-                "approval",
+                GateId::Approval,
                 env,
                 &format!("the pull request merged into {}", short_sha(sha)),
                 &why,
@@ -106,7 +106,7 @@ pub fn check(
         }
         Fact::Known(None) => {
             return Err(Refusal::new(
-                "approval",
+                GateId::Approval,
                 env,
                 vec![format!(
                     "no merged pull request introduced {}: `{env}` needs an approved pull request",
@@ -119,7 +119,7 @@ pub fn check(
     };
     if !pull.merged {
         return Err(Refusal::new(
-            "approval",
+            GateId::Approval,
             env,
             vec![format!("pull request #{} is not merged", pull.number)],
             "merge the pull request; only merged pull requests are promoted",
@@ -129,7 +129,7 @@ pub fn check(
         Fact::Known(r) => r,
         Fact::Unknown(why) => {
             return Err(Refusal::undecidable(
-                "approval",
+                GateId::Approval,
                 env,
                 &format!("the reviews of #{}", pull.number),
                 &why,
@@ -195,7 +195,7 @@ pub fn check(
     } else {
         "give the token `members: read` on the organisation (a GitHub App or fine-grained token) so team membership can be checked, then re-run".to_string()
     };
-    Err(Refusal::new("approval", env, facts, next))
+    Err(Refusal::new(GateId::Approval, env, facts, next))
 }
 
 fn listed(
@@ -337,7 +337,7 @@ mod tests {
             ),
         ] {
             let r = run(reviews.clone(), merged).expect_err("refused");
-            assert_eq!(r.rule, "approval");
+            assert_eq!(r.rule, GateId::Approval);
             assert!(r.facts.iter().any(|f| f.contains(needle)), "{needle}: {r}");
         }
     }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::plan_change::Current;
-use super::{Fact, Refusal, Verdict};
+use super::{Fact, GateId, Refusal, Verdict};
 use crate::config::PlanChangePolicy;
 
 /// One pull request merged since the environment's last apply, oldest merge first.
@@ -39,7 +39,7 @@ pub fn check(
     merged: Fact<Vec<MergedReview>>,
     current: &Current,
 ) -> Verdict {
-    covered("catch-up", env, policy, merged, current, |numbers| {
+    covered(GateId::CatchUp, env, policy, merged, current, |numbers| {
         format!(
             "`{env}` is catching up on {numbers}: every change applied must be one a reviewer saw in one of them. Open a pull request (an empty commit will do) so `{env}` is planned and reviewed as it is now, and merge it; `on_plan_change: warn` would let the difference through"
         )
@@ -50,7 +50,7 @@ pub fn check(
 /// vouches for; `rule` names the refusal and `next` says what to do, given the pull
 /// requests as `#1, #2`. Shared with the merge-queue check.
 pub fn covered(
-    rule: &'static str,
+    rule: GateId,
     env: &str,
     policy: PlanChangePolicy,
     merged: Fact<Vec<MergedReview>>,
@@ -195,7 +195,7 @@ mod tests {
         ) else {
             panic!("refusal expected");
         };
-        assert_eq!(r.rule, "catch-up");
+        assert_eq!(r.rule, GateId::CatchUp);
         assert_eq!(r.facts.len(), 1, "{r}");
         assert!(
             r.facts[0].contains("`a.sneaky`") && r.facts[0].contains("#1, #2"),
@@ -244,7 +244,7 @@ mod tests {
                 Fact::Unknown("compare failed".into()),
                 &c
             ),
-            Verdict::Refuse(r) if r.rule == "catch-up"
+            Verdict::Refuse(r) if r.rule == GateId::CatchUp
         ));
     }
 

@@ -2,7 +2,7 @@
 //! environment's name by default), and an environment with `destroy: forbid` (the default
 //! for environments that need approval) is never destroyed.
 
-use super::Refusal;
+use super::{GateId, Refusal};
 use crate::config::DestroyPolicy;
 
 pub fn check(
@@ -13,7 +13,7 @@ pub fn check(
 ) -> Result<(), Refusal> {
     if policy == DestroyPolicy::Forbid {
         return Err(Refusal::new(
-            "destroy",
+            GateId::Destroy,
             env,
             vec![format!(
                 "`{env}` has `destroy: forbid` (the default for environments that need approval)"
@@ -26,7 +26,7 @@ pub fn check(
     // An empty expected text would be matched by an empty `--confirm`: never a confirmation.
     if expected.trim().is_empty() || confirm.trim() != expected {
         return Err(Refusal::new(
-            "destroy",
+            GateId::Destroy,
             env,
             vec![format!(
                 "the confirmation does not match: type exactly `{expected}` to destroy `{env}`"

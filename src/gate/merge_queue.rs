@@ -10,7 +10,7 @@
 
 use super::catch_up::{MergedReview, covered};
 use super::plan_change::Current;
-use super::{Fact, Verdict};
+use super::{Fact, GateId, Verdict};
 use crate::config::PlanChangePolicy;
 
 pub fn check(
@@ -20,11 +20,18 @@ pub fn check(
     reviewed: Fact<Vec<MergedReview>>,
     current: &Current,
 ) -> Verdict {
-    covered("merge-queue", env, policy, reviewed, current, |numbers| {
-        format!(
-            "the queue's commit for #{pr} changes `{env}` beyond what {numbers} reviewed: the queue drops #{pr}. Plan it again on its branch (push, or update it with main), get the new plan reviewed, and queue it again"
-        )
-    })
+    covered(
+        GateId::MergeQueue,
+        env,
+        policy,
+        reviewed,
+        current,
+        |numbers| {
+            format!(
+                "the queue's commit for #{pr} changes `{env}` beyond what {numbers} reviewed: the queue drops #{pr}. Plan it again on its branch (push, or update it with main), get the new plan reviewed, and queue it again"
+            )
+        },
+    )
 }
 
 #[cfg(test)]
@@ -75,7 +82,7 @@ mod tests {
         ) else {
             panic!("refusal expected");
         };
-        assert_eq!(r.rule, "merge-queue");
+        assert_eq!(r.rule, GateId::MergeQueue);
         assert!(r.facts[0].contains("`a.z`"), "{r}");
         assert!(r.next.contains("drops #3"), "{r}");
     }

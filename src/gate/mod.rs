@@ -32,10 +32,68 @@ impl<T> Fact<T> {
     }
 }
 
+/// Which gate decided. Code branches on this (the tracker row a refusal leaves, the exit
+/// code); the name users read comes from [`GateId::name`], so a renamed message never
+/// changes behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GateId {
+    /// Environments apply in promotion order: the previous one must have applied this commit.
+    Order,
+    /// Never apply a commit older than the one an environment already runs.
+    NoRegression,
+    /// Enough qualifying reviewers approved (team approvers need a team token).
+    Approval,
+    /// The plan reviewers saw is the one the plan workflow on the default branch signed.
+    ReviewedPlan,
+    /// The plan about to be applied is the one reviewers saw (and a reviewed plan exists).
+    PlanChange,
+    /// An environment behind by several merges: every change is one a signed review of one
+    /// of them contained.
+    CatchUp,
+    /// The merge queue's commit changes only what the signed reviews in its group contained.
+    MergeQueue,
+    /// A destroy is confirmed by typing its text and allowed for the environment.
+    Destroy,
+}
+
+impl GateId {
+    /// Every gate, in the order an apply meets them (destroy last: it guards another command).
+    pub const ALL: [GateId; 8] = [
+        GateId::Order,
+        GateId::NoRegression,
+        GateId::Approval,
+        GateId::ReviewedPlan,
+        GateId::PlanChange,
+        GateId::CatchUp,
+        GateId::MergeQueue,
+        GateId::Destroy,
+    ];
+
+    /// The gate's name as docs/gates.md and every message spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            GateId::Order => "order",
+            GateId::NoRegression => "no-regression",
+            GateId::Approval => "approval",
+            GateId::ReviewedPlan => "reviewed-plan",
+            GateId::PlanChange => "plan-change",
+            GateId::CatchUp => "catch-up",
+            GateId::MergeQueue => "merge-queue",
+            GateId::Destroy => "destroy",
+        }
+    }
+}
+
+impl fmt::Display for GateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Why a gate said no: which rule, what it saw, and what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    pub rule: &'static str,
+    pub rule: GateId,
     pub env: String,
     /// The facts the rule saw, one per line, for the log, the job summary and the tracker.
     pub facts: Vec<String>,
@@ -43,7 +101,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    pub fn new(rule: &'static str, env: &str, facts: Vec<String>, next: impl Into<String>) -> Self {
+    pub fn new(rule: GateId, env: &str, facts: Vec<String>, next: impl Into<String>) -> Self {
         Refusal {
             rule,
             env: env.to_string(),
@@ -53,7 +111,7 @@ impl Refusal {
     }
 
     /// The refusal when a rule's facts could not be fetched: never assume, refuse.
-    pub fn undecidable(rule: &'static str, env: &str, what: &str, why: &str) -> Self {
+    pub fn undecidable(rule: GateId, env: &str, what: &str, why: &str) -> Self {
         Refusal::new(
             rule,
             env,

@@ -4,7 +4,7 @@
 //! statuses are not evidence: any token with `statuses: write`, a pull request's own
 //! workflow token included, can post one.
 
-use super::{Fact, Refusal, short_sha};
+use super::{Fact, GateId, Refusal, short_sha};
 
 /// The previous environment's apply job at this commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,14 +34,14 @@ pub fn check(
     );
     match record {
         Fact::Unknown(why) => Err(Refusal::undecidable(
-            "order",
+            GateId::Order,
             env,
             &format!("{job} of the promotion runs at {}", short_sha(sha)),
             &why,
         )),
         Fact::Known(PreviousRecord::Success) => Ok(()),
         Fact::Known(PreviousRecord::Missing) => Err(Refusal::new(
-            "order",
+            GateId::Order,
             env,
             vec![format!(
                 "`{prev}` has not been applied at {}: no promotion run on the default branch has {job} at this commit",
@@ -50,7 +50,7 @@ pub fn check(
             next,
         )),
         Fact::Known(PreviousRecord::Other { state, description }) => Err(Refusal::new(
-            "order",
+            GateId::Order,
             env,
             vec![format!(
                 "`{prev}` is not applied at {}: {job} is {state} ({description})",
@@ -90,7 +90,7 @@ mod tests {
             Some(("dev", Fact::Known(PreviousRecord::Missing))),
         );
         let r = missing.expect_err("refused");
-        assert_eq!(r.rule, "order");
+        assert_eq!(r.rule, GateId::Order);
         assert!(r.facts[0].contains("`dev`") && r.facts[0].contains("abcdef1"));
         let failed = check(
             "stage",

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Fact, Refusal, Verdict};
+use super::{Fact, GateId, Refusal, Verdict};
 use crate::config::PlanChangePolicy;
 use crate::summary::fingerprint::short;
 
@@ -38,7 +38,7 @@ pub fn check(
     let reviewed = match reviewed {
         Fact::Unknown(why) => {
             return Verdict::Refuse(Refusal::undecidable(
-                "plan-change",
+                GateId::PlanChange,
                 env,
                 "the reviewed plan in the pull request's tracker comment",
                 &why,
@@ -46,7 +46,7 @@ pub fn check(
         }
         Fact::Known(None) => {
             return Verdict::Refuse(Refusal::new(
-                "plan-change",
+                GateId::PlanChange,
                 env,
                 vec![format!(
                     "the tracker comment has no reviewed plan for `{env}`: nobody saw what would change"
@@ -68,7 +68,7 @@ pub fn check(
     match policy {
         PlanChangePolicy::Warn => Verdict::Warn(facts),
         PlanChangePolicy::Block => Verdict::Refuse(Refusal::new(
-            "plan-change",
+            GateId::PlanChange,
             env,
             facts,
             format!(
@@ -184,7 +184,7 @@ mod tests {
         let Verdict::Refuse(refusal) = check("prod", PlanChangePolicy::Block, r, &c) else {
             panic!("refusal expected");
         };
-        assert_eq!(refusal.rule, "plan-change");
+        assert_eq!(refusal.rule, GateId::PlanChange);
         assert!(refusal.facts.iter().any(|f| f.contains("`a.y`")));
     }
 

@@ -3,7 +3,7 @@
 //! push, a revert made on main) has no reviewed plan: refused before anything is planned,
 //! with what to do instead.
 
-use super::{Refusal, short_sha};
+use super::{GateId, Refusal, short_sha};
 
 /// Allows when the commit is a merged pull request's.
 pub fn check(
@@ -20,7 +20,7 @@ pub fn check(
         _ => "this run is for",
     };
     Err(Refusal::new(
-        "plan-change",
+        GateId::PlanChange,
         env,
         vec![format!(
             "{} ({how}) is not the merge of a pull request: no merged pull request introduced it, so no reviewed plan exists for it",

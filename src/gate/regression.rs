@@ -1,7 +1,7 @@
 //! No regression: a commit behind the one last applied to an environment is never applied,
 //! so a late approval of an older merge cannot roll prod back.
 
-use super::{Fact, Refusal, short_sha};
+use super::{Fact, GateId, Refusal, short_sha};
 
 /// How this commit relates to the last applied one (GitHub's Compare API, base = last
 /// applied, head = this commit).
@@ -36,7 +36,7 @@ pub fn check(
     let last = match last_applied {
         Fact::Unknown(why) => {
             return Err(Refusal::undecidable(
-                "no-regression",
+                GateId::NoRegression,
                 env,
                 &format!("the last successful apply of `{env}` (deployments)"),
                 &why,
@@ -57,7 +57,7 @@ pub fn check(
     };
     match comparison(&last) {
         Fact::Unknown(why) => Err(Refusal::undecidable(
-            "no-regression",
+            GateId::NoRegression,
             env,
             &format!(
                 "the comparison of {} with {}",
@@ -68,7 +68,7 @@ pub fn check(
         )),
         Fact::Known(Comparison::Identical | Comparison::Ahead) => Ok(()),
         Fact::Known(Comparison::Behind) => Err(Refusal::new(
-            "no-regression",
+            GateId::NoRegression,
             env,
             seen("behind"),
             format!(
@@ -76,7 +76,7 @@ pub fn check(
             ),
         )),
         Fact::Known(Comparison::Diverged) => Err(Refusal::new(
-            "no-regression",
+            GateId::NoRegression,
             env,
             seen("diverged from"),
             "apply a commit that contains the last applied one (merge main into it), or revert through a pull request",
@@ -133,7 +133,7 @@ mod tests {
             known(Comparison::Behind),
         )
         .expect_err("refused");
-        assert_eq!(r.rule, "no-regression");
+        assert_eq!(r.rule, GateId::NoRegression);
         assert!(r.facts[0].contains("bbbbbbb") && r.facts[0].contains("behind"));
         assert!(
             check(

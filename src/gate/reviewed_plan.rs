@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::{Fact, Refusal, Verdict};
+use super::{Fact, GateId, Refusal, Verdict};
 use crate::config::PlanChangePolicy;
 
 /// What a genuine signature's claims say.
@@ -123,7 +123,7 @@ pub fn check(
     match policy {
         PlanChangePolicy::Warn => Verdict::Warn(problems),
         PlanChangePolicy::Block => Verdict::Refuse(Refusal::new(
-            "reviewed-plan",
+            GateId::ReviewedPlan,
             env,
             problems,
             format!(
@@ -213,7 +213,7 @@ mod tests {
         for evidence in cases {
             assert!(matches!(
                 check("prod", PlanChangePolicy::Block, evidence.clone(), &expected()),
-                Verdict::Refuse(r) if r.rule == "reviewed-plan"
+                Verdict::Refuse(r) if r.rule == GateId::ReviewedPlan
             ));
             assert!(matches!(
                 check("dev", PlanChangePolicy::Warn, evidence, &expected()),

@@ -3,7 +3,7 @@
 //! so without a separate team token the approval gate could only ever refuse, with a
 //! misleading "not a member". This rule refuses first and says exactly what to add.
 
-use super::Refusal;
+use super::{GateId, Refusal};
 
 /// What to add to the workflow; shared by the gate and `tfpromote check`.
 pub const HOW_TO_ADD: &str = "mint a GitHub App installation token with `members: read` in the job \
@@ -22,7 +22,7 @@ pub fn check(env: &str, teams: &[(String, String)], has_team_token: bool) -> Res
         .map(|(org, slug)| format!("team:{org}/{slug}"))
         .collect();
     Err(Refusal::new(
-        "approval",
+        GateId::Approval,
         env,
         vec![format!(
             "`{env}` counts approvals from {} but no team token is configured, so team membership cannot be read",

@@ -328,28 +328,72 @@ async fn token_service_down_fails_within_the_bounded_time() {
     assert!(sts_requests(&sts).await.is_empty());
 }
 
+/// Every command that needs AWS credentials exits 2 without the job's ID-token variables,
+/// says which are missing and what to grant, and does so before anything else: no gate,
+/// no GitHub record, no Terraform. Run as a merged push would run them, with GitHub (the
+/// stand-in, as GitHub's API cannot run here) answering, so a command that reached its
+/// gates or plans first would show it (a refusal exits 3, a failed plan 1).
 #[tokio::test(flavor = "multi_thread")]
-async fn missing_token_variables_ask_for_id_token_write() {
+async fn missing_token_variables_exit_2_on_every_command_that_needs_aws() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let config = write_config(tmp.path(), "5s", &with_plan_role());
+    let config = write_config(
+        tmp.path(),
+        "5s",
+        &format!("    plan_role: {ROLE_ARN}\n    apply_role: {ROLE_ARN}\n"),
+    );
+    let gh = github_standin::Standin::start_with(Default::default()).expect("stand-in");
+    gh.add_commit("c0ffee1", &[]);
+    let event = tmp.path().join("event.json");
+    std::fs::write(&event, r#"{"after":"c0ffee1"}"#).expect("event");
+    let summary = tmp.path().join("summary.md");
     for args in [
         vec!["credentials", "--env", "dev"],
+        vec!["credentials", "--env", "dev", "--role", "apply"],
         vec!["plan", "--env", "dev"],
+        vec!["apply", "--env", "dev"],
+        vec!["promote"],
+        vec!["destroy", "--env", "dev", "--confirm", "dev"],
+        vec!["drift"],
     ] {
         let mut cmd = common::tfpromote();
         cmd.arg("--config")
             .arg(&config)
             .args(&args)
+            .current_dir(tmp.path())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_API_URL", gh.api_url())
+            .env("GITHUB_REPOSITORY", "octo/repo")
+            .env("GITHUB_TOKEN", "ghs_standintoken")
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_SHA", "c0ffee1")
+            .env("GITHUB_RUN_ID", "7")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("TFPROMOTE_GITHUB_BACKOFF", "10ms")
             .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
             .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
         let out = run(tokio::process::Command::from(cmd)).await;
         assert_eq!(out.code, Some(2), "{args:?}: {out}");
-        for expected in ["permissions: id-token: write", "forks", ROLE_ARN] {
+        for expected in [
+            "ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN not set",
+            "permissions: id-token: write",
+            "forks",
+            ROLE_ARN,
+        ] {
             assert!(
                 out.stderr.contains(expected),
                 "{args:?}: {expected:?} missing:\n{out}"
             );
         }
+        assert!(
+            gh.statuses("c0ffee1").is_empty(),
+            "{args:?}: recorded before checking the token: {:?}",
+            gh.statuses("c0ffee1")
+        );
+        assert!(
+            !tmp.path().join("root/.terraform").exists(),
+            "{args:?}: Terraform ran before the token was checked"
+        );
     }
 }
 

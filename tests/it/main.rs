@@ -31,6 +31,7 @@ mod plan_all;
 mod plan_cli;
 mod plugin_cache;
 mod promotion;
+mod record_snapshots;
 mod render_properties;
 mod render_snapshots;
 mod runner;

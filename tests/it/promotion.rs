@@ -911,7 +911,24 @@ fn destroy_only_on_purpose() {
         list("dev").contains("terraform_data.app"),
         "refusals destroyed nothing"
     );
+    // The recorder shows a refused destroy where it shows a refused apply (the job summary),
+    // and leaves the commit alone: nothing started.
+    let summary_path = w.tmp.path().join("summary.md");
+    let refused = std::fs::read_to_string(&summary_path).expect("summary");
+    assert!(
+        refused.contains("### ⛔ dev: refused by the destroy gate")
+            && refused.contains("### ⛔ prod: refused by the destroy gate"),
+        "{refused}"
+    );
+    assert!(
+        !w.gh
+            .statuses("m1")
+            .iter()
+            .any(|s| s.context.ends_with("/destroy")),
+        "a refused destroy sets no status"
+    );
 
+    let resources = list("dev").lines().filter(|l| !l.trim().is_empty()).count();
     let ok = destroy("dev", "dev");
     assert!(ok.status.success(), "{}", text(&ok));
     let preview = String::from_utf8_lossy(&ok.stdout);
@@ -919,8 +936,12 @@ fn destroy_only_on_purpose() {
         preview.contains("destroy preview") && preview.contains("terraform_data.app"),
         "{preview}"
     );
-    let summary = std::fs::read_to_string(w.tmp.path().join("summary.md")).expect("summary");
+    let summary = std::fs::read_to_string(&summary_path).expect("summary");
     assert!(summary.contains("destroy preview"));
+    assert!(
+        summary.contains(&format!("### ✅ dev: destroyed {resources} resource(s)")),
+        "{summary}"
+    );
     assert_eq!(list("dev").trim(), "", "every resource is gone");
     let recorded =
         w.gh.statuses("m1")
@@ -931,6 +952,7 @@ fn destroy_only_on_purpose() {
         w.gh.deployments()
             .iter()
             .any(|d| d.task == "tfpromote:destroy"
+                && d.statuses.iter().any(|s| s.state == "in_progress")
                 && d.statuses.iter().any(|s| s.state == "success"))
     );
     w.assert_clean();
