@@ -8,6 +8,8 @@ pub mod destroy;
 pub mod drift;
 pub mod github_setup;
 pub mod log;
+pub mod matrix;
+pub mod merge_plans;
 mod merge_queue;
 mod new_providers;
 pub mod plan;

@@ -198,17 +198,22 @@ async fn publish(
             actions::annotate(actions::Level::Warning, "tfpromote: plan not signed", &line);
         }
     }
-    let comment = match publish::publish_plans(config, context, &records).await {
-        Some((url, body)) => {
-            actions::set_output("comment_url", &url)
-                .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
-            body
+    // A matrix job hands its records to the final merge job rather than racing the others.
+    if let Some(path) = &args.records_out {
+        super::merge_plans::write_records(path, &records)?;
+    } else {
+        let comment = match publish::publish_plans(config, context, &records).await {
+            Some((url, body)) => {
+                actions::set_output("comment_url", &url)
+                    .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+                body
+            }
+            None => publish::standalone_body(config, &records),
+        };
+        match &args.comment_file {
+            Some(path) => write_file(path, &comment)?,
+            None => crate::out!("{comment}"),
         }
-        None => publish::standalone_body(config, &records),
-    };
-    match &args.comment_file {
-        Some(path) => write_file(path, &comment)?,
-        None => crate::out!("{comment}"),
     }
 
     let failures: Vec<String> = reports

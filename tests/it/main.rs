@@ -25,6 +25,7 @@ mod isolation;
 mod large_plan;
 mod layouts;
 mod limits;
+mod matrix_plans;
 mod merge_queue;
 mod new_providers;
 mod plan_all;
