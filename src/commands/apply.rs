@@ -219,12 +219,11 @@ impl<'a> Ladder<'a> {
         let evidence = [format!("reviewed-plan: {}", read.evidence)];
         self.note(subject, Event::Evidence(&evidence)).await;
         let changed = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
-        // Behind by several merges (catch-up), each must carry the approvals the environment
-        // needs, and a plan that is not the merged pull request's own is decided by the
-        // reviewed plans of all of them.
+        // Behind by several merges (catch-up; their approvals were checked with the gates),
+        // a plan that is not the merged pull request's own is decided by the reviewed plans
+        // of all of them.
         match self.catch_up(env, &current).await {
-            Some(Err(refusal)) => vec![(GateId::Approval, Verdict::Refuse(refusal))],
-            Some(Ok(c)) => {
+            Some(c) => {
                 let evidence = [format!("catch-up: {}", c.evidence)];
                 self.note(subject, Event::Evidence(&evidence)).await;
                 match (read.verdict, changed) {
@@ -334,7 +333,7 @@ impl<'a> Ladder<'a> {
                 },
             )?;
         }
-        Ok(())
+        self.catch_up_approvals(env).await
     }
 
     /// What the tracker recorded for `env` when the pull request was planned, and whether

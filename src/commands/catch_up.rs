@@ -9,7 +9,7 @@ use crate::config::Environment;
 use crate::gate::approval::{self, Policy, PullFacts};
 use crate::gate::catch_up::{self, MergedReview};
 use crate::gate::plan_change::Current;
-use crate::gate::{Fact, Refusal, Verdict};
+use crate::gate::{Fact, GateId, Refusal, Verdict};
 use crate::github::publish::tracker_options;
 
 use super::apply::Ladder;
@@ -21,20 +21,46 @@ pub struct CatchUp {
 }
 
 impl Ladder<'_> {
+    /// Before any Terraform runs: behind by several merges, every one of them must carry the
+    /// approvals the environment needs (their code reaches it with this apply).
+    pub async fn catch_up_approvals(&self, env: &Environment) -> Result<(), Refusal> {
+        let Some(rule) = &env.approval else {
+            return Ok(());
+        };
+        let name = env.name.as_str();
+        let Some(window) = self
+            .gh
+            .merged_window(&self.config.github, name, &self.sha)
+            .await
+        else {
+            return Ok(());
+        };
+        let numbers = window.map_err(|e| {
+            Refusal::undecidable(
+                GateId::Approval,
+                name,
+                &format!("the pull requests merged since `{name}` was last applied"),
+                &e.to_string(),
+            )
+        })?;
+        if !catch_up::applies(numbers.numbers.len()) {
+            return Ok(());
+        }
+        for number in numbers.numbers {
+            self.approvals_of(name, rule, number).await?;
+        }
+        Ok(())
+    }
+
     /// `None` when the environment is not behind by more than one merged pull request (the
-    /// single pull request's own verdicts stand); a refusal when one of them lacks the
-    /// approvals the environment needs.
-    pub async fn catch_up(
-        &self,
-        env: &Environment,
-        current: &Current,
-    ) -> Option<Result<CatchUp, Refusal>> {
+    /// single pull request's own verdicts stand).
+    pub async fn catch_up(&self, env: &Environment, current: &Current) -> Option<CatchUp> {
         let name = env.name.as_str();
         let settings = &self.config.github;
         let window = match self.gh.merged_window(settings, name, &self.sha).await? {
             Ok(w) => w,
             Err(e) => {
-                return Some(Ok(CatchUp {
+                return Some(CatchUp {
                     verdict: catch_up::check(
                         name,
                         env.plan_change_policy(),
@@ -44,27 +70,15 @@ impl Ladder<'_> {
                     evidence: format!(
                         "the pull requests merged since `{name}` was last applied: unreadable"
                     ),
-                }));
+                });
             }
         };
         let (numbers, since) = (window.numbers, window.since);
-        let probe: Vec<MergedReview> = numbers
-            .iter()
-            .map(|&number| MergedReview {
-                number,
-                changes: Ok(Default::default()),
-            })
-            .collect();
-        if !catch_up::applies(&probe) {
+        if !catch_up::applies(numbers.len()) {
             return None;
         }
         let mut merged = Vec::new();
         for &number in &numbers {
-            if let Some(rule) = &env.approval
-                && let Err(refusal) = self.approvals_of(name, rule, number).await
-            {
-                return Some(Err(refusal));
-            }
             merged.push(MergedReview {
                 number,
                 changes: self
@@ -84,12 +98,12 @@ impl Ladder<'_> {
             .map(|n| format!("#{n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        Some(Ok(CatchUp {
+        Some(CatchUp {
             verdict: catch_up::check(name, env.plan_change_policy(), Fact::Known(merged), current),
             evidence: format!(
                 "{since}; merged since: {listed} (each one's signed plan and approvals read)"
             ),
-        }))
+        })
     }
 
     /// The approval rule for pull request `number`, with the approval gate's evidence.

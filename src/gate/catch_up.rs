@@ -29,8 +29,8 @@ const NAMED: usize = 50;
 /// Whether catch-up decides rather than the single pull request's fingerprint: only when
 /// more than one pull request was merged since the last apply (with one, the fingerprint
 /// comparison is exact and says more).
-pub fn applies(merged: &[MergedReview]) -> bool {
-    merged.len() > 1
+pub fn applies(merged: usize) -> bool {
+    merged > 1
 }
 
 pub fn check(
@@ -149,7 +149,7 @@ mod tests {
     fn two_reviewed_merges_together_allow_their_union() {
         let c = current(&[("ka", "a.x", "d1"), ("kb", "a.y", "d2")]);
         let merged = vec![pull(1, &[("ka", "d1")]), pull(2, &[("kb", "d2")])];
-        assert!(applies(&merged));
+        assert!(applies(merged.len()));
         assert_eq!(
             check("prod", PlanChangePolicy::Block, Fact::Known(merged), &c),
             Verdict::Allow
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn one_merge_is_no_catch_up() {
-        assert!(!applies(&[pull(1, &[])]));
-        assert!(!applies(&[]));
+        assert!(!applies(1));
+        assert!(!applies(0));
     }
 }
