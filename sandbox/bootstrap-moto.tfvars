@@ -7,3 +7,7 @@ s3_use_path_style = true
 break_glass_principal_arns = ["arn:aws:iam::123456789012:user/moto"]
 # moto has no IAM Access Analyzer.
 create_access_analyzer = false
+# The ids the GitHub stand-in gives the repository it serves (its OIDC tokens
+# carry them in the subject).
+github_repository_id       = "1296269"
+github_repository_owner_id = "583231"

@@ -32,6 +32,8 @@ eks_addon_versions = {
   # Community add-ons of the observability module.
   kube-state-metrics       = "v2.14.0-eksbuild.1"
   prometheus-node-exporter = "v1.9.1-eksbuild.2"
+  # The Mountpoint for Amazon S3 CSI driver (dataset and model access).
+  aws-mountpoint-s3-csi-driver = "v2.2.0-eksbuild.1"
 }
 
 # Observability and cost: what moto 5.2.5 lacks. The AMP workspace, its rule groups

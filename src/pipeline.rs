@@ -249,9 +249,18 @@ pub struct PlanOptions {
 pub struct SavedPlan {
     _work: tempfile::TempDir,
     planfile: PathBuf,
+    json: PathBuf,
     pub summary: Summary,
     /// How long `init` waited for the plugin cache lock.
     pub init_wait: Duration,
+}
+
+impl SavedPlan {
+    /// The plan's `show -json` output, for a check that reads the whole plan (a policy)
+    /// after the step: it holds secrets in clear text and lives only as long as this.
+    pub fn json(&self) -> &std::path::Path {
+        &self.json
+    }
 }
 
 impl Prepared {
@@ -291,7 +300,8 @@ impl Prepared {
         self.terraform
             .show_json(&self.dir, &planfile, &json)
             .await?;
-        let summary = tokio::task::spawn_blocking(move || Summary::from_file(&json))
+        let reading = json.clone();
+        let summary = tokio::task::spawn_blocking(move || Summary::from_file(&reading))
             .await
             .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
         self.redactor
@@ -305,6 +315,7 @@ impl Prepared {
         Ok(SavedPlan {
             _work: work,
             planfile,
+            json,
             summary,
             init_wait,
         })

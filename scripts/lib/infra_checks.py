@@ -28,7 +28,13 @@ ADDONS = sorted(
         "metrics-server",
         "kube-state-metrics",
         "prometheus-node-exporter",
+        "aws-mountpoint-s3-csi-driver",
     ]
+)
+# Service accounts with a Pod Identity association: the two controllers and the workloads
+# (infra/modules/ml-access: training, model-serving; infra/modules/mlflow: mlflow).
+POD_IDENTITY_SERVICE_ACCOUNTS = sorted(
+    ["aws-load-balancer-controller", "karpenter", "model-serving", "training", "mlflow"]
 )
 # Resource types that moto.tfvars switches off, so only the all-features plan shows them.
 FEATURE_TYPES = [
@@ -102,8 +108,8 @@ def all_features(plan: dict, env: str) -> str:
         require(kind in types, f"no {kind} in the plan")
     pod_identity = sorted(a.get("service_account", "?") for a in of_type("aws_eks_pod_identity_association"))
     require(
-        pod_identity == ["aws-load-balancer-controller", "karpenter"],
-        f"Pod Identity associations for {pod_identity}, expected the two controllers",
+        pod_identity == POD_IDENTITY_SERVICE_ACCOUNTS,
+        f"Pod Identity associations for {pod_identity}, expected {POD_IDENTITY_SERVICE_ACCOUNTS}",
     )
     node_entries = [a for k, a in after.items() if k.startswith(KARPENTER + "aws_eks_access_entry.")]
     require(

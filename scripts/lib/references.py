@@ -3,7 +3,8 @@
 Each object can be valid alone and the set still broken: an HPA scaling a Deployment that
 is not there, an Ingress pointing at a Service port that does not exist, a Service or
 PodDisruptionBudget whose selector matches no pods, a NodePool naming a missing
-EC2NodeClass. The API server accepts all of these; the result is an app that never gets
+EC2NodeClass, a claim bound to a missing volume, a pod naming a missing claim or service
+account. The API server accepts all of these; the result is an app that never gets
 traffic, never scales or never gets nodes. Only schema-valid objects are given here, so
 their shapes can be trusted.
 """
@@ -152,6 +153,49 @@ def check_references(docs: list[Document], report: Report) -> None:
                     doc,
                     path + ["service", "port", "number"],
                     f"Service {service['name']!r} has no port {port['number']}",
+                )
+
+    _check_volumes(docs, by_kind, find, report)
+
+
+# Kinds whose pod template may claim volumes or name a service account.
+POD_TEMPLATE_KINDS = WORKLOAD_KINDS | {"Job"}
+
+
+def _check_volumes(docs: list[Document], by_kind: dict[str, list[Document]], find: Any, report: Report) -> None:
+    """A claim bound to a volume that is not there stays Pending, and so does every pod
+    that mounts it; a pod naming a missing claim or service account never starts."""
+    for doc in by_kind.get("PersistentVolumeClaim", []):
+        volume = doc.data["spec"].get("volumeName")
+        if volume and find("PersistentVolume", volume, None) is None:
+            report.add(doc, ["spec", "volumeName"], f"no PersistentVolume {volume!r} among these files")
+    for doc in by_kind.get("PersistentVolume", []):
+        ref = doc.data["spec"].get("claimRef") or {}
+        if ref.get("name") and find("PersistentVolumeClaim", ref["name"], ref.get("namespace")) is None:
+            report.add(
+                doc,
+                ["spec", "claimRef", "name"],
+                f"no PersistentVolumeClaim {ref['name']!r} in namespace {ref.get('namespace')!r}",
+            )
+    for kind in POD_TEMPLATE_KINDS:
+        for doc in by_kind.get(kind, []):
+            namespace = _namespace(doc)
+            pod = doc.data["spec"]["template"]["spec"]
+            for index, volume in enumerate(pod.get("volumes") or []):
+                claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+                if claim and find("PersistentVolumeClaim", claim, namespace) is None:
+                    report.add(
+                        doc,
+                        ["spec", "template", "spec", "volumes", index, "persistentVolumeClaim", "claimName"],
+                        f"no PersistentVolumeClaim {claim!r} in namespace {namespace!r}",
+                    )
+            account = pod.get("serviceAccountName")
+            if account and account != "default" and find("ServiceAccount", account, namespace) is None:
+                report.add(
+                    doc,
+                    ["spec", "template", "spec", "serviceAccountName"],
+                    f"no ServiceAccount {account!r} in namespace {namespace!r} (its Pod Identity "
+                    "association names it)",
                 )
 
 

@@ -74,20 +74,6 @@ def check_placeholders(doc: Document, report: Report) -> None:
     walk(doc.data, [])
 
 
-def capacity_types(doc: Document) -> tuple[list[str], list[Any]] | None:
-    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
-    template = spec.get("template") if isinstance(spec, dict) else None
-    tspec = template.get("spec") if isinstance(template, dict) else None
-    requirements = tspec.get("requirements") if isinstance(tspec, dict) else None
-    for index, requirement in enumerate(requirements or []):
-        if isinstance(requirement, dict) and requirement.get("key") == CAPACITY_TYPE_KEY:
-            path = ["spec", "template", "spec", "requirements", index, "values"]
-            if requirement.get("operator") != "In":
-                return None
-            return sorted(requirement.get("values") or []), path
-    return None
-
-
 @dataclass
 class TerraformVariables:
     """An environment's terraform.tfvars, parsed once; `values` is None when unreadable."""
@@ -112,34 +98,106 @@ def read_tfvars(path: Path, display: str, report: Report) -> TerraformVariables:
         return TerraformVariables(display, None)
 
 
+GPU_RESOURCE = "nvidia.com/gpu"
+INSTANCE_TYPE_KEY = "node.kubernetes.io/instance-type"
+
+
+def is_gpu_pool(doc: Document) -> bool:
+    """A NodePool whose nodes carry the nvidia.com/gpu taint: it follows the gpu_*
+    variables, every other pool karpenter_capacity_types."""
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    template = spec.get("template") if isinstance(spec, dict) else None
+    tspec = template.get("spec") if isinstance(template, dict) else None
+    taints = tspec.get("taints") if isinstance(tspec, dict) else None
+    return any(isinstance(t, dict) and t.get("key") == GPU_RESOURCE for t in taints or [])
+
+
+def requirement_values(doc: Document, key: str) -> tuple[list[str], list[Any]] | None:
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    template = spec.get("template") if isinstance(spec, dict) else None
+    tspec = template.get("spec") if isinstance(template, dict) else None
+    requirements = tspec.get("requirements") if isinstance(tspec, dict) else None
+    for index, requirement in enumerate(requirements or []):
+        if isinstance(requirement, dict) and requirement.get("key") == key:
+            path = ["spec", "template", "spec", "requirements", index, "values"]
+            if requirement.get("operator") != "In":
+                return None
+            return sorted(str(v) for v in requirement.get("values") or []), path
+    return None
+
+
+def _compare_requirement(
+    doc: Document, env: str, tfvars: TerraformVariables, key: str, variable: str, what: str,
+    report: Report,
+) -> None:
+    assert tfvars.values is not None
+    wanted = tfvars.values.get(variable)
+    if wanted is None:
+        report.notes.append(
+            f"{tfvars.display} sets no {variable} yet: {what} of {env} not compared (it is "
+            "the variable the NodePool must agree with)"
+        )
+        return
+    found = requirement_values(doc, key)
+    if found is None:
+        report.add(
+            doc,
+            ["spec", "template", "spec", "requirements"],
+            f"needs a requirement `{key} In [...]` to compare with {variable} in {tfvars.display}",
+        )
+        return
+    values, path = found
+    if values != sorted(str(w) for w in wanted):
+        report.add(
+            doc,
+            path,
+            f"{what} {values} differ from {variable} {sorted(wanted)} in {tfvars.display}; "
+            "change one so they agree",
+        )
+
+
 def check_capacity_types(
     doc: Document, env: str, tfvars: TerraformVariables, report: Report
 ) -> None:
     if tfvars.values is None:
         return
-    wanted = tfvars.values.get("karpenter_capacity_types")
+    gpu = is_gpu_pool(doc)
+    variable = "gpu_capacity_types" if gpu else "karpenter_capacity_types"
+    _compare_requirement(doc, env, tfvars, CAPACITY_TYPE_KEY, variable, "capacity types", report)
+    if gpu:
+        check_gpu_pool(doc, env, tfvars, report)
+
+
+def check_gpu_pool(doc: Document, env: str, tfvars: TerraformVariables, report: Report) -> None:
+    """The GPU pool's instance types and nvidia.com/gpu limit are what Terraform priced:
+    the budget covers gpu_limit GPUs of the dearest of gpu_instance_types."""
+    assert tfvars.values is not None
+    _compare_requirement(
+        doc, env, tfvars, INSTANCE_TYPE_KEY, "gpu_instance_types", "instance types", report
+    )
+    wanted = tfvars.values.get("gpu_limit")
+    limits = (doc.data.get("spec") or {}).get("limits") or {}
+    if GPU_RESOURCE not in limits:
+        report.add(
+            doc,
+            ["spec", "limits"],
+            f"a GPU pool needs a `{GPU_RESOURCE}` limit (gpu_limit in {tfvars.display}): "
+            "without one it may launch GPUs the budget does not cover",
+        )
+        return
     if wanted is None:
-        report.notes.append(
-            f"{tfvars.display} sets no karpenter_capacity_types yet: capacity types of "
-            f"{env} not compared (it is the variable the NodePool must agree with)"
-        )
+        report.notes.append(f"{tfvars.display} sets no gpu_limit yet: GPU limit of {env} not compared")
         return
-    found = capacity_types(doc)
-    if found is None:
+    try:
+        found = int(str(limits[GPU_RESOURCE]))
+    except ValueError:
+        found = None
+    if found != int(wanted):
         report.add(
             doc,
-            ["spec", "template", "spec", "requirements"],
-            f"needs a requirement `{CAPACITY_TYPE_KEY} In [...]` to compare with "
-            f"karpenter_capacity_types in {tfvars.display}",
-        )
-        return
-    values, path = found
-    if values != sorted(wanted):
-        report.add(
-            doc,
-            path,
-            f"capacity types {values} differ from karpenter_capacity_types {sorted(wanted)} "
-            f"in {tfvars.display}; change one so they agree",
+            ["spec", "limits", GPU_RESOURCE],
+            f"{limits[GPU_RESOURCE]!r} differs from gpu_limit {wanted} in {tfvars.display} "
+            "(the budget covers that many GPUs); change one so they agree",
         )
 
 
@@ -195,4 +253,40 @@ def check_values_region(doc: Document, tfvars: TerraformVariables, report: Repor
             ["region"],
             f"{doc.data['region']!r} is not region {tfvars.values.get('region')!r} "
             f"in {tfvars.display}",
+        )
+
+
+MOUNTPOINT_DRIVER = "s3.csi.aws.com"
+
+
+def check_mountpoint_volume(doc: Document, env: str, tfvars: TerraformVariables, report: Report) -> None:
+    """A Mountpoint for Amazon S3 volume names the environment's own artifact bucket
+    (Terraform's `<project>-platform-artifacts-<env>-<account_id>`, the only bucket the
+    workload roles reach) and signs with the pod's own role (`authenticationSource: pod`):
+    the driver-wide default would give every pod on the node one role's access."""
+    csi = ((doc.data.get("spec") or {}).get("csi") or {}) if isinstance(doc.data, dict) else {}
+    if csi.get("driver") != MOUNTPOINT_DRIVER:
+        return
+    attributes = csi.get("volumeAttributes") or {}
+    path = ["spec", "csi", "volumeAttributes"]
+    if attributes.get("authenticationSource") != "pod":
+        report.add(
+            doc,
+            path + (["authenticationSource"] if "authenticationSource" in attributes else []),
+            "a Mountpoint volume needs authenticationSource: pod, so it uses the pod's own "
+            "Pod Identity role (prefix-scoped) rather than the driver's",
+        )
+    if tfvars.values is None or "account_id" not in tfvars.values:
+        return
+    if PLACEHOLDER in str(attributes.get("bucketName")):
+        return  # check_placeholders says what to set
+    project = tfvars.values.get("project", "mlops")
+    wanted = f"{project}-platform-artifacts-{env}-{tfvars.values['account_id']}"
+    if attributes.get("bucketName") != wanted:
+        report.add(
+            doc,
+            path + ["bucketName"],
+            f"{attributes.get('bucketName')!r} is not this environment's artifact bucket "
+            f"{wanted!r} (project, env and account_id in {tfvars.display}); the workload "
+            "roles reach no other bucket",
         )

@@ -22,12 +22,19 @@ What it checks, each finding printed as `file:line: resource: field.path: messag
    values of the wrong type fail; the API server accepts any annotation).
 5. They agree with the environment's Terraform variables in
    infra/environments/<env>/terraform.tfvars (read with python-hcl2, a real HCL parser):
-   the NodePool's capacity types equal `karpenter_capacity_types`, ECR image references
+   the NodePool's capacity types equal `karpenter_capacity_types` (the GPU pool's, and its
+   instance types and `nvidia.com/gpu` limit, equal `gpu_capacity_types`,
+   `gpu_instance_types` and `gpu_limit`), Mountpoint volumes name the environment's
+   artifact bucket with pod-level credentials, ECR image references
    name the environment's `account_id` and `region`, a chart's `region` value is
    `region`, and NetworkPolicy ipBlocks lie inside `vpc_cidr`.
 
 6. The objects of one directory refer to each other correctly (references.py): HPA
-   targets, Ingress backends, selectors, named ports, node classes, namespaces.
+   targets, Ingress backends, selectors, named ports, node classes, namespaces, volumes,
+   claims, service accounts.
+
+7. No static credential (static_secrets.py): no Secret objects, no credential-named
+   environment variable with a literal value; an internet-facing ALB needs HTTPS.
 
 A folder with a kustomization.yaml under platform/environments/<env>/ is an overlay: it is
 rendered as `kubectl apply -k` would (overlays.py) and its objects checked as above, each
@@ -58,11 +65,13 @@ from kubernetes_schemas import Schemas, check_manifest
 from manifest_report import LOADER, Document, Finding, Report, load_documents
 from overlays import KUSTOMIZATION, OverlayError, render
 from references import check_references
+from static_secrets import check_static_secrets
 from terraform_agreement import (
     TerraformVariables,
     check_base_names,
     check_capacity_types,
     check_environment_names,
+    check_mountpoint_volume,
     check_placeholders,
     check_network_policy,
     check_registries,
@@ -80,6 +89,11 @@ CHARTS = {
         "aws-load-balancer-controller-{version}/values.yaml",
     ),
     "karpenter": ("KARPENTER_VERSION", "karpenter-v{version}/chart-values.yaml"),
+    "nvidia-device-plugin": (
+        "NVIDIA_DEVICE_PLUGIN_CHART_VERSION",
+        "nvidia-device-plugin-{version}/values.yaml",
+    ),
+    "dcgm-exporter": ("DCGM_EXPORTER_CHART_VERSION", "dcgm-exporter-{version}/values.yaml"),
 }
 
 
@@ -229,10 +243,26 @@ def validate(
             kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
             if tfvars and kind == "NodePool":
                 check_capacity_types(doc, env, tfvars, report)
+            if tfvars and env and kind == "PersistentVolume" and valid:
+                check_mountpoint_volume(doc, env, tfvars, report)
             if valid and kind in ("Ingress", "Service"):
                 annotations = doc.data["metadata"].get("annotations") or {}
                 for key, message in annotation_problems(annotations, alb_table):
                     report.add(doc, ["metadata", "annotations", key], message)
+                scheme = annotations.get("alb.ingress.kubernetes.io/scheme")
+                if (
+                    kind == "Ingress"
+                    and scheme == "internet-facing"
+                    and "alb.ingress.kubernetes.io/certificate-arn" not in annotations
+                ):
+                    report.add(
+                        doc,
+                        ["metadata", "annotations", "alb.ingress.kubernetes.io/scheme"],
+                        "an internet-facing ALB without certificate-arn serves plain HTTP to "
+                        "the internet: keep it internal, or add an ACM certificate (HTTPS)",
+                    )
+            if valid:
+                check_static_secrets(doc, report)
             # Only a schema-valid policy has the shape check_network_policy walks.
             if tfvars and kind == "NetworkPolicy" and valid:
                 check_network_policy(doc, tfvars, report)

@@ -93,6 +93,14 @@ validated_string!(
                 "invalid environment name {raw:?}: use 1-32 lowercase letters, digits, '-' or '_', starting with a letter (e.g. `dev`)"
             ));
         }
+        if let Some(reason) = reserved_environment_word(raw) {
+            return Err(format!(
+                "environment name {raw:?} is reserved: {reason}, and an environment owns every \
+                 AWS name `<project>-<environment>-*`; rename the environment (e.g. `{}x`) in \
+                 tfpromote.yaml and in the bootstrap's `environments`",
+                raw.split(['-', '_']).next().unwrap_or(raw)
+            ));
+        }
         let fresh = with_context(|c| c.seen_names.insert(raw.to_string())).unwrap_or(true);
         if !fresh {
             return Err(format!(
@@ -102,6 +110,56 @@ validated_string!(
         Ok(())
     }
 );
+
+/// Words of the names the bootstrap gives its own resources (infra/bootstrap: the CI roles
+/// `<project>-gha-plan-<env>`/`<project>-gha-apply-<env>`, the boundaries
+/// `<project>-boundary-<env>`, the `bootstrap/` state prefix, the account trail
+/// `<project>-account-trail`, the access analyzer `<project>-external-access`, the state
+/// key's alias `alias/<project>-tfstate` and the `*-tfstate-*` buckets). An environment's
+/// roots and its apply role own `<project>-<env>-*`, so an environment named after one of
+/// these words would own the bootstrap's resources. The bootstrap's `environments`
+/// validation refuses the same words.
+pub const RESERVED_ENVIRONMENT_WORDS: [(&str, &str); 6] = [
+    (
+        "gha",
+        "the bootstrap names the CI roles <project>-gha-plan-<env> and <project>-gha-apply-<env>",
+    ),
+    (
+        "boundary",
+        "the bootstrap names the permissions boundaries <project>-boundary-<env>",
+    ),
+    (
+        "bootstrap",
+        "the bootstrap keeps its own state under bootstrap/ in the state bucket",
+    ),
+    (
+        "account",
+        "the bootstrap names the account trail and its key <project>-account-trail",
+    ),
+    (
+        "external",
+        "the bootstrap names the access analyzer <project>-external-access",
+    ),
+    (
+        "tfstate",
+        "the bootstrap names the state key alias/<project>-tfstate and its buckets *-tfstate-*",
+    ),
+];
+
+/// Why `name` is reserved, when it is one of [`RESERVED_ENVIRONMENT_WORDS`] or starts with one
+/// followed by `-` or `_` (`gha-x` would name things `<project>-gha-x-*`, inside the CI roles'
+/// `<project>-gha-*`).
+fn reserved_environment_word(name: &str) -> Option<&'static str> {
+    RESERVED_ENVIRONMENT_WORDS
+        .iter()
+        .find(|(word, _)| {
+            name == *word
+                || name
+                    .strip_prefix(word)
+                    .is_some_and(|rest| rest.starts_with(['-', '_']))
+        })
+        .map(|(_, reason)| *reason)
+}
 
 validated_string!(
     /// IAM role ARN, e.g. `arn:aws:iam::111111111111:role/mlops-gha-plan`.

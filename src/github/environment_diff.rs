@@ -10,7 +10,10 @@
 //!   reviewers, and `prevent_self_review` (whoever started the run cannot approve it);
 //!   environments without `approval` keep whatever reviewers a human set (never removed);
 //! - the repository's OIDC subject includes `job_workflow_ref`, so a trust policy can pin the
-//!   workflow file and not only the environment.
+//!   workflow file and not only the environment, and `repository_owner_id`/`repository_id`,
+//!   GitHub's numeric ids: a repository deleted and re-created under the same name, or an
+//!   owner's released name registered by someone else, keeps the names but not the ids. AWS
+//!   conditions on no GitHub claim but `sub`, so the ids must be in the subject.
 
 /// A required reviewer, resolved to GitHub's numeric id (what the REST API takes).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,13 +73,23 @@ pub struct OidcSubject {
     pub include_claim_keys: Vec<String>,
 }
 
+/// The claims of the subject the bootstrap's trust policies expect, in order:
+/// `repo:OWNER/REPO:repository_owner_id:N:repository_id:N:<context>:job_workflow_ref:W@REF`.
+/// The ids come right after the name and before the context, so the one wildcard the plan
+/// roles use (a pull request's merge ref) comes after everything pinned.
+pub const SUBJECT_CLAIMS: [&str; 5] = [
+    "repo",
+    "repository_owner_id",
+    "repository_id",
+    "context",
+    "job_workflow_ref",
+];
+
 impl OidcSubject {
     pub fn wanted() -> Self {
         OidcSubject {
             use_default: false,
-            include_claim_keys: ["repo", "context", "job_workflow_ref"]
-                .map(String::from)
-                .to_vec(),
+            include_claim_keys: SUBJECT_CLAIMS.map(String::from).to_vec(),
         }
     }
 
@@ -290,7 +303,7 @@ mod tests {
                 "environment dev: add deployment branch rule \"main\"",
                 "environment prod: create it; deploy from the main branch only; required reviewers user:alice, team:platform-admins (was none); prevent self-review",
                 "environment prod: add deployment branch rule \"main\"",
-                "repository OIDC subject: claims repo, context, job_workflow_ref (was GitHub's default)",
+                "repository OIDC subject: claims repo, repository_owner_id, repository_id, context, job_workflow_ref (was GitHub's default)",
             ]
         );
         match &changes[2] {
@@ -373,6 +386,34 @@ mod tests {
             "environment dev: add deployment branch rule \"main\""
         );
         assert!(notices[0].0.contains("\"release/*\""));
+    }
+
+    /// The template before the ids were pinned: names only, which a re-created repository
+    /// of the same name would match.
+    #[test]
+    fn an_oidc_template_without_the_repository_ids_is_replaced() {
+        let current = vec![
+            ("dev".into(), Some(configured(vec![]))),
+            (
+                "prod".into(),
+                Some(configured(vec![
+                    user("alice", 3),
+                    team("platform-admins", 7),
+                ])),
+            ),
+        ];
+        let old = OidcSubject {
+            use_default: false,
+            include_claim_keys: ["repo", "context", "job_workflow_ref"]
+                .map(String::from)
+                .to_vec(),
+        };
+        let (changes, _) = plan(&wanted(), &current, &old);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            describe(&changes[0]),
+            "repository OIDC subject: claims repo, repository_owner_id, repository_id, context, job_workflow_ref (was claims repo, context, job_workflow_ref)"
+        );
     }
 
     #[test]

@@ -157,6 +157,8 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
         ("guardduty:DeleteDetector", f"arn:aws:guardduty:{REGION}:{acct}:detector/12abc34d567e8fa901bc2d34e56789f0"),
         ("ec2:DisableEbsEncryptionByDefault", "*"),
         ("ce:UpdateCostAllocationTagsStatus", "*"),
+        ("ecr:CreateRepositoryCreationTemplate", "*"),
+        ("sso:CreateAccountAssignment", "arn:aws:sso:::instance/ssoins-0123456789abcdef"),
         ("iam:DeleteServiceLinkedRole", f"arn:aws:iam::{acct}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS"),
         ("access-analyzer:CreateArchiveRule", f"arn:aws:access-analyzer:{REGION}:{acct}:analyzer/{PROJECT}-external-access"),
         ("access-analyzer:DeleteAnalyzer", f"arn:aws:access-analyzer:{REGION}:{acct}:analyzer/{PROJECT}-external-access"),
@@ -176,6 +178,84 @@ def routes(acct: str, state_bucket: str) -> list[Route]:
                 Call("autoscaling:UpdateAutoScalingGroup", prod_asg, prod_asg_tags),
             ]
         ),
+        # 9. A CI role handed to a service: an instance (or a pod) that runs as
+        # prod's apply role, or as dev's outside any workflow. The instance
+        # profile is dev's own; the role in it is the bootstrap's.
+        *(
+            Route(f"launch an instance as {role} (dev's instance profile, the CI role passed to EC2)", (
+                Call("iam:CreateInstanceProfile", f"arn:aws:iam::{acct}:instance-profile/{PROJECT}-{OWN}-runner"),
+                Call("iam:AddRoleToInstanceProfile", f"arn:aws:iam::{acct}:instance-profile/{PROJECT}-{OWN}-runner"),
+                Call("iam:PassRole", f"arn:aws:iam::{acct}:role/{role}", {"iam:PassedToService": "ec2.amazonaws.com"}),
+            ), ("apply", "bounded"))
+            for role in (f"{PROJECT}-gha-apply-{OTHER}", f"{PROJECT}-gha-apply-{OWN}", f"{PROJECT}-gha-plan-{OTHER}")
+        ),
+        *(
+            Route(f"pass {role} to {service}", (
+                Call("iam:PassRole", f"arn:aws:iam::{acct}:role/{role}", {"iam:PassedToService": service}),
+            ))
+            for role in (f"{PROJECT}-gha-apply-{OTHER}", f"{PROJECT}-gha-apply-{OWN}")
+            for service in ("ec2.amazonaws.com", "pods.eks.amazonaws.com", "eks.amazonaws.com", "lambda.amazonaws.com")
+        ),
+        # 10. Prod's MLflow database and its secret: RDS and Secrets Manager are
+        # reached by name or by the Environment tag, like everything else.
+        Route("snapshot prod's MLflow database and share the snapshot", (
+            Call("rds:CreateDBSnapshot", f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OTHER}-mlflow", {"aws:ResourceTag/Environment": OTHER}),
+            Call("rds:ModifyDBSnapshotAttribute", f"arn:aws:rds:{REGION}:{acct}:snapshot:{PROJECT}-{OWN}-copy", {"aws:ResourceTag/Environment": OWN}),
+        ), ("apply", "bounded")),
+        Route("reset the master password of prod's MLflow database", (
+            Call("rds:ModifyDBInstance", f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OTHER}-mlflow", {"aws:ResourceTag/Environment": OTHER}),
+        ), ("apply", "bounded")),
+        Route("delete an untagged database named for prod", (
+            Call("rds:DeleteDBInstance", f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OTHER}-mlflow"),
+        ), ("apply", "bounded")),
+        Route("delete a secret tagged for prod", (
+            Call("secretsmanager:DeleteSecret", f"arn:aws:secretsmanager:{REGION}:{acct}:secret:rds!db-0123-AbCdEf", {"aws:ResourceTag/Environment": OTHER}),
+        ), ("apply", "bounded")),
+        # 11. DNS of prod's VPC, set from outside it (the VPC is named only by ID).
+        Route("private hosted zone associated with prod's VPC (redirect its lookups)", (
+            Call("route53:CreateHostedZone", "arn:aws:route53:::hostedzone/*", {"route53:VPCs": ["vpc-0prod"]}),
+        ), ("apply", "bounded")),
+        Route("associate a zone of dev's with prod's VPC", (
+            Call("route53:AssociateVPCWithHostedZone", "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ", {"route53:VPCs": ["vpc-0prod"]}),
+        ), ("apply", "bounded")),
+        *(
+            Route(f"DNS of prod's VPC through {action}", (
+                Call(action, f"arn:aws:route53resolver:{REGION}:{acct}:{kind}/rslvr-0123456789abcdef"),
+            ), ("apply", "bounded"))
+            for action, kind in [
+                ("route53resolver:AssociateFirewallRuleGroup", "firewall-rule-group"),
+                ("route53resolver:AssociateResolverRule", "resolver-rule"),
+                ("route53resolver:AssociateResolverQueryLogConfig", "resolver-query-log-config"),
+                ("route53profiles:AssociateProfile", "profile"),
+            ]
+        ),
+        # 12. A prod pod's network interface (the VPC CNI tags it with the cluster).
+        Route("release the addresses of prod's pods", (
+            Call("ec2:UnassignPrivateIpAddresses", f"arn:aws:ec2:{REGION}:{acct}:network-interface/eni-0123456789abcdef0", {"aws:ResourceTag/cluster.k8s.amazonaws.com/name": prod_cluster}),
+        ), ("apply", "bounded")),
+        # 13. Karpenter finds a cluster's subnets and security groups by tag.
+        Route("tag a subnet of dev's for prod's Karpenter (prod's nodes in dev's network)", (
+            Call("ec2:CreateTags", f"arn:aws:ec2:{REGION}:{acct}:subnet/subnet-0123456789abcdef0", {"aws:ResourceTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": prod_cluster, "aws:TagKeys": ["karpenter.sh/discovery"]}),
+        ), ("apply", "bounded")),
+        Route("create a security group that prod's Karpenter attaches to its nodes", (
+            Call("ec2:CreateSecurityGroup", f"arn:aws:ec2:{REGION}:{acct}:security-group/*", {"aws:RequestTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": prod_cluster, "aws:TagKeys": ["Environment", "karpenter.sh/discovery"]}),
+        ), ("apply", "bounded")),
+        # 14. What AWS creates untagged with prod's VPC: its default network ACL
+        # (every subnet without its own) and its main route table.
+        Route("deny all traffic in prod's default network ACL", (
+            Call("ec2:CreateNetworkAclEntry", f"arn:aws:ec2:{REGION}:{acct}:network-acl/acl-0123456789abcdef0"),
+        ), ("apply", "bounded")),
+        Route("claim prod's default network ACL by tagging it, then edit it", (
+            Call("ec2:CreateTags", f"arn:aws:ec2:{REGION}:{acct}:network-acl/acl-0123456789abcdef0", {"aws:RequestTag/Environment": OWN, "aws:TagKeys": ["Environment"]}),
+            Call("ec2:ReplaceNetworkAclEntry", f"arn:aws:ec2:{REGION}:{acct}:network-acl/acl-0123456789abcdef0", {"aws:ResourceTag/Environment": OWN}),
+        ), ("apply", "bounded")),
+        Route("move prod's subnets to its main route table (no NAT route)", (
+            Call("ec2:ReplaceRouteTableAssociation", f"arn:aws:ec2:{REGION}:{acct}:route-table/rtb-0123456789abcdef0"),
+        ), ("apply", "bounded")),
+        # 15. CloudWatch's service-linked role terminates what an alarm names.
+        Route("an alarm on prod's node that terminates it", (
+            Call("cloudwatch:PutMetricAlarm", f"arn:aws:cloudwatch:{REGION}:{acct}:alarm:{PROJECT}-{OWN}-cpu", {"cloudwatch:AlarmActions": [f"arn:aws:automate:{REGION}:ec2:terminate"]}),
+        ), ("apply", "bounded")),
         # 7. What a pull request's code reads with the plan role.
         Route("plan role lists Lambda functions (their environment variables)", (Call("lambda:ListFunctions", "*"),), ("plan",)),
         Route("plan role reads ECS task definitions (environment, secrets)", (Call("ecs:DescribeTaskDefinition", "*"),), ("plan",)),

@@ -180,6 +180,72 @@ def test_the_account_trail_is_owned_by_the_bootstrap() -> None:
     assert trail["s3_bucket_name"].endswith("-cloudtrail")
 
 
+def _break_glass_arn(policies: dict) -> str:
+    """The break-glass principal: the only writer of the bootstrap's state prefix."""
+    writers = next(s for s in policies["state_bucket"]["Statement"] if s.get("Sid") == "OnlyOwnerWritesBootstrapState")
+    arn = writers["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+    return arn if isinstance(arn, str) else arn[0]
+
+
+def _inline_policies(account: Account, role: str) -> list[dict]:
+    return [p["PolicyDocument"] if isinstance(p["PolicyDocument"], dict) else json.loads(p["PolicyDocument"]) for p in account.roles[role].get("RolePolicyList", [])]
+
+
+def test_ci_roles_cannot_be_passed_to_any_service_whatever_else_is_allowed(account: Account) -> None:
+    """The bootstrap's deny alone: a principal with dev's apply-role (or plan-role)
+    inline policy and AdministratorAccess still cannot hand a CI role to a
+    service, and neither can a role under dev's boundary. (The routes find
+    PassRole closed for the real roles; this keeps it closed if an allow
+    elsewhere is ever widened.)"""
+    acct = account.account_id
+    apply_denies = account.synthetic_node(f"{PROJECT}-{OWN}-x", [ADMIN, *_inline_policies(account, f"{PROJECT}-gha-apply-{OWN}")], None)
+    plan_denies = account.synthetic_node(f"{PROJECT}-{OWN}-y", [ADMIN, *_inline_policies(account, f"{PROJECT}-gha-plan-{OWN}")], None)
+    bounded = account.synthetic_node(f"{PROJECT}-{OWN}-z", [ADMIN], f"arn:aws:iam::{acct}:policy/{PROJECT}-boundary-{OWN}")
+    ci_roles = [n for n in account.roles if n.startswith(f"{PROJECT}-gha-")]
+    assert len(ci_roles) >= 6, ci_roles
+    for who, node in (("apply", apply_denies), ("plan", plan_denies), ("bounded", bounded)):
+        for role in ci_roles:
+            for service in ("ec2.amazonaws.com", "pods.eks.amazonaws.com", "lambda.amazonaws.com", "ecs-tasks.amazonaws.com"):
+                assert not allowed(node, "iam:PassRole", f"arn:aws:iam::{acct}:role/{role}", {"iam:PassedToService": service}), (who, role, service)
+    # Not a deny of everything: the environment's own node role still goes to EC2.
+    assert allowed(apply_denies, "iam:PassRole", f"arn:aws:iam::{acct}:role/{PROJECT}-{OWN}-cluster-node", {"iam:PassedToService": "ec2.amazonaws.com"})
+
+
+def _as_after_deletion(doc: dict, deleted_arn: str, unique_id: str) -> dict:
+    """A key policy as KMS shows it once `deleted_arn` is deleted: a principal that
+    named it now names its old unique ID (conditions keep the ARN text)."""
+    doc = json.loads(json.dumps(doc))
+    for st in doc["Statement"]:
+        principal = st.get("Principal")
+        if isinstance(principal, dict) and "AWS" in principal:
+            values = principal["AWS"] if isinstance(principal["AWS"], list) else [principal["AWS"]]
+            principal["AWS"] = [unique_id if v == deleted_arn else v for v in values]
+    return doc
+
+
+def test_every_bootstrap_key_survives_the_break_glass_principal_being_recreated(account: Account, policies: dict) -> None:
+    """Every key the bootstrap creates (read from its state, so a new key is
+    covered without editing this test): after the break-glass principal is
+    deleted and re-created under the same ARN (new unique ID), it can still
+    change the key's policy and cancel its deletion; another administrator of
+    the account cannot."""
+    acct = account.account_id
+    keys = json.loads(Path(_env("IAM_RESOURCE_POLICIES")).read_text())["bootstrap_keys"]
+    assert {"aws_kms_key.state", "aws_kms_key.trail"} <= set(keys), sorted(keys)
+    break_glass = _break_glass_arn(policies)
+    recreated = account.synthetic_node("recreated-break-glass", [ADMIN], None)
+    recreated.arn, recreated.id_value = break_glass, "AIDARECREATEDBREAKGLASS"
+    other_admin = account.synthetic_node("platform-operator", [ADMIN], None)
+    for address, text in keys.items():
+        doc = _as_after_deletion(json.loads(text) if isinstance(text, str) else text, break_glass, "AIDAOLDBREAKGLASS000")
+        key = f"arn:aws:kms:{REGION}:{acct}:key/{address}"
+        for action in ("kms:PutKeyPolicy", "kms:CancelKeyDeletion", "kms:EnableKey"):
+            result = resource_policy_authorization(recreated, acct, doc, action, key, {"aws:PrincipalArn": break_glass})
+            assert result in (ResourcePolicyEvalResult.NODE_MATCH, ResourcePolicyEvalResult.ROOT_MATCH), (address, action, result)
+            other = resource_policy_authorization(other_admin, acct, doc, action, key, {"aws:PrincipalArn": other_admin.arn})
+            assert other in (ResourcePolicyEvalResult.NO_MATCH, ResourcePolicyEvalResult.DENY_MATCH), (address, action, other)
+
+
 def test_state_key_survives_the_break_glass_role_being_recreated() -> None:
     """A key policy stores a named role as its unique ID: if the break-glass
     role is deleted, a statement naming it matches no one again, and nobody
@@ -198,3 +264,26 @@ def test_state_key_survives_the_break_glass_role_being_recreated() -> None:
             if st.get("Sid") in ("KeyAdministrators", "AdministratorsDecryptLogs"):
                 assert named == [], f"{name}: {st['Sid']} names {named} (unmanageable once they are deleted)"
                 assert "aws:PrincipalArn" in json.dumps(st.get("Condition", {})), st
+
+
+def test_apply_role_still_manages_its_own_database_dns_and_network(account: Account) -> None:
+    """The RDS, DNS, pod-interface, discovery-tag and route-table routes are
+    closed by what they reach, not by closing the service: dev's own database,
+    a public zone, its pods' interfaces, its subnets' discovery tags and its
+    own route tables stay manageable."""
+    acct = account.account_id
+    node = attackers(account)["apply"]
+    db = f"arn:aws:rds:{REGION}:{acct}:db:{PROJECT}-{OWN}-mlflow"
+    assert allowed(node, "rds:CreateDBInstance", db, {"aws:RequestTag/Environment": OWN})
+    assert allowed(node, "rds:ModifyDBInstance", db, {"aws:ResourceTag/Environment": OWN})
+    assert allowed(node, "secretsmanager:DescribeSecret", f"arn:aws:secretsmanager:{REGION}:{acct}:secret:rds!db-0123-AbCdEf", {"aws:ResourceTag/Environment": OWN})
+    assert allowed(node, "route53:CreateHostedZone", "arn:aws:route53:::hostedzone/*")
+    eni = f"arn:aws:ec2:{REGION}:{acct}:network-interface/eni-0123456789abcdef0"
+    assert allowed(node, "ec2:UnassignPrivateIpAddresses", eni, {"aws:ResourceTag/cluster.k8s.amazonaws.com/name": f"{PROJECT}-{OWN}-cluster"})
+    rtb = f"arn:aws:ec2:{REGION}:{acct}:route-table/rtb-0123456789abcdef0"
+    assert allowed(node, "ec2:CreateTags", rtb, {"aws:RequestTag/Environment": OWN, "ec2:CreateAction": "CreateRouteTable", "aws:TagKeys": ["Environment"]})
+    assert allowed(node, "ec2:CreateRoute", rtb, {"aws:ResourceTag/Environment": OWN})
+    alarm = f"arn:aws:cloudwatch:{REGION}:{acct}:alarm:{PROJECT}-{OWN}-cpu"
+    assert allowed(node, "cloudwatch:PutMetricAlarm", alarm, {"cloudwatch:AlarmActions": [f"arn:aws:sns:{REGION}:{acct}:{PROJECT}-{OWN}-alerts"]})
+    subnet = f"arn:aws:ec2:{REGION}:{acct}:subnet/subnet-0123456789abcdef0"
+    assert allowed(node, "ec2:CreateTags", subnet, {"aws:ResourceTag/Environment": OWN, "aws:RequestTag/karpenter.sh/discovery": f"{PROJECT}-{OWN}-cluster", "aws:TagKeys": ["karpenter.sh/discovery"]})

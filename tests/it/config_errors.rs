@@ -65,6 +65,34 @@ fn each_malformed_config_names_line_and_problem() {
             &["duplicate environment name", "dev"],
         ),
         (
+            "name of the CI roles",
+            "name: prod",
+            "name: gha",
+            "tfpromote.yaml:7:",
+            &[
+                "environment name \"gha\" is reserved",
+                "<project>-gha-apply-<env>",
+                "rename the environment",
+            ],
+        ),
+        (
+            "name of the boundaries",
+            "name: prod",
+            "name: boundary_x",
+            "tfpromote.yaml:7:",
+            &[
+                "environment name \"boundary_x\" is reserved",
+                "<project>-boundary-<env>",
+            ],
+        ),
+        (
+            "name of the account trail",
+            "name: prod",
+            "name: account",
+            "tfpromote.yaml:7:",
+            &["\"account\" is reserved", "<project>-account-trail"],
+        ),
+        (
             "bad role ARN",
             "111111111111:role",
             "1111:role",

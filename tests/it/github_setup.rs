@@ -71,7 +71,7 @@ async fn creates_environments_and_oidc_subject_then_a_second_run_changes_nothing
         "{out}"
     );
     assert!(
-        out.contains("would change: repository OIDC subject: claims repo, context, job_workflow_ref (was GitHub's default)"),
+        out.contains("would change: repository OIDC subject: claims repo, repository_owner_id, repository_id, context, job_workflow_ref (was GitHub's default)"),
         "{out}"
     );
     assert!(out.contains("dry run, nothing changed"), "{out}");
@@ -114,7 +114,29 @@ async fn creates_environments_and_oidc_subject_then_a_second_run_changes_nothing
     assert!(!sub.use_default);
     assert_eq!(
         sub.include_claim_keys,
-        ["repo", "context", "job_workflow_ref"]
+        [
+            "repo",
+            "repository_owner_id",
+            "repository_id",
+            "context",
+            "job_workflow_ref"
+        ]
+    );
+
+    // What GitHub then puts in prod's apply job's token: the subject the bootstrap's apply
+    // role trusts (infra/bootstrap/modules/ci-roles, checked by its terraform tests), with
+    // the repository's ids; a repository re-created under the same name gets other ids.
+    let prod_apply = "repo:octo/repo:repository_owner_id:583231:repository_id:1296269:environment:prod:job_workflow_ref:octo/repo/.github/workflows/promote.yml@refs/heads/main";
+    assert_eq!(promote_job_subject(&standin).await, prod_apply);
+    standin.recreate_repository(github_standin::RepositoryIds {
+        id: 999_000_111,
+        owner_id: 583231,
+    });
+    let recreated = promote_job_subject(&standin).await;
+    assert_ne!(recreated, prod_apply);
+    assert!(
+        recreated.contains(":repository_id:999000111:"),
+        "{recreated}"
     );
 
     // Idempotent: a second run reads, finds nothing to do, writes nothing.
@@ -157,4 +179,46 @@ async fn without_a_token_it_says_which_one_to_use() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("TFPROMOTE_GITHUB_TOKEN"), "{stderr}");
     assert!(standin.requests().is_empty());
+}
+
+/// The `sub` of an ID token of prod's apply job (promote.yml on main, environment prod), as
+/// the stand-in's token service builds it from the repository's subject template.
+async fn promote_job_subject(standin: &Standin) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    let serde_json::Value::Object(claims) = serde_json::json!({
+        "repository": "octo/repo",
+        "repository_owner": "octo",
+        "environment": "prod",
+        "ref": "refs/heads/main",
+        "event_name": "push",
+        "job_workflow_ref": "octo/repo/.github/workflows/promote.yml@refs/heads/main",
+    }) else {
+        unreachable!("an object literal")
+    };
+    standin.add_oidc_job(github_standin::OidcJob {
+        request_token: "prod-apply-job".into(),
+        claims,
+    });
+    let url = format!("{}/token?api-version=2.0", standin.oidc_issuer());
+    let request = tfpromote::aws::token::TokenRequest::from_lookup(|name| match name {
+        "ACTIONS_ID_TOKEN_REQUEST_URL" => Some(url.clone()),
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => Some("prod-apply-job".into()),
+        _ => None,
+    })
+    .expect("request");
+    let jwt = tfpromote::aws::token::fetch(
+        &reqwest::Client::new(),
+        &request,
+        "sts.amazonaws.com",
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("a token");
+    let payload = jwt.split('.').nth(1).expect("a JWT payload");
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
+            .expect("claims");
+    claims["sub"].as_str().expect("a subject").to_string()
 }

@@ -142,7 +142,6 @@ impl World {
     pub(crate) fn plan_job_claims(&self, pr: u64, head: &str, job_workflow_ref: &str) -> String {
         let request_token = format!("id-token-request-pr-{pr}-{}", self.runs.get() + 1);
         let claims = serde_json::json!({
-            "sub": "repo:octo/repo:pull_request",
             "repository": "octo/repo",
             "repository_owner": "octo",
             "ref": format!("refs/pull/{pr}/merge"),

@@ -47,6 +47,8 @@ def test_dry_run_applies_the_environments_files_with_the_pinned_versions(env: st
         "karpenter ",
         "helm show crds aws-load-balancer-controller",
         "aws-load-balancer-controller aws-load-balancer-controller",
+        "nvidia-device-plugin nvidia-device-plugin",
+        "dcgm-exporter dcgm-exporter",
         "--validate=strict",
         "rollout status",
     ]
@@ -61,12 +63,23 @@ def test_dry_run_applies_the_environments_files_with_the_pinned_versions(env: st
     assert f"--version {pinned['AWS_LOAD_BALANCER_CONTROLLER_CHART_VERSION']}" in lbc
     assert f"--values platform/environments/{env}/aws-load-balancer-controller.values.yaml" in lbc
     assert "--set vpcId=" in lbc
+    for chart, key in (
+        ("nvidia-device-plugin", "NVIDIA_DEVICE_PLUGIN_CHART_VERSION"),
+        ("dcgm-exporter", "DCGM_EXPORTER_CHART_VERSION"),
+    ):
+        install = next(c for c in commands if c.startswith(f"helm upgrade --install {chart} "))
+        assert f"--version {pinned[key]}" in install
+        assert f"--values platform/environments/{env}/{chart}.values.yaml" in install
     applies = [c for c in commands if c.startswith("kubectl apply")]
     assert all("--validate=strict" in c and "--server-side" in c for c in applies), applies
     files = " ".join(applies)
     assert f"-f platform/environments/{env}/karpenter-nodepool.yaml" in files
     # The app is the environment's overlay of the shared base, rendered by kubectl.
     assert f"-k platform/environments/{env}/model-serving" in files
+    assert f"-k platform/environments/{env}/gpu-nodepool" in files
+    assert f"-k platform/environments/{env}/ml-training" in files
+    assert f"-k platform/environments/{env}/mlflow" in files
+    assert "kubectl --namespace mlflow rollout status deployment/mlflow --timeout 10m" in commands
     assert "-f platform/common/amp-collector-rbac.yaml" in files
     # Nothing of another environment.
     others = {"dev", "stage", "prod"} - {env}

@@ -78,12 +78,31 @@ def only_finding(report: validate_manifests.Report) -> validate_manifests.Findin
     return report.findings[0]
 
 
+# GPU capacity per environment: the GPU NodePool and EC2NodeClass, the device plugin's
+# and the DCGM exporter's chart values.
+GPU_DOCUMENTS_PER_ENVIRONMENT = 2 + 2
+# Dataset and model access per environment: the training example (Namespace,
+# ServiceAccount, two Mountpoint PersistentVolumes and their claims, Job, NetworkPolicy)
+# and model-serving's ServiceAccount, models volume and claim.
+ML_ACCESS_DOCUMENTS_PER_ENVIRONMENT = 8 + 3
+# MLflow per environment: Namespace, ServiceAccount, ConfigMap (launcher), Deployment,
+# Service, PodDisruptionBudget, NetworkPolicy, Ingress.
+MLFLOW_DOCUMENTS_PER_ENVIRONMENT = 8
+
+
 def test_the_committed_platform_files_pass(tree: Tree) -> None:
     report = tree.validate()
     assert report.findings == []
     # Every environment's NodePool, EC2NodeClass, app objects and both charts' values,
     # and the AMP collector's ClusterRole and binding shared by all environments.
-    assert len(report.passed) == 3 * (2 + 7 + 2) + 2
+    assert len(report.passed) == 3 * (
+        2
+        + 7
+        + 2
+        + GPU_DOCUMENTS_PER_ENVIRONMENT
+        + ML_ACCESS_DOCUMENTS_PER_ENVIRONMENT
+        + MLFLOW_DOCUMENTS_PER_ENVIRONMENT
+    ) + 2
 
 
 def test_wrong_type_in_a_deployment_names_file_line_and_path(tree: Tree) -> None:
@@ -416,9 +435,14 @@ def test_terraform_without_the_variable_is_a_note_not_a_pass_in_silence(tree: Tr
 
 def test_image_from_another_account_or_region_is_caught(tree: Tree) -> None:
     tree.set_tfvar("stage", 'account_id = "222222222222"')
-    finding = only_finding(tree.validate())
-    assert finding.file == overlay("stage")
-    assert "not this environment's (222222222222.dkr.ecr.us-east-1.amazonaws.com" in finding.message
+    findings = tree.validate().findings
+    images = [f for f in findings if f.where == "image"]
+    # model-serving's and MLflow's images.
+    assert {f.file for f in images} == {overlay("stage"), "platform/environments/stage/mlflow/kustomization.yaml"}
+    assert all("not this environment's (222222222222.dkr.ecr.us-east-1.amazonaws.com" in f.message for f in images)
+    # The Mountpoint volumes name the bucket of the old account too (three of them).
+    buckets = [f for f in findings if f.where.endswith("spec.csi.volumeAttributes.bucketName")]
+    assert len(buckets) == 3 and len(findings) == 5, "\n".join(map(str, findings))
 
 
 def test_network_policy_outside_the_vpc_is_caught(tree: Tree) -> None:
@@ -529,4 +553,4 @@ def test_rendered_overlays_are_written_for_checkov(tree: Tree, tmp_path: Path, m
         deployment = next(d for d in docs if d["kind"] == "Deployment")
         image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
         assert f"/mlops-{env}/model-serving:" in image
-        assert len(docs) == 7
+        assert len(docs) == 10

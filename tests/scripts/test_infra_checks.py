@@ -26,6 +26,13 @@ def full_plan() -> dict:
         change(k + "aws_eks_access_entry.node", "aws_eks_access_entry", ["create"], {"type": "EC2_LINUX"}),
         change(k + "aws_eks_pod_identity_association.this", "aws_eks_pod_identity_association", ["create"], {"service_account": "karpenter"}),
         change("module.platform.module.lb_controller[0].aws_eks_pod_identity_association.this", "aws_eks_pod_identity_association", ["create"], {"service_account": "aws-load-balancer-controller"}),
+    ]
+    changes += [
+        change(f"module.platform.module.workload.aws_eks_pod_identity_association.{sa}", "aws_eks_pod_identity_association", ["create"], {"service_account": sa})
+        for sa in infra_checks.POD_IDENTITY_SERVICE_ACCOUNTS
+        if sa not in ("karpenter", "aws-load-balancer-controller")
+    ]
+    changes += [
         change("module.platform.aws_ec2_tag.cluster_sg", "aws_ec2_tag", ["create"], {"key": "karpenter.sh/discovery", "value": "mlops-dev-cluster"}),
         change("module.platform.aws_ec2_tag.cluster_sg_env", "aws_ec2_tag", ["create"], {"key": "Environment", "value": "dev"}),
         change("module.platform.aws_autoscaling_group_tag.system", "aws_autoscaling_group_tag", ["create"], {"tag": [{"key": "Environment", "value": "dev"}]}),
@@ -37,7 +44,7 @@ def full_plan() -> dict:
 
 def test_the_all_features_plan_passes_when_everything_is_there() -> None:
     summary = infra_checks.all_features(full_plan(), "dev")
-    assert "Pod Identity for aws-load-balancer-controller, karpenter" in summary
+    assert "Pod Identity for aws-load-balancer-controller, karpenter, mlflow, model-serving, training" in summary
     assert "5 interruption rules" in summary
 
 
@@ -45,6 +52,9 @@ def test_the_all_features_plan_passes_when_everything_is_there() -> None:
     ("drop", "message"),
     [
         ("aws_eks_addon.coredns", "add-ons"),
+        ("aws_eks_addon.aws-mountpoint-s3-csi-driver", "add-ons"),
+        ("pod_identity_association.training", "Pod Identity associations"),
+        ("pod_identity_association.mlflow", "Pod Identity associations"),
         ("aws_grafana_workspace", "missing from the all-features plan: ['aws_grafana_workspace']"),
         ("pod_identity_association.this", "Pod Identity associations"),
         ("aws_cloudwatch_event_rule.r4", "interruption rules"),

@@ -91,7 +91,7 @@ struct NewUser {
     login: String,
 }
 
-const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, POST tokens {token, login, workflow}, POST runs {id, path, event, head_branch, head_sha, actor, jobs}, POST jobs {run_id, name, status, conclusion}, POST oidc-jobs {request_token, claims}, GET oidc/token?audience=A (Authorization: bearer request token), GET oidc/.well-known/jwks, GET oidc/.well-known/openid-configuration, GET state, GET violations";
+const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, POST tokens {token, login, workflow}, POST runs {id, path, event, head_branch, head_sha, actor, jobs}, POST jobs {run_id, name, status, conclusion}, POST oidc-jobs {request_token, claims}, POST repository {id, owner_id} (the repository re-created: new ids), GET oidc/token?audience=A (Authorization: bearer request token), GET oidc/.well-known/jwks, GET oidc/.well-known/openid-configuration, GET state, GET violations";
 
 /// Parses a control body, or says which endpoint and what is wrong with it.
 fn parse<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, Reply> {
@@ -190,6 +190,12 @@ pub fn handle(shared: &Shared, request: &Incoming, endpoint: &str) -> Reply {
             state.oidc_jobs.push(j);
             created(json!({}))
         }),
+        ("POST", "repository") => {
+            parse::<oidc::RepositoryIds>(endpoint, &request.body).map(|ids| {
+                shared.state().repository_ids = ids;
+                created(json!({"id": ids.id, "owner_id": ids.owner_id}))
+            })
+        }
         ("GET", "oidc/.well-known/jwks") => Ok(match oidc::jwks() {
             Ok(keys) => Reply::json(200, keys),
             Err(e) => Reply::json(500, json!({"message": e})),
@@ -241,7 +247,16 @@ fn oidc_token(shared: &Shared, request: &Incoming) -> Reply {
         .find(|(k, _)| k == "audience")
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| format!("https://github.com/{}", shared.repo));
-    match oidc::token(&shared.issuer(), &job, &audience) {
+    let (ids, template) = {
+        let state = shared.state();
+        let template = state
+            .oidc_sub
+            .as_ref()
+            .filter(|t| !t.use_default)
+            .map(|t| t.include_claim_keys.clone());
+        (state.repository_ids, template)
+    };
+    match oidc::token(&shared.issuer(), &job, &audience, ids, template.as_deref()) {
         Ok(value) => Reply::json(200, json!({"count": 1, "value": value})),
         Err(e) => Reply::json(500, json!({"message": e})),
     }

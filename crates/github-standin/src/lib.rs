@@ -19,7 +19,7 @@ mod spec;
 mod standin;
 mod state;
 
-pub use oidc::OidcJob;
+pub use oidc::{OidcJob, RepositoryIds};
 pub use standin::{Options, Standin};
 pub use state::{
     BOT, BranchPolicy, BranchPolicySetting, Comment, CommentEdit, Comparison, Deployment,

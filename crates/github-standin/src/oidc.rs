@@ -98,13 +98,79 @@ pub fn configuration(issuer: &str) -> Value {
     })
 }
 
-/// An ID token for `job` with `audience`, issued by `issuer`, valid for five minutes.
-pub fn token(issuer: &str, job: &OidcJob, audience: &str) -> Result<String, String> {
+/// GitHub's numeric ids of the one repository served and of its owner (GitHub's own
+/// examples: octocat/Hello-World). They are GitHub's facts, like the subject built from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryIds {
+    pub id: u64,
+    pub owner_id: u64,
+}
+
+impl Default for RepositoryIds {
+    fn default() -> RepositoryIds {
+        RepositoryIds {
+            id: 1296269,
+            owner_id: 583231,
+        }
+    }
+}
+
+/// The `sub` claim as GitHub builds it: GitHub's default template is `repo` then `context`;
+/// a repository that opted out of it (`use_default: false`) gets its `include_claim_keys` in
+/// order. `repo` reads `repo:OWNER/NAME`; `context` reads `environment:NAME` for a job with
+/// an environment, `pull_request` for a pull-request event, else `ref:REF`; any other key
+/// reads `KEY:VALUE` of that claim. A `:` inside a value is written `%3A`, so no value can
+/// pass for another claim.
+pub fn subject(claims: &Map<String, Value>, template: Option<&[String]>) -> String {
+    let text = |key: &str| match claims.get(key) {
+        Some(Value::String(s)) => s.replace(':', "%3A"),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string().replace(':', "%3A"),
+    };
+    let default = ["repo".to_string(), "context".to_string()];
+    let keys = template.unwrap_or(&default);
+    keys.iter()
+        .map(|key| match key.as_str() {
+            "repo" => format!("repo:{}", text("repository")),
+            "context" => {
+                let environment = text("environment");
+                if !environment.is_empty() {
+                    format!("environment:{environment}")
+                } else if text("event_name") == "pull_request" {
+                    "pull_request".to_string()
+                } else {
+                    format!("ref:{}", text("ref"))
+                }
+            }
+            other => format!("{other}:{}", text(other)),
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// An ID token for `job` with `audience`, issued by `issuer`, valid for five minutes. The
+/// repository's ids and the subject are the stand-in's to set, as they are GitHub's: a job's
+/// claims cannot name another repository id or another subject.
+pub fn token(
+    issuer: &str,
+    job: &OidcJob,
+    audience: &str,
+    ids: RepositoryIds,
+    template: Option<&[String]>,
+) -> Result<String, String> {
     let s = signer()?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let mut claims = job.claims.clone();
+    claims.insert("repository_id".into(), json!(ids.id.to_string()));
+    claims.insert(
+        "repository_owner_id".into(),
+        json!(ids.owner_id.to_string()),
+    );
+    let sub = subject(&claims, template);
+    claims.insert("sub".into(), json!(sub));
     claims.insert("iss".into(), json!(issuer));
     claims.insert("aud".into(), json!(audience));
     claims.insert("iat".into(), json!(now));
@@ -133,4 +199,79 @@ pub fn token(issuer: &str, job: &OidcJob, audience: &str) -> Result<String, Stri
         "{signing_input}.{}",
         URL_SAFE_NO_PAD.encode(signature)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    fn job(extra: Value) -> Map<String, Value> {
+        let mut c = claims(json!({
+            "repository": "octo/repo",
+            "repository_id": "1296269",
+            "repository_owner_id": "583231",
+            "job_workflow_ref": "octo/repo/.github/workflows/promote.yml@refs/heads/main",
+            "ref": "refs/heads/main",
+            "event_name": "push",
+        }));
+        c.extend(claims(extra));
+        c
+    }
+
+    fn keys(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn default_template_is_repo_and_context() {
+        assert_eq!(
+            subject(&job(json!({})), None),
+            "repo:octo/repo:ref:refs/heads/main"
+        );
+        assert_eq!(
+            subject(&job(json!({"environment": "prod"})), None),
+            "repo:octo/repo:environment:prod"
+        );
+        assert_eq!(
+            subject(
+                &job(json!({"event_name": "pull_request", "ref": "refs/pull/1/merge"})),
+                None
+            ),
+            "repo:octo/repo:pull_request"
+        );
+    }
+
+    #[test]
+    fn a_custom_template_lists_its_claims_in_order() {
+        let template = keys(&[
+            "repo",
+            "repository_owner_id",
+            "repository_id",
+            "context",
+            "job_workflow_ref",
+        ]);
+        assert_eq!(
+            subject(&job(json!({"environment": "prod"})), Some(&template)),
+            "repo:octo/repo:repository_owner_id:583231:repository_id:1296269:environment:prod:job_workflow_ref:octo/repo/.github/workflows/promote.yml@refs/heads/main"
+        );
+    }
+
+    #[test]
+    fn a_colon_in_a_value_cannot_forge_another_claim() {
+        let template = keys(&["repo", "context"]);
+        assert_eq!(
+            subject(
+                &job(json!({"environment": "prod:job_workflow_ref:x"})),
+                Some(&template)
+            ),
+            "repo:octo/repo:environment:prod%3Ajob_workflow_ref%3Ax"
+        );
+    }
 }

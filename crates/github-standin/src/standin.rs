@@ -3,7 +3,7 @@
 use std::sync::{Arc, MutexGuard};
 
 use crate::handler::Shared;
-use crate::oidc::OidcJob;
+use crate::oidc::{OidcJob, RepositoryIds};
 use crate::server::{self, Server};
 use crate::state::{
     Comment, CommentEdit, Deployment, Environment, Fault, Issue, Job, OidcSub, Pull, Recorded,
@@ -265,6 +265,17 @@ impl Standin {
 
     pub fn environments(&self) -> Vec<Environment> {
         self.state().environments.clone()
+    }
+
+    /// GitHub's ids of the served repository and its owner, as its ID tokens carry them.
+    pub fn repository_ids(&self) -> RepositoryIds {
+        self.state().repository_ids
+    }
+
+    /// The repository deleted and re-created under the same name: same owner and name,
+    /// new ids (as GitHub gives a new repository, whoever creates it).
+    pub fn recreate_repository(&self, ids: RepositoryIds) {
+        self.state().repository_ids = ids;
     }
 
     /// The repository's OIDC subject template (`use_default: true` until set).

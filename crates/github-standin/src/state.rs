@@ -338,6 +338,9 @@ pub struct State {
     pub comment_edits: Vec<CommentEdit>,
     /// OIDC ID-token request tokens -> the claims of the job that holds them.
     pub oidc_jobs: Vec<crate::oidc::OidcJob>,
+    /// GitHub's ids of the served repository and its owner (new ones when a test deletes
+    /// and re-creates the repository under the same name).
+    pub repository_ids: crate::oidc::RepositoryIds,
     #[serde(skip)]
     pub faults: Vec<(String, Fault, usize)>,
     pub requests: Vec<Recorded>,

@@ -30,6 +30,8 @@ module "ci_roles" {
   region                       = var.region
   github_org                   = var.github_org
   github_repo                  = var.github_repo
+  github_repository_id         = var.github_repository_id
+  github_repository_owner_id   = var.github_repository_owner_id
   main_branch                  = var.main_branch
   apply_workflow_file          = var.apply_workflow_file
   destroy_workflow_file        = var.destroy_workflow_file

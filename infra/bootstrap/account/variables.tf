@@ -31,11 +31,16 @@ variable "environments" {
 
 
   validation {
-    # "<project>-<env>-*" is everything an environment may manage: an environment
-    # named gha would own the CI roles (<project>-gha-*), one named boundary the
-    # boundaries (<project>-boundary-*), and bootstrap is the bootstrap's state.
-    condition     = length(setintersection(toset(var.environments), toset(["gha", "boundary", "bootstrap"]))) == 0
-    error_message = "environments may not be named gha, boundary or bootstrap: those names belong to the CI roles, the permissions boundaries and the bootstrap state."
+    # "<project>-<env>-*" is everything an environment may manage (and
+    # "<project>-*-<env>-*" its buckets): an environment named gha would own the
+    # CI roles (<project>-gha-*), boundary the boundaries (<project>-boundary-*),
+    # bootstrap the bootstrap's state prefix, account the account trail and its
+    # key alias (<project>-account-trail), external the access analyzer
+    # (<project>-external-access), tfstate the state key's alias and the state
+    # and audit buckets (<project>-platform-tfstate-*). The same list is in
+    # tfpromote's environment names (src/config/values.rs).
+    condition     = length(setintersection(toset(var.environments), toset(["gha", "boundary", "bootstrap", "account", "external", "tfstate"]))) == 0
+    error_message = "environments may not be named gha, boundary, bootstrap, account, external or tfstate: those names belong to the bootstrap (<project>-gha-* CI roles, <project>-boundary-* boundaries, the bootstrap/ state prefix, the <project>-account-trail trail, the <project>-external-access analyzer, the alias/<project>-tfstate key and *-tfstate-* buckets). Rename the environment, e.g. to prod2."
   }
 }
 
@@ -96,6 +101,26 @@ variable "github_repo" {
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]{1,100}$", var.github_repo))
     error_message = "github_repo must be a GitHub repository name (no wildcards)."
+  }
+}
+
+variable "github_repository_id" {
+  description = "GitHub's numeric id of the repository (`gh api repos/ORG/REPO --jq .id`). Every CI role's OIDC subject pins it, with the owner's id: a repository deleted and re-created under the same name (by anyone who then holds the name) gets a new id, so its workflows match no trust policy."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
+    error_message = "github_repository_id must be the repository's numeric id: run `gh api repos/ORG/REPO --jq .id` and put the number in this root's variables (the same values as infra/bootstrap)."
+  }
+}
+
+variable "github_repository_owner_id" {
+  description = "GitHub's numeric id of the repository's owner (`gh api repos/ORG/REPO --jq .owner.id`). A renamed or deleted organisation's name can be registered by someone else; its id cannot."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_repository_owner_id))
+    error_message = "github_repository_owner_id must be the owner's numeric id: run `gh api repos/ORG/REPO --jq .owner.id` and put the number in this root's variables (the same values as infra/bootstrap)."
   }
 }
 

@@ -38,6 +38,8 @@ variables {
   account_id                 = "111111111111"
   github_org                 = "example-org"
   github_repo                = "mlops-platform"
+  github_repository_id       = "1296269"
+  github_repository_owner_id = "583231"
   state_bucket_name          = "mlops-platform-tfstate-111111111111"
   break_glass_principal_arns = ["arn:aws:iam::111111111111:role/platform-admin"]
 }
@@ -116,7 +118,8 @@ run "prod_in_its_own_account" {
 
 # pr-plan.yml calls the reusable plan.yml at main: that job's token names
 # plan.yml@refs/heads/main with the pull_request event, and must reach the plan role;
-# a pull request's own workflow still names its merge ref.
+# a pull request's own copy of a workflow (its merge ref) must not: it could skip
+# tfpromote and read the state with its own steps.
 run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" {
   command = plan
 
@@ -124,7 +127,7 @@ run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" 
     condition = contains(one([
       for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
       if s.Sid == "GitHubActionsPlanPullRequests"
-    ]).Condition.StringLike["token.actions.githubusercontent.com:sub"], "repo:example-org/mlops-platform:pull_request:job_workflow_ref:example-org/mlops-platform/.github/workflows/plan.yml@refs/heads/main")
+    ]).Condition.StringEquals["token.actions.githubusercontent.com:sub"], "repo:example-org/mlops-platform:repository_owner_id:583231:repository_id:1296269:pull_request:job_workflow_ref:example-org/mlops-platform/.github/workflows/plan.yml@refs/heads/main")
     error_message = "the reusable plan workflow at main, run for a pull request, must be able to assume the plan role"
   }
   assert {
@@ -132,10 +135,17 @@ run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" 
       for sub in one([
         for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
         if s.Sid == "GitHubActionsPlanPullRequests"
-      ]).Condition.StringLike["token.actions.githubusercontent.com:sub"] :
-      endswith(sub, "@refs/pull/*/merge") || endswith(sub, "@refs/heads/main")
+      ]).Condition.StringEquals["token.actions.githubusercontent.com:sub"] :
+      endswith(sub, "@refs/heads/main") && !strcontains(sub, "*")
     ])
-    error_message = "pull-request subjects name either the pull request's merge ref or the default branch, nothing else"
+    error_message = "pull-request subjects name only workflows as they are on the default branch, without wildcards"
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(module.ci_roles["prod"].plan_role_trust_policy).Statement :
+      !strcontains(jsonencode(s.Condition), "refs/pull/") && !contains(keys(s.Condition), "StringLike")
+    ])
+    error_message = "no plan role may trust a pull request's own workflow (job_workflow_ref @refs/pull/<n>/merge)"
   }
 }
 
@@ -151,11 +161,94 @@ run "unknown_environment_in_account_map_is_refused" {
 
 # An environment is everything named "<project>-<env>-*": one named gha would own
 # the CI roles, one named boundary the permissions boundaries.
-run "environment_names_that_collide_with_ci_names_are_refused" {
+# Every subject of every CI role names the repository and its owner by GitHub's
+# numeric ids as well as by name: a repository deleted and re-created under the
+# same name (or an owner name taken over) has other ids and matches no subject.
+run "every_trust_subject_pins_the_repository_and_owner_ids" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([
+      for e in ["dev", "stage", "prod"] : [
+        for policy in [module.ci_roles[e].apply_role_trust_policy, module.ci_roles[e].plan_role_trust_policy] : [
+          for s in jsondecode(policy).Statement : [
+            for sub in flatten([
+              lookup(lookup(s.Condition, "StringEquals", {}), "token.actions.githubusercontent.com:sub", []),
+              lookup(lookup(s.Condition, "StringLike", {}), "token.actions.githubusercontent.com:sub", []),
+            ]) : startswith(sub, "repo:example-org/mlops-platform:repository_owner_id:583231:repository_id:1296269:")
+          ]
+        ]
+      ]
+    ]))
+    error_message = "every OIDC subject must start with the repository's name and its owner's and its own numeric id"
+  }
+  assert {
+    condition = contains(one([
+      for s in jsondecode(module.ci_roles["prod"].apply_role_trust_policy).Statement : s
+      if s.Sid == "GitHubActionsApply"
+    ]).Condition.StringEquals["token.actions.githubusercontent.com:sub"], "repo:example-org/mlops-platform:repository_owner_id:583231:repository_id:1296269:environment:prod:job_workflow_ref:example-org/mlops-platform/.github/workflows/promote.yml@refs/heads/main")
+    error_message = "prod's apply role trusts promote.yml on main, in the prod environment, of this repository id only"
+  }
+}
+
+run "a_repository_id_that_is_not_a_number_is_refused" {
   command = plan
 
   variables {
-    environments = ["dev", "gha", "boundary"]
+    github_repository_id = "mlops-platform"
+  }
+
+  expect_failures = [var.github_repository_id]
+}
+
+run "an_owner_id_with_a_wildcard_is_refused" {
+  command = plan
+
+  variables {
+    github_repository_owner_id = "*"
+  }
+
+  expect_failures = [var.github_repository_owner_id]
+}
+
+# Environment names that are words of the bootstrap's own names: the
+# environment's "<project>-<env>-*" would cover the CI roles, the boundaries,
+# the trail, the analyzer or the state key's alias.
+run "an_environment_named_gha_is_refused" {
+  command = plan
+
+  variables {
+    environments = ["dev", "gha", "prod"]
+  }
+
+  expect_failures = [var.environments]
+}
+
+run "an_environment_named_boundary_is_refused" {
+  command = plan
+
+  variables {
+    environments = ["dev", "boundary"]
+  }
+
+  expect_failures = [var.environments]
+}
+
+run "an_environment_named_account_is_refused" {
+  command = plan
+
+  variables {
+    environments = ["account", "prod"]
+  }
+
+  expect_failures = [var.environments]
+}
+
+run "an_environment_named_tfstate_is_refused" {
+  command = plan
+
+  variables {
+    environments = ["dev", "tfstate"]
   }
 
   expect_failures = [var.environments]

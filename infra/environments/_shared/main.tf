@@ -45,4 +45,15 @@ module "platform" {
   acm_subject_alternative_names      = var.acm_subject_alternative_names
   enable_pod_identity_associations   = var.enable_pod_identity_associations
   enable_cluster_security_group_tags = var.enable_cluster_security_group_tags
+
+  gpu_instance_types = var.gpu_instance_types
+  gpu_limit          = var.gpu_limit
+  gpu_capacity_types = var.gpu_capacity_types
+
+  enable_ml_access = var.enable_ml_access
+
+  enable_mlflow         = var.enable_mlflow
+  mlflow_instance_class = var.mlflow_instance_class
+  mlflow_multi_az       = var.mlflow_multi_az
+  mlflow_max_storage_gb = var.mlflow_max_storage_gb
 }

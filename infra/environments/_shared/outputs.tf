@@ -92,3 +92,18 @@ output "lb_controller" {
   description = "AWS side of the AWS Load Balancer Controller (role, service account, policy version, ACM certificate); null when off."
   value       = module.platform.lb_controller
 }
+
+output "gpu" {
+  description = "GPU capacity (instance types, capacity types, nvidia.com/gpu limit) the in-cluster GPU NodePool must match, and its monthly cost at the limit."
+  value       = module.platform.gpu
+}
+
+output "ml_access" {
+  description = "Training and serving Pod Identity roles (namespace, service account) and the artifact bucket's dataset and model prefixes; null when off."
+  value       = module.platform.ml_access
+}
+
+output "mlflow" {
+  description = "MLflow's database (host, port, name), the ARN of its RDS-managed master secret, the artifact destination and its role; null when off."
+  value       = module.platform.mlflow
+}

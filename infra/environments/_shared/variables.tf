@@ -32,6 +32,14 @@ variable "acm_domain_name" { default = null }
 variable "acm_subject_alternative_names" { default = null }
 variable "enable_pod_identity_associations" { default = null }
 variable "enable_cluster_security_group_tags" { default = null }
+variable "gpu_instance_types" { default = null }
+variable "gpu_limit" { default = null }
+variable "gpu_capacity_types" { default = null }
+variable "enable_ml_access" { default = null }
+variable "enable_mlflow" { default = null }
+variable "mlflow_instance_class" { default = null }
+variable "mlflow_multi_az" { default = null }
+variable "mlflow_max_storage_gb" { default = null }
 
 # Root-only inputs: the provider's default tags and the sandbox's S3 addressing.
 variable "project" {

@@ -24,9 +24,19 @@ force_destroy               = true
 # Karpenter NodePool capacity: spot first, on-demand when spot is short.
 karpenter_capacity_types = ["spot", "on-demand"]
 
+# GPU NodePool (platform/environments/dev/gpu-nodepool): one small T4 for notebooks and
+# trial training runs, spot first. The budget below covers it at its limit on demand.
+gpu_instance_types = ["g4dn.xlarge", "g4dn.2xlarge"]
+gpu_limit          = 1
+gpu_capacity_types = ["spot", "on-demand"]
+
+# MLflow (infra/modules/mlflow): the smallest PostgreSQL, single-AZ.
+mlflow_instance_class = "db.t4g.micro"
+
 # Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
-# with headroom; alerts and the daily anomaly summary go to these addresses.
-monthly_budget_usd = 400
+# (GPU pool at its limit and the MLflow database included) with headroom; alerts and the daily anomaly summary
+# go to these addresses.
+monthly_budget_usd = 1050
 cost_alert_emails  = ["platform-team@example.com"]
 # AMP ingestion is the largest observability cost (about $0.90 per 10M samples);
 # scraping every 60 s instead of prod's 30 s halves it outside prod.

@@ -24,9 +24,20 @@ force_destroy               = false
 # Karpenter NodePool capacity: on-demand only (no spot interruptions in prod).
 karpenter_capacity_types = ["on-demand"]
 
+# GPU NodePool (platform/environments/prod/gpu-nodepool): up to four A10G GPUs on demand
+# (a reclaimed spot node would cut serving). The budget below covers them all month.
+gpu_instance_types = ["g5.xlarge", "g5.2xlarge"]
+gpu_limit          = 4
+gpu_capacity_types = ["on-demand"]
+
+# MLflow (infra/modules/mlflow): PostgreSQL, Multi-AZ (the default in prod).
+mlflow_instance_class = "db.t4g.medium"
+mlflow_max_storage_gb = 100
+
 # Cost guardrails (infra/modules/cost): budget from the cost table in infra/README.md
-# with headroom; alerts and the daily anomaly summary go to these addresses.
-monthly_budget_usd = 1200
+# (GPU pool at its limit and the MLflow database included) with headroom; alerts and the daily anomaly summary
+# go to these addresses.
+monthly_budget_usd = 5300
 cost_alert_emails  = ["platform-team@example.com"]
 # prod owns the account-wide cost allocation tags (Environment, Project, CostCenter):
 # one owner per account, so destroying dev or stage never deactivates them.

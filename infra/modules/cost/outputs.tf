@@ -17,3 +17,11 @@ output "cost_allocation_tags" {
   description = "Tag keys this root activates for cost allocation (empty unless it owns them)."
   value       = sort(keys(aws_ce_cost_allocation_tag.this))
 }
+
+output "committed_monthly_usd" {
+  description = "The committed monthly amounts the budget was checked to cover, and their sum."
+  value = {
+    lines = var.committed_monthly_usd
+    total = sum(concat([0], values(var.committed_monthly_usd)))
+  }
+}

@@ -39,6 +39,23 @@ variable "monthly_budget_usd" {
   }
 }
 
+variable "committed_monthly_usd" {
+  description = "What the environment may spend at most on capacity it scales on its own, per line (e.g. { gpu = 734.38, mlflow_database = 14.98 }): a GPU NodePool at its limit all month, the model registry's database. The budget must cover their sum, so reaching a limit raises an alert instead of surprising the bill."
+  type        = map(number)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for v in values(var.committed_monthly_usd) : v >= 0])
+    error_message = "committed_monthly_usd amounts must not be negative."
+  }
+
+  validation {
+    condition     = sum(concat([0], values(var.committed_monthly_usd))) <= var.monthly_budget_usd
+    error_message = "monthly_budget_usd (${var.monthly_budget_usd}) does not cover committed_monthly_usd (${jsonencode(var.committed_monthly_usd)}, together ${format("%.2f", sum(concat([0], values(var.committed_monthly_usd))))} USD): raise the budget in terraform.tfvars or lower the limits (see the cost table in infra/README.md)."
+  }
+}
+
 variable "alert_emails" {
   description = "E-mail addresses that get the budget alerts and the daily cost anomaly summary (AWS sends them; no SNS topic needed)."
   type        = list(string)

@@ -61,9 +61,9 @@ variable "subnet_ids" {
 }
 
 variable "scrape_ports" {
-  description = "TCP ports the scraper may reach in the cluster security group: 443 API server (and kubelet/cAdvisor through its proxy), 8080 kube-state-metrics, 9100 node-exporter. Add the ports of annotated application pods."
+  description = "TCP ports the scraper may reach in the cluster security group: 443 API server (and kubelet/cAdvisor through its proxy), 8080 kube-state-metrics, 9100 node-exporter, 9400 the NVIDIA DCGM exporter on GPU nodes. Add the ports of annotated application pods."
   type        = list(number)
-  default     = [443, 8080, 9100]
+  default     = [443, 8080, 9100, 9400]
 
   validation {
     condition     = length(var.scrape_ports) > 0 && alltrue([for p in var.scrape_ports : p >= 1 && p <= 65535 && floor(p) == p])

@@ -160,9 +160,10 @@ module "eks" {
 
   enable_eks_addons = var.enable_eks_addons
   # The observability module's community add-ons (kube-state-metrics,
-  # prometheus-node-exporter) join the platform's, with the same version resolution.
+  # prometheus-node-exporter) and the Mountpoint for Amazon S3 CSI driver of
+  # ml_access.tf join the platform's, with the same version resolution.
   addons = {
-    for name, addon in merge(local.eks_addons, module.observability.eks_addons) : name => merge(addon, {
+    for name, addon in merge(local.eks_addons, module.observability.eks_addons, local.ml_access_addons) : name => merge(addon, {
       addon_version = lookup(var.eks_addon_versions, name, null)
     })
   }

@@ -111,3 +111,36 @@ output "s3_gateway_endpoint_id" {
   description = "ID of the S3 gateway VPC endpoint on the private route tables."
   value       = module.vpc.s3_gateway_endpoint_id
 }
+
+output "gpu" {
+  description = "GPU capacity the in-cluster GPU NodePool must match (platform/ is checked against the same variables), and what its limit costs a month at most."
+  value = {
+    instance_types     = var.gpu_instance_types
+    capacity_types     = var.gpu_capacity_types
+    limit              = var.gpu_limit
+    monthly_usd_max    = local.gpu_monthly_usd_max
+    budget_commitments = module.cost.committed_monthly_usd
+  }
+}
+
+output "ml_access" {
+  description = "Dataset and model access (null when enable_ml_access is false): per workload the Pod Identity role and the namespace/service account it is bound to, and the bucket's key prefixes."
+  value = var.enable_ml_access ? {
+    roles    = { for k, r in module.ml_access[0].roles : k => { role_arn = r.role_arn, namespace = r.namespace, service_account = r.service_account } }
+    prefixes = module.ml_access[0].prefixes
+  } : null
+}
+
+output "mlflow" {
+  description = "MLflow's AWS side for platform/base/mlflow (null when enable_mlflow is false): database host, port and name, the master secret's ARN (never its value), the artifact destination, the role bound to mlflow/mlflow and the image repository."
+  value = var.enable_mlflow ? {
+    db_endpoint            = module.mlflow[0].db_endpoint
+    db_port                = module.mlflow[0].db_port
+    db_name                = module.mlflow[0].db_name
+    master_user_secret_arn = module.mlflow[0].master_user_secret_arn
+    artifact_uri           = module.mlflow[0].artifact_uri
+    role_arn               = module.mlflow[0].role_arn
+    multi_az               = local.mlflow_multi_az
+    ecr_repository_url     = module.ecr_mlflow[0].repository_url
+  } : null
+}

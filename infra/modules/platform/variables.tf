@@ -373,3 +373,100 @@ variable "manage_cost_allocation_tags" {
   default     = false
   nullable    = false
 }
+
+################################################################################
+# GPU capacity (Karpenter GPU NodePool under platform/; the budget covers its limit)
+################################################################################
+
+variable "gpu_instance_types" {
+  description = "Instance types the environment's GPU NodePool may launch (node.kubernetes.io/instance-type values; platform/environments/<env>/gpu-nodepool is checked against this). Each must have a price in gpu.tf, so the budget check knows what the limit costs."
+  type        = list(string)
+  default     = ["g5.xlarge"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.gpu_instance_types) > 0 && length(distinct(var.gpu_instance_types)) == length(var.gpu_instance_types)
+    error_message = "gpu_instance_types must list at least one instance type, each once."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.gpu_instance_types : contains(keys(local.gpu_instance_prices), t)])
+    error_message = "gpu_instance_types may only name instance types with a price in infra/modules/platform/gpu.tf (${join(", ", sort(keys(local.gpu_instance_prices)))}); add the type's price and GPU count there first."
+  }
+}
+
+variable "gpu_limit" {
+  description = "How many GPUs (nvidia.com/gpu) the GPU NodePool may run at once (its spec.limits); 0 turns GPU capacity off. The monthly budget must cover this many GPUs on the most expensive allowed type, on demand, all month."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.gpu_limit >= 0 && var.gpu_limit <= 64 && floor(var.gpu_limit) == var.gpu_limit
+    error_message = "gpu_limit must be a whole number of GPUs from 0 to 64."
+  }
+}
+
+variable "gpu_capacity_types" {
+  description = "Capacity types of the GPU NodePool: spot for interruptible training in dev and stage, on-demand only where a reclaimed node would cut serving."
+  type        = list(string)
+  default     = ["on-demand"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.gpu_capacity_types) > 0 && length(distinct(var.gpu_capacity_types)) == length(var.gpu_capacity_types) && alltrue([for t in var.gpu_capacity_types : contains(["spot", "on-demand", "reserved"], t)])
+    error_message = "gpu_capacity_types must list distinct values out of \"spot\", \"on-demand\" and \"reserved\" (at least one)."
+  }
+}
+
+################################################################################
+# Dataset and model access (ml_access.tf)
+################################################################################
+
+variable "enable_ml_access" {
+  description = "Create the Mountpoint for Amazon S3 CSI driver add-on and the training and serving Pod Identity roles, scoped to datasets/ and models/ of the artifact bucket."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+################################################################################
+# Model registry (mlflow.tf)
+################################################################################
+
+variable "enable_mlflow" {
+  description = "Create MLflow's PostgreSQL on RDS (master password managed by RDS in Secrets Manager) and its Pod Identity role (mlflow/ of the artifact bucket, the master secret)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "mlflow_instance_class" {
+  description = "RDS instance class of MLflow's database; must have a price in mlflow.tf so the budget check knows its cost."
+  type        = string
+  default     = "db.t4g.small"
+  nullable    = false
+
+  validation {
+    condition     = contains(keys(local.rds_postgres_hourly_usd), var.mlflow_instance_class)
+    error_message = "mlflow_instance_class must be one of ${join(", ", sort(keys(local.rds_postgres_hourly_usd)))} (add its price in infra/modules/platform/mlflow.tf first)."
+  }
+}
+
+variable "mlflow_multi_az" {
+  description = "Run MLflow's database Multi-AZ; null means only in prod."
+  type        = bool
+  default     = null
+}
+
+variable "mlflow_max_storage_gb" {
+  description = "Storage autoscaling ceiling of MLflow's database in GB (the budget covers it)."
+  type        = number
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.mlflow_max_storage_gb >= 20 && var.mlflow_max_storage_gb <= 65536
+    error_message = "mlflow_max_storage_gb must be 20 to 65536."
+  }
+}

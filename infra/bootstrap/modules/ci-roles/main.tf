@@ -22,24 +22,28 @@ locals {
   apply_role_name = { for e in var.environments : e => "${var.project}-gha-apply-${e}" }
 
   # OIDC subjects. The repository's subject template (set by `tfpromote github-setup`)
-  # is ["repo", "context", "job_workflow_ref"], so a token names the repository, the
-  # environment or event, and the workflow file with the ref it ran from. Pinning the
+  # is ["repo", "repository_owner_id", "repository_id", "context", "job_workflow_ref"],
+  # so a token names the repository by name and by GitHub's numeric ids, the
+  # environment or event, and the workflow file with the ref it ran from. AWS matches
+  # no GitHub claim but `sub` (and `aud`), so the ids have to be in it. Names can be
+  # taken over (a repository deleted and re-created under the same name, an owner
+  # renamed and its old name registered by someone else); the ids cannot. Pinning the
   # workflow file and `refs/heads/<main>` means a workflow on another branch or in
   # another file cannot assume an apply role, even if the GitHub environment's branch
-  # policy is misconfigured.
+  # policy is misconfigured. No subject has a wildcard: a pull request reaches a
+  # plan role only through a workflow as it is on the default branch
+  # (plan_role.tf).
+  subject_repo        = "repo:${local.repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}"
   workflow_ref_prefix = "${local.repo}/.github/workflows"
   apply_subjects = {
     for e in var.environments : e => [
       for wf in [var.apply_workflow_file, var.destroy_workflow_file] :
-      "repo:${var.github_org}/${var.github_repo}:environment:${e}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
+      "${local.subject_repo}:environment:${e}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
     ]
   }
-  # A pull request's token carries its merge ref (refs/pull/<number>/merge), so that
-  # one path segment is a wildcard (StringLike in plan_role.tf); the workflow file
-  # is fixed. The plan roles are read-only, because a pull request can change the
-  # workflow file it runs.
+  # Outside pull requests, the plan workflows on the default branch (drift).
   plan_subjects_main = [
     for wf in var.plan_workflow_files :
-    "repo:${var.github_org}/${var.github_repo}:ref:refs/heads/${var.main_branch}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
+    "${local.subject_repo}:ref:refs/heads/${var.main_branch}:job_workflow_ref:${local.workflow_ref_prefix}/${wf}@refs/heads/${var.main_branch}"
   ]
 }

@@ -20,19 +20,20 @@ resource "aws_iam_role" "plan" {
         Principal = { Federated = var.github_oidc_provider_arn }
         Action    = "sts:AssumeRoleWithWebIdentity"
         Condition = {
-          StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
           # Spelled out here rather than as a local: checkov (CKV_AWS_393) cannot
-          # evaluate the local and would flag it. Same value as described in main.tf.
-          StringLike = {
-            # A pull request's own workflow file (its merge ref), or a reusable workflow
-            # as it is on the default branch, called for the pull request (plan.yml,
-            # which pr-plan.yml calls at main so the plan's signer is main's file).
-            "token.actions.githubusercontent.com:sub" = flatten([
-              for wf in var.plan_workflow_files : [
-                "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/pull/*/merge",
-                "repo:${var.github_org}/${var.github_repo}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/heads/${var.main_branch}",
-              ]
-            ])
+          # evaluate the local and would flag it. Same subjects as described in main.tf.
+          StringEquals = {
+            "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+            # Only a workflow as it is on the default branch, run for a pull request
+            # (plan.yml, which pr-plan.yml calls at main: the job that plans runs
+            # main's file, and tfpromote in it refuses providers main has not
+            # reviewed). A pull request's own copy of a workflow (job_workflow_ref
+            # @refs/pull/<n>/merge) assumes no role, so it cannot skip tfpromote and
+            # read an environment's state with its own steps.
+            "token.actions.githubusercontent.com:sub" = [
+              for wf in var.plan_workflow_files :
+              "repo:${var.github_org}/${var.github_repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}:pull_request:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${wf}@refs/heads/${var.main_branch}"
+            ]
           }
         }
       },
@@ -221,6 +222,14 @@ resource "aws_iam_role_policy" "plan_reads" {
         Effect      = "Deny"
         Action      = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts"]
         NotResource = [local.state_bucket_arn, "arn:aws:s3:::${var.project}-*-${var.environment}-*"]
+      },
+      {
+        # A plan passes no role to any service; a pull request's code must not
+        # hand a CI role (or any role) to one, whatever a future allow says.
+        Sid      = "DenyPassingRoles"
+        Effect   = "Deny"
+        Action   = "iam:PassRole"
+        Resource = "*"
       },
       {
         Sid      = "DenyAuditBuckets"

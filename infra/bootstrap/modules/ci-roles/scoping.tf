@@ -28,6 +28,10 @@ locals {
       "arn:aws:iam::*:instance-profile/karpenter/*/${var.project}-${e}-*",
       "arn:aws:sqs:*:*:${var.project}-${e}-*",
       "arn:aws:events:*:*:rule/${var.project}-${e}-*",
+      # Databases (MLflow's), their snapshots, subnet and parameter groups: RDS
+      # names every resource type as arn:aws:rds:<region>:<account>:<type>:<name>.
+      "arn:aws:rds:*:*:*:${var.project}-${e}-*",
+      "arn:aws:secretsmanager:*:*:secret:${var.project}-${e}-*",
     ]
   }
   other_environment_name_arns = {
@@ -47,6 +51,8 @@ locals {
     "iam:*",
     "kms:*",
     "logs:*",
+    "rds:*",
+    "secretsmanager:*",
     "ssm:*",
   ]
 
@@ -67,16 +73,20 @@ locals {
     "kms:UntagResource",
     "logs:UntagLogGroup",
     "logs:UntagResource",
+    "rds:RemoveTagsFromResource",
+    "secretsmanager:UntagResource",
     "ssm:RemoveTagsFromResource",
   ]
 
   # Tags that AWS itself puts on what EKS and its controllers create, which never
   # carry the Environment tag: the managed node group's Auto Scaling group
   # (eks:cluster-name), the cluster security group (aws:eks:cluster-name),
-  # Karpenter's instances (eks:eks-cluster-name) and the load balancers the AWS
-  # Load Balancer Controller creates (elbv2.k8s.aws/cluster). Each names the
-  # cluster, and the clusters are named "<project>-<env>-...".
-  cluster_name_tag_keys = ["eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name", "elbv2.k8s.aws/cluster"]
+  # Karpenter's instances (eks:eks-cluster-name), the load balancers the AWS
+  # Load Balancer Controller creates (elbv2.k8s.aws/cluster) and the network
+  # interfaces the VPC CNI attaches for pods (cluster.k8s.amazonaws.com/name:
+  # releasing their addresses cuts the pods off). Each names the cluster, and the
+  # clusters are named "<project>-<env>-...".
+  cluster_name_tag_keys = ["eks:cluster-name", "aws:eks:cluster-name", "eks:eks-cluster-name", "elbv2.k8s.aws/cluster", "cluster.k8s.amazonaws.com/name"]
 
   # Auto Scaling writes. The node group's group is created by EKS without the
   # Environment tag (the eks module adds it afterwards), so an untagged group that
@@ -172,6 +182,8 @@ locals {
         "ec2:ModifyInstanceMetadataDefaults",
         "ec2:ResetEbsDefaultKmsKeyId",
         "ecr:CreatePullThroughCacheRule",
+        "ecr:CreateRepositoryCreationTemplate",
+        "ecr:UpdateRepositoryCreationTemplate",
         "ecr:DeleteRegistryPolicy",
         "ecr:PutRegistryPolicy",
         "ecr:PutRegistryScanningConfiguration",
@@ -192,8 +204,58 @@ locals {
         "s3:PutAccountPublicAccessBlock",
         "s3:DeleteAccountPublicAccessBlock",
         "securityhub:DisableSecurityHub",
+        # Who signs in to the account (IAM Identity Center, where the account
+        # administers it): PowerUserAccess allows it, nothing in infra/ uses it.
+        "sso:*",
+        "identitystore:*",
       ]
       Resource = "*"
+    },
+    {
+      # DNS of a VPC is set from outside it: a private hosted zone, a Resolver
+      # rule, DNS Firewall rule group, query log or Route 53 Profile associated
+      # with another environment's VPC names that VPC only by ID (route53:VPCs),
+      # never by tag or name, and would redirect, block or record every lookup
+      # its nodes make. Nothing in infra/ uses them; public hosted zones stay
+      # allowed.
+      Sid    = "DenyDnsOfVpcs"
+      Effect = "Deny"
+      Action = [
+        "route53:AssociateVPCWithHostedZone",
+        "route53:CreateVPCAssociationAuthorization",
+        "route53resolver:AssociateFirewallRuleGroup",
+        "route53resolver:AssociateResolverEndpointIpAddress",
+        "route53resolver:AssociateResolverQueryLogConfig",
+        "route53resolver:AssociateResolverRule",
+        "route53resolver:CreateResolverEndpoint",
+        "route53resolver:PutFirewallRuleGroupPolicy",
+        "route53resolver:PutResolverQueryLogConfigPolicy",
+        "route53resolver:PutResolverRulePolicy",
+        "route53resolver:UpdateFirewallConfig",
+        "route53resolver:UpdateResolverConfig",
+        "route53resolver:UpdateResolverDnssecConfig",
+        "route53profiles:AssociateProfile",
+        "route53profiles:AssociateResourceToProfile",
+      ]
+      Resource = "*"
+    },
+    {
+      # An alarm's EC2 actions (stop, terminate, reboot, recover) are carried out
+      # by CloudWatch's service-linked role on whatever instance the alarm's
+      # metric names, whichever environment's it is. Nothing in infra/ uses them.
+      Sid       = "DenyAlarmInstanceActions"
+      Effect    = "Deny"
+      Action    = ["cloudwatch:PutMetricAlarm", "cloudwatch:PutCompositeAlarm"]
+      Resource  = "*"
+      Condition = { "ForAnyValue:StringLike" = { "cloudwatch:AlarmActions" = ["arn:aws:automate:*", "arn:aws:swf:*"] } }
+    },
+    {
+      # A private hosted zone is created already associated with a VPC.
+      Sid       = "DenyPrivateHostedZones"
+      Effect    = "Deny"
+      Action    = "route53:CreateHostedZone"
+      Resource  = "*"
+      Condition = { Null = { "route53:VPCs" = "false" } }
     },
     {
       # An access point is a second name for a bucket with its own policy, and
@@ -253,6 +315,37 @@ locals {
           Condition = { ArnLike = { "events:TargetArn" = length(local.other_environment_name_arns[e]) == 0 ? ["arn:aws:none:::none"] : local.other_environment_name_arns[e] } }
         },
         {
+          # A VPC's default network ACL and main route table are created by AWS
+          # without tags (the vpc module manages neither), and the default ACL
+          # guards every subnet without one of its own: an entry denying all
+          # traffic, or a claim by tagging, would cut another environment's VPC
+          # off. This environment's own are tagged; tagging a resource as it is
+          # created (ec2:CreateAction) stays allowed.
+          Sid    = "DenyUntaggedNetworkAclsAndRouteTables"
+          Effect = "Deny"
+          Action = [
+            "ec2:AssociateRouteTable",
+            "ec2:CreateNetworkAclEntry",
+            "ec2:CreateRoute",
+            "ec2:CreateTags",
+            "ec2:DeleteNetworkAcl",
+            "ec2:DeleteNetworkAclEntry",
+            "ec2:DeleteRoute",
+            "ec2:DeleteRouteTable",
+            "ec2:DisableVgwRoutePropagation",
+            "ec2:DisassociateRouteTable",
+            "ec2:EnableVgwRoutePropagation",
+            "ec2:ReplaceNetworkAclAssociation",
+            "ec2:ReplaceNetworkAclEntry",
+            "ec2:ReplaceRoute",
+            "ec2:ReplaceRouteTableAssociation",
+          ]
+          Resource = ["arn:aws:ec2:*:*:network-acl/*", "arn:aws:ec2:*:*:route-table/*"]
+          Condition = {
+            Null = { "aws:ResourceTag/Environment" = "true", "ec2:CreateAction" = "true" }
+          }
+        },
+        {
           Sid      = "DenyUntaggedAutoScalingGroups"
           Effect   = "Deny"
           Action   = local.autoscaling_write_actions
@@ -264,6 +357,17 @@ locals {
           }
         },
       ],
+      length(local.other_environments[e]) == 0 ? [] : [{
+        # Karpenter launches a cluster's nodes into the subnets and security
+        # groups tagged karpenter.sh/discovery = <cluster>, in any VPC: a subnet or
+        # group of this environment tagged with another environment's cluster
+        # would take its nodes (or break its launches).
+        Sid       = "DenyDiscoveryTagsOfOtherClusters"
+        Effect    = "Deny"
+        Action    = "ec2:*"
+        Resource  = "*"
+        Condition = { StringLike = { "aws:RequestTag/karpenter.sh/discovery" = [for o in local.other_environments[e] : "${var.project}-${o}-*"] } }
+      }],
       [
         # What EKS and the controllers create in another environment's clusters,
         # by the cluster name AWS tags it with (one statement per tag key: the

@@ -101,3 +101,20 @@ run "zero_budget_is_refused" {
   }
   expect_failures = [var.monthly_budget_usd]
 }
+
+# The GPU NodePool at its limit and the model registry's database fit the budget.
+run "budget_covering_the_committed_capacity" {
+  command = plan
+  variables {
+    committed_monthly_usd = { gpu = 734.38, mlflow_database = 14.98 }
+  }
+}
+
+# A GPU limit raised without the budget is refused at plan, naming both.
+run "budget_below_the_committed_capacity_is_refused" {
+  command = plan
+  variables {
+    committed_monthly_usd = { gpu = 734.38, mlflow_database = 14.98, more_gpus = 100 }
+  }
+  expect_failures = [var.committed_monthly_usd]
+}

@@ -62,15 +62,15 @@ run "rule_files_have_the_prometheus_structure" {
   }
 
   assert {
-    condition     = length(local.rule_files) == 3 && length(aws_prometheus_rule_group_namespace.this) == 3
-    error_message = "Expected one rule groups namespace per rules/*.yaml file (3), got ${length(aws_prometheus_rule_group_namespace.this)}."
+    condition     = length(local.rule_files) == 4 && length(aws_prometheus_rule_group_namespace.this) == 4
+    error_message = "Expected one rule groups namespace per rules/*.yaml file (4), got ${length(aws_prometheus_rule_group_namespace.this)}."
   }
 
   # The platform's alerts: node pressure, pod restarts, HPA at max,
-  # API server errors.
+  # API server errors, GPU health (XID errors, memory) and waste (idle allocated GPUs).
   assert {
     condition = length(setsubtract(
-      ["NodeMemoryPressure", "NodeDiskPressure", "NodePIDPressure", "PodRestartingOften", "HpaAtMaxReplicas", "ApiServerErrorRatioHigh"],
+      ["NodeMemoryPressure", "NodeDiskPressure", "NodePIDPressure", "PodRestartingOften", "HpaAtMaxReplicas", "ApiServerErrorRatioHigh", "GpuXidErrors", "GpuMemoryNearlyFull", "GpuAllocatedButIdle"],
       flatten([for body in values(local.rule_files) : [for g in yamldecode(body).groups : [for r in g.rules : try(r.alert, "")]]]),
     )) == 0
     error_message = "An alert the platform needs is missing from rules/."
@@ -96,7 +96,7 @@ run "scraper_in_the_private_subnets_with_its_access_entry" {
   }
 
   assert {
-    condition     = toset(keys(aws_vpc_security_group_ingress_rule.cluster_from_scraper)) == toset(["443", "8080", "9100"]) && alltrue([for r in values(aws_vpc_security_group_ingress_rule.cluster_from_scraper) : r.security_group_id == var.cluster_security_group_id && r.from_port == r.to_port])
+    condition     = toset(keys(aws_vpc_security_group_ingress_rule.cluster_from_scraper)) == toset(["443", "8080", "9100", "9400"]) && alltrue([for r in values(aws_vpc_security_group_ingress_rule.cluster_from_scraper) : r.security_group_id == var.cluster_security_group_id && r.from_port == r.to_port])
     error_message = "The cluster security group must admit the scraper on exactly the scrape ports."
   }
 
@@ -108,9 +108,9 @@ run "scraper_in_the_private_subnets_with_its_access_entry" {
   assert {
     condition = (
       yamldecode(local.scrape_configuration).global.scrape_interval == "30s" &&
-      toset([for j in yamldecode(local.scrape_configuration).scrape_configs : j.job_name]) == toset(["kubernetes-apiservers", "kube-state-metrics", "node-exporter", "cadvisor", "annotated-pods"])
+      toset([for j in yamldecode(local.scrape_configuration).scrape_configs : j.job_name]) == toset(["kubernetes-apiservers", "kube-state-metrics", "node-exporter", "dcgm-exporter", "cadvisor", "annotated-pods"])
     )
-    error_message = "The scrape configuration must be YAML with the API server, kube-state-metrics, node-exporter, cAdvisor and annotated-pod jobs."
+    error_message = "The scrape configuration must be YAML with the API server, kube-state-metrics, node-exporter, DCGM exporter, cAdvisor and annotated-pod jobs."
   }
 
   assert {
@@ -140,7 +140,7 @@ run "scraper_off" {
     error_message = "enable_scraper = false must drop the scraper, its security group, rules and access entry."
   }
   assert {
-    condition     = !contains(keys(aws_prometheus_workspace.this.tags), "AMPAgentlessScraper") && length(aws_prometheus_rule_group_namespace.this) == 3
+    condition     = !contains(keys(aws_prometheus_workspace.this.tags), "AMPAgentlessScraper") && length(aws_prometheus_rule_group_namespace.this) == 4
     error_message = "Without a scraper the workspace keeps its rules and drops the scraper tag."
   }
 }
@@ -208,7 +208,7 @@ run "no_cluster_security_group_without_the_scraper" {
     enable_scraper            = false
   }
   assert {
-    condition     = length(aws_prometheus_scraper.this) == 0 && length(aws_prometheus_rule_group_namespace.this) == 3
+    condition     = length(aws_prometheus_scraper.this) == 0 && length(aws_prometheus_rule_group_namespace.this) == 4
     error_message = "Without the scraper the module must plan with an empty cluster security group."
   }
 }
