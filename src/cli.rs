@@ -45,6 +45,12 @@ pub enum Command {
     GithubSetup(GithubSetupArgs),
     /// Plan every environment at main's commit; keep one issue per drifted environment.
     Drift,
+    /// List the environments (roots) a change touches as a GitHub Actions matrix, on
+    /// stdout and as the step output `matrix`.
+    Matrix(MatrixArgs),
+    /// The final job after a matrix of `plan --records-out` jobs: every job's records into
+    /// the one tracker comment, in one write.
+    MergePlans(MergePlansArgs),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +150,30 @@ pub struct PlanArgs {
     /// Where the full, uncut Markdown report goes (e.g. for a workflow artifact).
     #[arg(long, env = "TFPROMOTE_REPORT_FILE")]
     pub report_file: Option<PathBuf>,
+
+    /// A matrix job: write this job's signed plan records to this JSON file instead of
+    /// editing the tracker; one final `merge-plans` job posts every job's records at once.
+    #[arg(long, env = "TFPROMOTE_RECORDS_OUT")]
+    pub records_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// A file listing the changed paths, one per line, relative to the current directory
+    /// (e.g. `git diff --name-only origin/main...HEAD > changed.txt`).
+    #[arg(long, env = "TFPROMOTE_CHANGED_FILES")]
+    pub changed_files: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MergePlansArgs {
+    /// The directory holding the matrix jobs' records files (`plan --records-out`).
+    #[arg(long, env = "TFPROMOTE_RECORDS_DIR")]
+    pub records: PathBuf,
+
+    /// Where the Markdown comment goes (default: standard output).
+    #[arg(long, env = "TFPROMOTE_COMMENT_FILE")]
+    pub comment_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

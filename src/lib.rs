@@ -14,9 +14,12 @@ pub mod drift;
 pub mod error;
 pub mod gate;
 pub mod github;
+pub mod matrix;
+pub mod merge_queue;
 pub mod outcome;
 pub mod pipeline;
 pub mod plan;
+pub mod promotion_lag;
 pub mod record;
 pub mod redact;
 pub mod render;
@@ -95,6 +98,14 @@ fn dispatch(cli: Cli, context: context::Context) -> Result<()> {
         Command::Drift => {
             let (config, context) = loaded(&cli)?;
             timed(&context, commands::drift::run(config, &context))
+        }
+        Command::Matrix(args) => commands::matrix::run(&loaded(&cli)?.0, args),
+        Command::MergePlans(args) => {
+            let (config, context) = loaded(&cli)?;
+            timed(
+                &context,
+                commands::merge_plans::run(&config, &context, args),
+            )
         }
         Command::Status(args) => {
             let (config, context) = loaded(&cli)?;

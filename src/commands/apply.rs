@@ -174,6 +174,13 @@ impl<'a> Ladder<'a> {
             applied.is_err(),
             false,
         );
+        if applied.is_ok() && saved.summary.has_changes() {
+            // Open pull requests' plans for this environment are out of date now.
+            let options = tracker_options(&self.config, self.context);
+            for line in self.gh.mark_stale(&options, name, &self.sha).await {
+                crate::say!("tfpromote: {name}: stale plans: {line}");
+            }
+        }
         match applied {
             Ok(()) => Outcome::Done(Done {
                 fingerprint: fingerprint.to_string(),
@@ -212,10 +219,23 @@ impl<'a> Ladder<'a> {
         let evidence = [format!("reviewed-plan: {}", read.evidence)];
         self.note(subject, Event::Evidence(&evidence)).await;
         let changed = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
-        vec![
-            (GateId::ReviewedPlan, read.verdict),
-            (GateId::PlanChange, changed),
-        ]
+        // Behind by several merges (catch-up; their approvals were checked with the gates),
+        // a plan that is not the merged pull request's own is decided by the reviewed plans
+        // of all of them.
+        match self.catch_up(env, &current).await {
+            Some(c) => {
+                let evidence = [format!("catch-up: {}", c.evidence)];
+                self.note(subject, Event::Evidence(&evidence)).await;
+                match (read.verdict, changed) {
+                    (Verdict::Allow, Verdict::Allow) => vec![],
+                    _ => vec![(GateId::CatchUp, c.verdict)],
+                }
+            }
+            None => vec![
+                (GateId::ReviewedPlan, read.verdict),
+                (GateId::PlanChange, changed),
+            ],
+        }
     }
 
     /// Order, no regression and approval, in that order; the first refusal wins. A commit
@@ -313,7 +333,7 @@ impl<'a> Ladder<'a> {
                 },
             )?;
         }
-        Ok(())
+        self.catch_up_approvals(env).await
     }
 
     /// What the tracker recorded for `env` when the pull request was planned, and whether

@@ -22,6 +22,17 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
     let open = gh.open_issues(drift::LABEL).await?;
     let bodies: Vec<(u64, Option<&str>)> =
         open.iter().map(|i| (i.number, i.body.as_deref())).collect();
+    let names: Vec<&str> = config
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    let positions = gh.positions(&config.github, &names, &sha).await;
+    let promotion = crate::promotion_lag::report(&sha, &positions);
+    crate::say!("{promotion}");
+    if let Err(e) = actions::append_step_summary(&promotion) {
+        crate::say!("tfpromote: cannot write $GITHUB_STEP_SUMMARY: {e}");
+    }
     // Locks as pull-request plans do (`terraform.lock_plans`): a drift check changes nothing.
     let step = Step {
         role: RoleKind::Plan,
@@ -50,17 +61,21 @@ pub async fn run(config: Arc<Config>, context: &Context) -> Result<()> {
                 continue;
             }
         };
-        let is_drifted = drift::drifted(&saved.summary);
+        let lagging = positions.iter().any(|p| p.env == name && p.lagging(&sha));
+        let (outside, changes) = (saved.summary.drift.len(), saved.summary.has_changes());
+        let is_drifted = crate::promotion_lag::out_of_band(outside, changes, lagging);
         let block =
             crate::redact::point::mask(&markdown::environment_block(name, &saved.summary, 50_000));
+        let reported = format!("{promotion}\n{block}");
         match drift::decide(drift::find(name, &bodies), is_drifted) {
             Action::Open => {
-                let (title, body) = drift::issue(name, &sha, context.run_url().as_deref(), &block);
+                let (title, body) =
+                    drift::issue(name, &sha, context.run_url().as_deref(), &reported);
                 let issue = gh.create_issue(&title, &body, &[drift::LABEL]).await?;
                 crate::say!("tfpromote: {name}: drifted; opened {}", issue.html_url);
             }
             Action::Update(n) => {
-                let (_, body) = drift::issue(name, &sha, context.run_url().as_deref(), &block);
+                let (_, body) = drift::issue(name, &sha, context.run_url().as_deref(), &reported);
                 gh.update_issue(n, &body, None).await?;
                 crate::say!("tfpromote: {name}: still drifted; updated issue #{n}");
             }

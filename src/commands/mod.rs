@@ -1,12 +1,16 @@
 //! One file per subcommand: each wires the pure core to the edges.
 
 pub mod apply;
+mod catch_up;
 pub mod check;
 pub mod credentials;
 pub mod destroy;
 pub mod drift;
 pub mod github_setup;
 pub mod log;
+pub mod matrix;
+pub mod merge_plans;
+mod merge_queue;
 mod new_providers;
 pub mod plan;
 pub mod promote;

@@ -23,6 +23,8 @@ use crate::{Error, Result};
 
 pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Result<()> {
     let selected = select(&config, args)?;
+    // A merge queue's run: its payload is read before any Terraform runs.
+    let queue = super::merge_queue::group(context)?;
     // A pull request's providers run with the plan role: refuse unreviewed ones before
     // anything else runs.
     if context.is_pull_request() {
@@ -145,7 +147,11 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
     if let Some(error) = lost {
         return Err(error);
     }
-    publish(&config, context, &redactor, &reports, args).await
+    publish(&config, context, &redactor, &reports, args).await?;
+    match &queue {
+        Some(group) => super::merge_queue::check(&config, context, group, &reports).await,
+        None => Ok(()),
+    }
 }
 
 fn select(config: &Config, args: &PlanArgs) -> Result<Vec<Environment>> {
@@ -192,17 +198,22 @@ async fn publish(
             actions::annotate(actions::Level::Warning, "tfpromote: plan not signed", &line);
         }
     }
-    let comment = match publish::publish_plans(config, context, &records).await {
-        Some((url, body)) => {
-            actions::set_output("comment_url", &url)
-                .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
-            body
+    // A matrix job hands its records to the final merge job rather than racing the others.
+    if let Some(path) = &args.records_out {
+        super::merge_plans::write_records(path, &records)?;
+    } else {
+        let comment = match publish::publish_plans(config, context, &records).await {
+            Some((url, body)) => {
+                actions::set_output("comment_url", &url)
+                    .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;
+                body
+            }
+            None => publish::standalone_body(config, &records),
+        };
+        match &args.comment_file {
+            Some(path) => write_file(path, &comment)?,
+            None => crate::out!("{comment}"),
         }
-        None => publish::standalone_body(config, &records),
-    };
-    match &args.comment_file {
-        Some(path) => write_file(path, &comment)?,
-        None => crate::out!("{comment}"),
     }
 
     let failures: Vec<String> = reports

@@ -3,7 +3,9 @@
 //! fetch reaches a rule as [`Fact::Unknown`], and a rule that cannot decide refuses.
 
 pub mod approval;
+pub mod catch_up;
 pub mod destroy;
+pub mod merge_queue;
 pub mod order;
 pub mod plan_change;
 pub mod planned_merge;
@@ -45,18 +47,25 @@ pub enum GateId {
     ReviewedPlan,
     /// The plan about to be applied is the one reviewers saw (and a reviewed plan exists).
     PlanChange,
+    /// An environment behind by several merges: every change is one a signed review of one
+    /// of them contained.
+    CatchUp,
+    /// The merge queue's commit changes only what the signed reviews in its group contained.
+    MergeQueue,
     /// A destroy is confirmed by typing its text and allowed for the environment.
     Destroy,
 }
 
 impl GateId {
     /// Every gate, in the order an apply meets them (destroy last: it guards another command).
-    pub const ALL: [GateId; 6] = [
+    pub const ALL: [GateId; 8] = [
         GateId::Order,
         GateId::NoRegression,
         GateId::Approval,
         GateId::ReviewedPlan,
         GateId::PlanChange,
+        GateId::CatchUp,
+        GateId::MergeQueue,
         GateId::Destroy,
     ];
 
@@ -68,6 +77,8 @@ impl GateId {
             GateId::Approval => "approval",
             GateId::ReviewedPlan => "reviewed-plan",
             GateId::PlanChange => "plan-change",
+            GateId::CatchUp => "catch-up",
+            GateId::MergeQueue => "merge-queue",
             GateId::Destroy => "destroy",
         }
     }

@@ -14,6 +14,8 @@ pub mod error;
 pub mod evidence;
 pub mod facts;
 pub mod issues;
+pub mod merged_since;
+pub mod positions;
 pub mod publish;
 pub mod pulls;
 pub mod retry;
@@ -21,6 +23,7 @@ pub mod reviewed;
 pub mod reviews;
 pub mod runs;
 pub mod signed_plan;
+pub mod stale;
 pub mod statuses;
 pub mod tracker;
 

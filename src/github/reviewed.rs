@@ -142,4 +142,33 @@ impl GitHub {
             evidence,
         }
     }
+
+    /// The signed per-resource digests of `env` in pull request `pr`'s tracker, or why
+    /// they cannot be trusted (what catch-up and the merge-queue check count as reviewed).
+    /// Any doubt about the record's provenance leaves its digests out.
+    pub async fn signed_changes(
+        &self,
+        settings: &GitHubSettings,
+        issuer: &str,
+        options: &TrackerOptions,
+        pr: u64,
+        env: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, String> {
+        let read = self
+            .reviewed_plan(settings, issuer, options, pr, env, PlanChangePolicy::Block)
+            .await;
+        match (read.verdict, read.reviewed) {
+            (Verdict::Refuse(r), _) => Err(r.facts.join("; ")),
+            (Verdict::Warn(lines), _) => Err(lines.join("; ")),
+            (Verdict::Allow, Fact::Unknown(why)) => {
+                Err(format!("its tracker is unreadable: {why}"))
+            }
+            (Verdict::Allow, Fact::Known(None)) => {
+                Err(format!("its tracker holds no reviewed plan for `{env}`"))
+            }
+            (Verdict::Allow, Fact::Known(Some(reviewed))) => reviewed.changes.ok_or_else(|| {
+                format!("its plan for `{env}` was too large to record per resource")
+            }),
+        }
+    }
 }

@@ -12,6 +12,7 @@
 
 mod document;
 mod model;
+pub mod stale;
 
 pub use document::{COMMENT_LIMIT, find, is_stub, is_tracker, parse, render, section_budget};
 pub use model::{

@@ -15,6 +15,8 @@ pub enum Status {
     Applied,
     Failed,
     Blocked,
+    /// Planned against a state an apply has since changed: re-planned before review.
+    Stale,
     /// A status written by a newer tfpromote: shown, never misread.
     #[serde(other)]
     Unknown,
@@ -30,6 +32,7 @@ impl Status {
             Status::Applied => "✅ applied",
             Status::Failed => "❌ apply failed",
             Status::Blocked => "⛔ blocked",
+            Status::Stale => "⌛ stale",
             Status::Unknown => "?",
         }
     }

@@ -10,11 +10,13 @@
 mod common;
 
 mod action_harness;
+mod catch_up;
 mod check_contract;
 mod comment_budget;
 mod config_errors;
 mod conformance;
 mod credentials;
+mod drift_lag;
 mod forged_evidence;
 mod github_gates;
 mod github_plan_cli;
@@ -24,6 +26,8 @@ mod isolation;
 mod large_plan;
 mod layouts;
 mod limits;
+mod matrix_plans;
+mod merge_queue;
 mod new_providers;
 mod plan_all;
 mod plan_cli;
@@ -37,4 +41,5 @@ mod secrets;
 mod secrets_edge;
 mod secrets_leaks;
 mod secrets_properties;
+mod stale_plans;
 mod workflows;

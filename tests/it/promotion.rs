@@ -102,7 +102,7 @@ impl World {
     }
 
     /// The same, inside workflow run `run` (`GITHUB_RUN_ID`).
-    fn command_in_run(
+    pub(crate) fn command_in_run(
         &self,
         run: u64,
         event: &str,

@@ -9,10 +9,13 @@ use std::collections::BTreeMap;
 
 use tfpromote::config::{DestroyPolicy, PlanChangePolicy, values::Approver};
 use tfpromote::gate::approval::{self, Policy, PullFacts};
+use tfpromote::gate::catch_up::{self, MergedReview};
 use tfpromote::gate::plan_change::{self, Current, Reviewed};
 use tfpromote::gate::regression::{self, Comparison};
 use tfpromote::gate::reviewed_plan::{self, Evidence, Expected};
-use tfpromote::gate::{Fact, GateId, Refusal, Verdict, destroy, order, planned_merge, team_token};
+use tfpromote::gate::{
+    Fact, GateId, Refusal, Verdict, destroy, merge_queue, order, planned_merge, team_token,
+};
 use tfpromote::outcome::{Done, Failure, FailureKind, Outcome};
 use tfpromote::record::decide::{Channels, DeploymentRecord, decide};
 use tfpromote::record::{Action, Event, Subject};
@@ -204,6 +207,49 @@ fn refusals(gate: GateId) -> Vec<(&'static str, Refusal)> {
                 )),
             ),
         ],
+        GateId::CatchUp => vec![(
+            "unreviewed_resource",
+            refused_verdict(catch_up::check(
+                "prod",
+                PlanChangePolicy::Block,
+                Fact::Known(vec![
+                    MergedReview {
+                        number: 2,
+                        changes: Ok(BTreeMap::from([("k1".to_string(), "d1".to_string())])),
+                    },
+                    MergedReview {
+                        number: 3,
+                        changes: Err("its tracker holds no reviewed plan for `prod`".into()),
+                    },
+                ]),
+                &Current {
+                    fingerprint: FINGERPRINT.into(),
+                    changes: BTreeMap::from([
+                        ("k1".to_string(), ("aws_s3_bucket.data".to_string(), "d1".to_string())),
+                        ("k9".to_string(), ("aws_iam_role.extra".to_string(), "d9".to_string())),
+                    ]),
+                },
+            )),
+        )],
+        GateId::MergeQueue => vec![(
+            "unreviewed_resource",
+            refused_verdict(merge_queue::check(
+                "prod",
+                PlanChangePolicy::Block,
+                3,
+                Fact::Known(vec![MergedReview {
+                    number: 3,
+                    changes: Ok(BTreeMap::new()),
+                }]),
+                &Current {
+                    fingerprint: FINGERPRINT.into(),
+                    changes: BTreeMap::from([(
+                        "k9".to_string(),
+                        ("aws_iam_role.extra".to_string(), "d9".to_string()),
+                    )]),
+                },
+            )),
+        )],
         GateId::Destroy => vec![
             (
                 "forbidden",

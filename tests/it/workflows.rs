@@ -445,6 +445,12 @@ fn promote_applies_the_config_environments_in_order_each_in_its_environment() {
         assert_eq!(action["with"]["environment"].as_str(), Some(id.as_str()));
         assert_eq!(job["permissions"]["id-token"].as_str(), Some("write"));
         assert_eq!(job["permissions"]["statuses"].as_str(), Some("write"));
+        // An apply re-runs the plan runs of open pull requests whose plans it made stale.
+        assert_eq!(
+            job["permissions"]["actions"].as_str(),
+            Some("write"),
+            "{id}"
+        );
         previous = Some(id);
     }
 }

@@ -36,6 +36,11 @@ OPS = [
     ("get", "/repos/{owner}/{repo}/deployments/{deployment_id}"),
     ("get", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
     ("post", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    # stale plans: the open pull requests, and a re-run of one's plan run (same event and
+    # ref, so its signed plan is trusted; a dispatch could only run on a branch)
+    ("get", "/repos/{owner}/{repo}/pulls"),
+    ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}"),
+    ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun"),
     # drift issues
     ("get", "/repos/{owner}/{repo}/issues"),
     ("post", "/repos/{owner}/{repo}/issues"),

@@ -147,7 +147,10 @@ mod tests {
             assert!(
                 !op.example.is_null()
                     || op.id == "issues/delete-comment"
-                    || op.id == "actions/set-custom-oidc-sub-claim-for-repo",
+                    || op.id == "actions/set-custom-oidc-sub-claim-for-repo"
+                    // GitHub's description gives the re-run's 201 (an empty object) a null
+                    // example; the stand-in answers `{}`.
+                    || op.id == "actions/re-run-workflow",
                 "{} has no 2xx example",
                 op.id
             );

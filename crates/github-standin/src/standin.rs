@@ -186,6 +186,11 @@ impl Standin {
 
     /// A workflow run, as GitHub records one when an event starts a workflow; returns its
     /// id. Only the runner (the test, the sandbox) makes runs: no token can.
+    /// The run ids re-run through the API, in order.
+    pub fn reruns(&self) -> Vec<u64> {
+        self.state().reruns.clone()
+    }
+
     pub fn add_run(&self, run: WorkflowRun) -> u64 {
         self.state().add_run(run)
     }

@@ -333,6 +333,8 @@ pub struct State {
     /// Tokens the stand-in knows the owner of; any other token is a workflow's.
     pub tokens: Vec<TokenOwner>,
     pub runs: Vec<WorkflowRun>,
+    /// Run ids re-run through the API (`actions/re-run-workflow`), in order.
+    pub reruns: Vec<u64>,
     pub comment_edits: Vec<CommentEdit>,
     /// OIDC ID-token request tokens -> the claims of the job that holds them.
     pub oidc_jobs: Vec<crate::oidc::OidcJob>,

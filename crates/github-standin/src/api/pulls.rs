@@ -39,6 +39,26 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
             }
             call.page(items)
         }
+        "pulls/list" => {
+            // `state` defaults to open; newest first (GitHub's default `sort=created`,
+            // `direction=desc`). `base` filters by base branch.
+            let wanted = call.query("state").unwrap_or("open").to_string();
+            let base = call.query("base").map(str::to_string);
+            let template = call.example_item();
+            let found: Vec<StoredPull> = state
+                .pulls
+                .values()
+                .rev()
+                .filter(|p| wanted == "all" || p.state == wanted)
+                .filter(|p| base.as_ref().is_none_or(|b| &p.pull.base_ref == b))
+                .cloned()
+                .collect();
+            let items: Vec<Value> = found
+                .iter()
+                .map(|p| pull_json(state, call, p, &template))
+                .collect();
+            call.page(items)
+        }
         "pulls/get" => {
             let number = call.number("pull_number")?;
             let Some(p) = state.pulls.get(&number).cloned() else {

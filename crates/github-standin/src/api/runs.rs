@@ -35,6 +35,33 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
             reply.headers.extend(link);
             reply
         }
+        "actions/get-workflow-run" => {
+            let run_id = call.number("run_id")?;
+            let Some(run) = state.runs.iter().find(|r| r.id == run_id) else {
+                return Some(Reply::not_found());
+            };
+            Reply::json(200, run_json(call, run, &call.op.example))
+        }
+        "actions/re-run-workflow" => {
+            // A new attempt of the same run: same event, ref and commit; its jobs queue again
+            // (the jobs list shows the latest attempt). GitHub refuses a run still going.
+            let run_id = call.number("run_id")?;
+            let Some(run) = state.runs.iter_mut().find(|r| r.id == run_id) else {
+                return Some(Reply::not_found());
+            };
+            if run.jobs.iter().any(|j| j.status != "completed") {
+                return Some(Reply::json(
+                    403,
+                    json!({"message": "This workflow is already running"}),
+                ));
+            }
+            for job in &mut run.jobs {
+                job.status = "queued".into();
+                job.conclusion = None;
+            }
+            state.reruns.push(run_id);
+            Reply::json(201, json!({}))
+        }
         "actions/list-jobs-for-workflow-run" => {
             let run_id = call.number("run_id")?;
             let Some(run) = state.runs.iter().find(|r| r.id == run_id) else {
