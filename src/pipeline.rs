@@ -34,6 +34,8 @@ pub struct Prepared {
     var_files: Vec<PathBuf>,
     /// Set once `init` succeeded: how long it waited for the plugin cache lock.
     initialised: Option<Duration>,
+    /// Policies, mode, labels and prices for the review beside the plan.
+    review: crate::review::setup::ReviewSetup,
 }
 
 /// Assumes `role` for `env` when the environment has one (ambient credentials otherwise).
@@ -92,6 +94,7 @@ pub async fn prepare(
             .collect(),
         var_files,
         initialised: None,
+        review: crate::review::setup::setup(config, context, env),
     })
 }
 
@@ -158,6 +161,8 @@ impl Prepared {
         let planfile = work.path().join("plan.tfplan");
         let json = work.path().join("plan.json");
         let init_wait = self.init(sink).await?;
+        // fmt and validate first: a configuration that does not validate is not planned.
+        let checks = crate::review::checks::run(&self.terraform, &self.dir, sink).await?;
         let args = PlanArgs {
             destroy: options.destroy,
             lock: options.lock,
@@ -169,9 +174,15 @@ impl Prepared {
         self.terraform
             .show_json(&self.dir, &planfile, &json)
             .await?;
-        let summary = tokio::task::spawn_blocking(move || Summary::from_file(&json))
-            .await
-            .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
+        let review = self.review.clone();
+        let summary = tokio::task::spawn_blocking(move || {
+            Summary::from_file(&json).map(|mut s| {
+                s.review = crate::review::setup::review(&review, &json, Some(checks));
+                s
+            })
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
         self.redactor
             .add_literals(summary.secret_literals.iter().cloned());
         crate::redact::point::learn_from(&self.redactor);

@@ -177,6 +177,11 @@ impl<'a> Ladder<'a> {
             }
             Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
         }
+        match crate::gate::policy::check(name, saved.summary.review.policy.as_ref()) {
+            Verdict::Allow => {}
+            Verdict::Warn(lines) => crate::review::warn_policy(name, &lines),
+            Verdict::Refuse(refusal) => return Err(self.refused(env, refusal).await),
+        }
 
         let block = crate::redact::point::mask(&markdown::environment_block(
             name,

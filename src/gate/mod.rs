@@ -7,6 +7,7 @@ pub mod destroy;
 pub mod order;
 pub mod plan_change;
 pub mod planned_merge;
+pub mod policy;
 pub mod regression;
 pub mod reviewed_plan;
 pub mod runs;

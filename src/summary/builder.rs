@@ -222,6 +222,7 @@ impl SummaryBuilder {
             errored: self.errored,
             secret_literals,
             purpose: tally.purpose,
+            review: crate::review::Review::default(),
         }
     }
 }

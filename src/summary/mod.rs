@@ -211,6 +211,8 @@ pub struct Summary {
     pub secret_literals: Vec<String>,
     /// What was kept; a [`Purpose::Machine`] summary lists destructive resources only.
     pub purpose: Purpose,
+    /// fmt/validate, policy and cost results, filled in after the plan is read.
+    pub review: crate::review::Review,
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -11,6 +11,7 @@ mod common;
 
 mod action_harness;
 mod check_contract;
+mod checks;
 mod config_errors;
 mod conformance;
 mod credentials;
@@ -27,6 +28,7 @@ mod new_providers;
 mod plan_all;
 mod plan_cli;
 mod plugin_cache;
+mod policy;
 mod promotion;
 mod render_properties;
 mod render_snapshots;
