@@ -94,7 +94,7 @@ pub async fn prepare(
             .collect(),
         var_files,
         initialised: None,
-        review: crate::review::setup::setup(config, context, env),
+        review: crate::review::setup::setup(config, context, env.name.as_str()),
     })
 }
 

@@ -44,6 +44,14 @@ pub fn from_dir(dir: &Path) -> Result<PolicySet, String> {
 /// The same files as they are at `rev` in the git checkout at `repo` (`dir` relative to it).
 pub fn from_git(repo: &Path, rev: &str, dir: &str) -> Result<PolicySet, String> {
     let dir = dir.trim_end_matches('/');
+    // No policy directory at that revision: the default branch has no policies yet, so
+    // there is nothing a pull request could be judged by (and nothing it could weaken).
+    if git(repo, &["cat-file", "-e", &format!("{rev}:./{dir}")]).is_err() {
+        return Ok(PolicySet {
+            source: format!("{rev}:{dir} (no policies there)"),
+            ..PolicySet::default()
+        });
+    }
     let listing = git(repo, &["ls-tree", "--name-only", &format!("{rev}:./{dir}")])
         .map_err(|e| format!("cannot list {dir} at {rev}: {e}"))?;
     let mut set = PolicySet {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::Review;
 use super::checks::Checks;
-use crate::config::{Config, Environment};
+use crate::config::Config;
 use crate::context::Context;
 use crate::contract::base_branch;
 use crate::cost::sheet::PriceSheet;
@@ -54,10 +54,10 @@ pub fn policy_revision(root: &Path, context: &Context) -> Option<Result<String, 
     None
 }
 
-pub fn setup(config: &Config, context: &Context, env: &Environment) -> ReviewSetup {
+pub fn setup(config: &Config, context: &Context, env: &str) -> ReviewSetup {
     let root = crate::config::repo::root_for(&config.base_dir, context.workspace.as_deref());
     let policy = config.policies.as_ref().map(|settings| {
-        let mode = settings.mode_for(env.name.as_str());
+        let mode = settings.mode_for(env);
         let dir = config.resolve(&settings.dir);
         let set = match policy_revision(&root, context) {
             None => policy::source::from_dir(&dir).map(|mut set| {
@@ -90,7 +90,7 @@ pub fn setup(config: &Config, context: &Context, env: &Environment) -> ReviewSet
         (config.aws.region.clone(), sheet)
     });
     ReviewSetup {
-        env: env.name.to_string(),
+        env: env.to_string(),
         policy,
         cost,
         labels: pull_request_labels(context),
