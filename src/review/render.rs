@@ -62,7 +62,7 @@ fn cut_list(head: String, rows: &[String], tail: &str, budget: usize, what: &str
     if shown < rows.len() {
         out.push_str(&format!(
             "- _… and {} more {what} not shown (size limit); the full list is in the job summary_\n",
-            rows.len() - shown
+            grouped(rows.len() - shown)
         ));
     }
     out.push_str(tail);
@@ -191,6 +191,19 @@ fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
-        format!("{n} {many}")
+        format!("{} {many}", grouped(n))
     }
+}
+
+/// `20000` -> `20,000`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -34,6 +34,7 @@ mod policy_base;
 mod promotion;
 mod render_properties;
 mod render_snapshots;
+mod review_size;
 mod runner;
 mod secrets;
 mod secrets_edge;
