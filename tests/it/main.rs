@@ -31,6 +31,7 @@ mod plan_cli;
 mod plugin_cache;
 mod policy;
 mod policy_base;
+mod policy_gate;
 mod promotion;
 mod render_properties;
 mod render_snapshots;
