@@ -82,6 +82,10 @@ pub async fn prepare(
         None => terraform,
     };
     let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
+    let mut review = crate::review::setup::setup(config, context, env.name.as_str());
+    review
+        .labels
+        .extend(crate::review::setup::merged_pull_request_labels(config, context).await);
     Ok(Prepared {
         env: env.clone(),
         dir,
@@ -94,7 +98,7 @@ pub async fn prepare(
             .collect(),
         var_files,
         initialised: None,
-        review: crate::review::setup::setup(config, context, env.name.as_str()),
+        review,
     })
 }
 

@@ -20,13 +20,13 @@ const MORE_RESERVE: usize = 120;
 pub fn sections(review: &Review, budget: usize) -> String {
     let mut out = String::new();
     if let Some(checks) = &review.checks {
-        out.push_str(&checks_section(checks, budget * CHECKS_SHARE / 100));
+        out.push_str(&checks_section(checks, budget / 100 * CHECKS_SHARE));
     }
     if let Some(policy) = &review.policy {
-        out.push_str(&policy_section(policy, budget * POLICY_SHARE / 100));
+        out.push_str(&policy_section(policy, budget / 100 * POLICY_SHARE));
     }
     if let Some(cost) = &review.cost {
-        out.push_str(&cost_section(cost, budget * COST_SHARE / 100));
+        out.push_str(&cost_section(cost, budget / 100 * COST_SHARE));
     }
     out
 }

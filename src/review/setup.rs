@@ -122,6 +122,33 @@ fn normalise(path: &Path) -> PathBuf {
     out
 }
 
+/// At apply (a push of a merge commit): the labels of the merged pull request this commit
+/// came from, read from GitHub, so a policy's allow label (given on the pull request) counts
+/// at apply too. Only asked when policies are configured; any failure means no labels, so
+/// nothing is allowed that a label would have allowed.
+pub async fn merged_pull_request_labels(config: &Config, context: &Context) -> Vec<String> {
+    if config.policies.is_none() || context.is_pull_request() || !context.is_push() {
+        return Vec::new();
+    }
+    let (Ok(Some(github)), Some(sha)) = (
+        crate::github::GitHub::from_context(context),
+        context.commit(),
+    ) else {
+        return Vec::new();
+    };
+    let Ok(pulls) = github.pulls_for_commit(sha).await else {
+        return Vec::new();
+    };
+    let Some(number) = crate::github::pulls::merged_pr_of(&pulls, sha) else {
+        return Vec::new();
+    };
+    pulls
+        .into_iter()
+        .find(|p| p.number == number)
+        .map(|p| p.labels.into_iter().map(|l| l.name).collect())
+        .unwrap_or_default()
+}
+
 /// The labels on the pull request this run is for, from the event payload GitHub wrote.
 fn pull_request_labels(context: &Context) -> Vec<String> {
     #[derive(serde::Deserialize)]

@@ -27,7 +27,7 @@ impl Terraform {
                     "-no-color",
                 ],
                 "fmt -check",
-                None,
+                Some(CacheAccess::Read),
             )
             .await?;
         let (unformatted, fmt_failed) = match code {
