@@ -36,6 +36,8 @@ pub struct Prepared {
     var_files: Vec<PathBuf>,
     /// Set once `init` succeeded: how long it waited for the plugin cache lock.
     initialised: Option<Duration>,
+    /// Policies, mode, labels and prices for the review beside the plan.
+    review: crate::review::setup::ReviewSetup,
 }
 
 /// What one command's per-environment step does: which role, which plan, and the name its
@@ -202,6 +204,10 @@ pub async fn prepare(
         None => terraform,
     };
     let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
+    let mut review = crate::review::setup::setup(config, context, env.name.as_str());
+    review
+        .labels
+        .extend(crate::review::setup::merged_pull_request_labels(config, context).await);
     Ok(Prepared {
         env: env.clone(),
         dir,
@@ -214,6 +220,7 @@ pub async fn prepare(
             .collect(),
         var_files,
         initialised: None,
+        review,
     })
 }
 
@@ -289,6 +296,8 @@ impl Prepared {
         let planfile = work.path().join("plan.tfplan");
         let json = work.path().join("plan.json");
         let init_wait = self.init(sink).await?;
+        // fmt and validate first: a configuration that does not validate is not planned.
+        let checks = crate::review::checks::run(&self.terraform, &self.dir, sink).await?;
         let args = PlanArgs {
             destroy: options.destroy,
             lock: options.lock,
@@ -301,9 +310,15 @@ impl Prepared {
             .show_json(&self.dir, &planfile, &json)
             .await?;
         let reading = json.clone();
-        let summary = tokio::task::spawn_blocking(move || Summary::from_file(&reading))
-            .await
-            .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
+        let review = self.review.clone();
+        let summary = tokio::task::spawn_blocking(move || {
+            Summary::from_file(&reading).map(|mut s| {
+                s.review = crate::review::setup::review(&review, &reading, Some(checks));
+                s
+            })
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
         self.redactor
             .add_literals(summary.secret_literals.iter().cloned());
         crate::redact::point::learn_from(&self.redactor);

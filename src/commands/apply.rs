@@ -219,6 +219,10 @@ impl<'a> Ladder<'a> {
         let evidence = [format!("reviewed-plan: {}", read.evidence)];
         self.note(subject, Event::Evidence(&evidence)).await;
         let changed = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
+        let policy = (
+            GateId::Policy,
+            crate::gate::policy::check(name, saved.summary.review.policy.as_ref()),
+        );
         // Behind by several merges (catch-up; their approvals were checked with the gates),
         // a plan that is not the merged pull request's own is decided by the reviewed plans
         // of all of them.
@@ -227,13 +231,14 @@ impl<'a> Ladder<'a> {
                 let evidence = [format!("catch-up: {}", c.evidence)];
                 self.note(subject, Event::Evidence(&evidence)).await;
                 match (read.verdict, changed) {
-                    (Verdict::Allow, Verdict::Allow) => vec![],
-                    _ => vec![(GateId::CatchUp, c.verdict)],
+                    (Verdict::Allow, Verdict::Allow) => vec![policy],
+                    _ => vec![(GateId::CatchUp, c.verdict), policy],
                 }
             }
             None => vec![
                 (GateId::ReviewedPlan, read.verdict),
                 (GateId::PlanChange, changed),
+                policy,
             ],
         }
     }

@@ -31,11 +31,13 @@ pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::R
         Format::Markdown => {
             let mut summary =
                 Summary::from_file_for(&args.plan_json, Purpose::Comment(args.budget))?;
-            crate::redact::point::adopt(redactor_for(
-                settings(config_path)?.as_ref(),
-                &mut summary,
-                context,
-            ));
+            let config = settings(config_path)?;
+            // With a config: its policies (from the working tree outside CI) and prices.
+            if let Some(config) = &config {
+                let setup = crate::review::setup::setup(config, context, &args.env);
+                summary.review = crate::review::setup::review(&setup, &args.plan_json, None);
+            }
+            crate::redact::point::adopt(redactor_for(config.as_ref(), &mut summary, context));
             // Masked once, by the stdout channel.
             markdown::environment_block(&args.env, &summary, args.budget)
         }

@@ -36,6 +36,12 @@ pub struct Config {
     pub contract: contract::ContractSettings,
     #[serde(default)]
     pub github: GitHubSettings,
+    /// Rego policies evaluated over every plan, with a mode per environment (docs/policy.md).
+    #[serde(default)]
+    pub policies: Option<crate::policy::PolicySettings>,
+    /// The monthly cost delta in the comment (docs/cost.md).
+    #[serde(default)]
+    pub cost: crate::cost::CostSettings,
     /// In promotion order: each environment is applied only after the one before it.
     pub environments: values::Environments,
     /// Directory the file was read from; `dir` entries are relative to it.

@@ -9,6 +9,7 @@ pub mod merge_queue;
 pub mod order;
 pub mod plan_change;
 pub mod planned_merge;
+pub mod policy;
 pub mod regression;
 pub mod reviewed_plan;
 pub mod runs;
@@ -52,13 +53,15 @@ pub enum GateId {
     CatchUp,
     /// The merge queue's commit changes only what the signed reviews in its group contained.
     MergeQueue,
+    /// The plan passes the Rego policies as they are on the default branch (block mode).
+    Policy,
     /// A destroy is confirmed by typing its text and allowed for the environment.
     Destroy,
 }
 
 impl GateId {
     /// Every gate, in the order an apply meets them (destroy last: it guards another command).
-    pub const ALL: [GateId; 8] = [
+    pub const ALL: [GateId; 9] = [
         GateId::Order,
         GateId::NoRegression,
         GateId::Approval,
@@ -66,6 +69,7 @@ impl GateId {
         GateId::PlanChange,
         GateId::CatchUp,
         GateId::MergeQueue,
+        GateId::Policy,
         GateId::Destroy,
     ];
 
@@ -79,6 +83,7 @@ impl GateId {
             GateId::PlanChange => "plan-change",
             GateId::CatchUp => "catch-up",
             GateId::MergeQueue => "merge-queue",
+            GateId::Policy => "policy",
             GateId::Destroy => "destroy",
         }
     }

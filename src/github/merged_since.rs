@@ -177,6 +177,7 @@ mod tests {
             head: None,
             merged: None,
             merge_commit_sha: merge.map(str::to_string),
+            labels: Vec::new(),
         }
     }
 

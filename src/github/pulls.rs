@@ -24,6 +24,15 @@ pub struct PullRequest {
     pub merged: Option<bool>,
     #[serde(default)]
     pub merge_commit_sha: Option<String>,
+    /// The labels (the list endpoints include them): what a policy may ask for.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    #[serde(default)]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -87,6 +96,7 @@ mod tests {
             head: None,
             merged: None,
             merge_commit_sha: None,
+            labels: Vec::new(),
         }
     }
 

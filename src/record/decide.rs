@@ -172,6 +172,11 @@ fn warned(subject: &Subject, gate: GateId, lines: &[String]) -> Channels {
             "plan changed since review".to_string(),
             "the plan changed since review; applied anyway (`on_plan_change: warn`)".to_string(),
         ),
+        GateId::Policy => (
+            "policy violations (mode warn), applying anyway".to_string(),
+            "policy violations (warn)".to_string(),
+            "policy violations; applied anyway (`warn`)".to_string(),
+        ),
         other => (
             format!("the {other} gate warns, going on"),
             format!("{other} gate warning"),

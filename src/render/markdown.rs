@@ -30,6 +30,8 @@ pub fn environment_block(env: &str, summary: &Summary, budget: usize) -> String 
     } else {
         out.push_str(&warnings);
     }
+    // fmt/validate, policy and cost: each within its own share of the budget.
+    out.push_str(&crate::review::render::sections(&summary.review, budget));
     let mut outputs = outputs_section(summary);
     if !outputs.is_empty() && out.len() + outputs.len() + TABLE_RESERVE > budget {
         outputs = format!(

@@ -285,6 +285,7 @@ impl SummaryBuilder {
             purpose: tally.purpose,
             unlisted: tally.unlisted,
             destructive_types: tally.destructive_types,
+            review: crate::review::Review::default(),
         }
     }
 }

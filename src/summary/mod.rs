@@ -238,6 +238,8 @@ pub struct Summary {
     /// A [`Purpose::Comment`] summary's destructive changes by kind and resource type,
     /// kept ones included (empty for other purposes: [`Summary::destructive_by_type`]).
     pub destructive_types: std::collections::BTreeMap<(ChangeKind, String), usize>,
+    /// fmt/validate, policy and cost results, filled in after the plan is read.
+    pub review: crate::review::Review,
 }
 
 /// `module.a["k"].module.b[0].aws_instance.web["x.y"]` -> `aws_instance`: instance keys

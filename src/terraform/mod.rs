@@ -1,5 +1,6 @@
 //! The Terraform edge: running the CLI as a child process and reading its plan JSON.
 
+pub mod checks;
 pub mod child_env;
 pub mod deadline;
 pub mod failure;

@@ -295,7 +295,7 @@ impl Terraform {
     /// from before Terraform starts until it has exited; returns its exit code, stderr tail
     /// and the wait for that lock, or an error if it could not run, was interrupted, or
     /// failed on a lock.
-    async fn run_raw(
+    pub(super) async fn run_raw(
         &self,
         dir: Option<&Path>,
         args: &[&str],
@@ -444,8 +444,8 @@ impl Terraform {
 
 type StderrTail = Arc<std::sync::Mutex<std::collections::VecDeque<String>>>;
 
-struct Finished {
-    code: i32,
+pub(super) struct Finished {
+    pub(super) code: i32,
     stderr_tail: String,
     /// How long the command waited for the plugin cache lock.
     cache_wait: Duration,

@@ -131,6 +131,12 @@ impl Runner {
         let tool_cache = root.path().join("tool-cache");
         std::fs::create_dir_all(&workspace).expect("workspace");
         std::fs::create_dir_all(&tool_cache).expect("tool cache");
+        // A caller's repository names its Terraform version once; the action reads it.
+        std::fs::copy(
+            repo.join(".terraform-version"),
+            workspace.join(".terraform-version"),
+        )
+        .expect("copy .terraform-version");
         Self {
             root,
             action_path,

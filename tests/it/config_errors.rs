@@ -243,3 +243,31 @@ fn missing_and_empty_files_explain_the_fix() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("at least one environment"), "{stderr}");
 }
+
+/// The `policies:` section: a wrong mode and an unknown environment are refused at their
+/// line, saying what is allowed.
+#[test]
+fn policy_settings_errors_name_the_line() {
+    let bad_mode = GOOD.replace(
+        "environments:\n",
+        "policies:\n  dir: policy\n  mode:\n    prod: blok\nenvironments:\n",
+    );
+    let (code, _, stderr) = check(&bad_mode);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("tfpromote.yaml:7:"), "{stderr}");
+    assert!(
+        stderr.contains("`warn`") && stderr.contains("`block`"),
+        "{stderr}"
+    );
+    let unknown = GOOD.replace(
+        "environments:\n",
+        "policies:\n  dir: policy\n  mode:\n    prod: block\n    qa: warn\nenvironments:\n",
+    );
+    let (code, _, stderr) = check(&unknown);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("tfpromote.yaml:8:"), "{stderr}");
+    assert!(
+        stderr.contains("`qa` is not an environment of this config (dev, prod)"),
+        "{stderr}"
+    );
+}

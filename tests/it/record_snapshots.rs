@@ -250,6 +250,23 @@ fn refusals(gate: GateId) -> Vec<(&'static str, Refusal)> {
                 },
             )),
         )],
+        GateId::Policy => vec![(
+            "violation",
+            refused_verdict(tfpromote::gate::policy::check(
+                "prod",
+                Some(&tfpromote::policy::PolicyReport {
+                    mode: tfpromote::policy::Mode::Block,
+                    source: "HEAD^1:policy".into(),
+                    rules: 4,
+                    findings: vec![tfpromote::policy::Finding {
+                        rule: "no_public".into(),
+                        address: "aws_security_group.open".into(),
+                        message: "security group rule admits 0.0.0.0/0".into(),
+                    }],
+                    error: None,
+                }),
+            )),
+        )],
         GateId::Destroy => vec![
             (
                 "forbidden",

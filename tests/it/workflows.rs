@@ -46,6 +46,10 @@ fn steps(job: &Value) -> Vec<&Value> {
 }
 
 /// Environment names in tfpromote.yaml, in promotion order.
+/// What every `hashicorp/setup-terraform` step is handed: the version the
+/// `terraform-version` step read from `.terraform-version`, never a number of its own.
+const VERSION_FROM_THE_ONE_PLACE: &str = "${{ steps.terraform-version.outputs.version }}";
+
 fn config_envs() -> Vec<String> {
     let text = std::fs::read_to_string(root().join("tfpromote.yaml")).expect("config");
     let doc: Value = serde_yaml::from_str(&text).expect("config YAML");
@@ -78,7 +82,6 @@ fn the_issue_lists_exactly_these_workflows() {
 fn every_job_is_least_privilege_timed_and_pinned() {
     let sha_pin = regex::Regex::new(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@]+)?@[0-9a-f]{40}$")
         .expect("regex");
-    let exact_version = regex::Regex::new(r"^\d+\.\d+\.\d+$").expect("regex");
     for (name, doc) in all() {
         assert_eq!(
             doc["permissions"].as_mapping().map(|m| m.len()),
@@ -129,9 +132,17 @@ fn every_job_is_least_privilege_timed_and_pinned() {
                     }
                     if uses.starts_with("hashicorp/setup-terraform@") {
                         let version = step["with"]["terraform_version"].as_str().unwrap_or("");
+                        assert_eq!(
+                            version, VERSION_FROM_THE_ONE_PLACE,
+                            "{name}/{id}: Terraform's version must come from .terraform-version"
+                        );
                         assert!(
-                            exact_version.is_match(version),
-                            "{name}/{id}: Terraform not pinned: {version:?}"
+                            steps(job).iter().any(|s| s["id"].as_str()
+                                == Some("terraform-version")
+                                && s["run"]
+                                    .as_str()
+                                    .is_some_and(|r| r.contains("action/terraform-version.sh"))),
+                            "{name}/{id}: no `terraform-version` step reads the version"
                         );
                         assert_eq!(
                             step["with"]["terraform_wrapper"].as_bool(),
@@ -937,5 +948,159 @@ fn the_action_keeps_the_plugin_cache_and_the_release_restores_none() {
     assert!(
         callers >= 4,
         "the plan, apply, drift and destroy jobs use the action"
+    );
+}
+
+/// Runs `action/terraform-version.sh` in `dir` with these inputs; (exit code, outputs, stderr).
+fn resolve_terraform_version(
+    dir: &std::path::Path,
+    inputs: &[(&str, &str)],
+) -> (i32, String, String) {
+    let output = tempfile::NamedTempFile::new().expect("output file");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(root().join("action/terraform-version.sh"))
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("GITHUB_OUTPUT", output.path())
+        .env("GITHUB_WORKSPACE", dir);
+    for (k, v) in inputs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run bash");
+    (
+        out.status.code().unwrap_or(-1),
+        std::fs::read_to_string(output.path()).expect("read output"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The Terraform version is written in one place, `.terraform-version`: the action installs
+/// exactly that one, and no workflow, action file, script or config repeats the number (a
+/// second copy drifts: CI would test one Terraform and promote apply with another).
+#[test]
+fn the_terraform_version_is_written_once_and_the_action_installs_it() {
+    let version =
+        std::fs::read_to_string(root().join(".terraform-version")).expect(".terraform-version");
+    let version = version.trim();
+    assert!(
+        regex::Regex::new(r"^\d+\.\d+\.\d+$")
+            .expect("regex")
+            .is_match(version),
+        ".terraform-version: {version:?} is not one exact version"
+    );
+    let literal = regex::Regex::new(r#"terraform_version:\s*['"]?\d"#).expect("regex");
+    let mut files: Vec<PathBuf> = vec![
+        root().join("action.yml"),
+        root().join("tfpromote.yaml"),
+        root().join("sandbox/tfpromote.yaml"),
+    ];
+    for dir in [".github/workflows", "action", "scripts", ".ci"] {
+        for entry in std::fs::read_dir(root().join(dir)).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 10, "scanned only {} files", files.len());
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        assert!(
+            !text.contains(version),
+            "{}: repeats the Terraform version {version}: read it from .terraform-version",
+            file.display()
+        );
+        assert!(
+            !literal.is_match(&text),
+            "{}: a literal terraform_version",
+            file.display()
+        );
+    }
+
+    // The action's own install step takes the version from that file.
+    let action: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("action.yml")).expect("action.yml"),
+    )
+    .expect("action YAML");
+    let action_steps = steps(&action["runs"]);
+    let find = action_steps
+        .iter()
+        .position(|s| s["id"].as_str() == Some("terraform-version"));
+    let setup = action_steps.iter().position(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("hashicorp/setup-terraform@"))
+    });
+    let run = action_steps
+        .iter()
+        .position(|s| s["id"].as_str() == Some("run"));
+    assert!(
+        matches!((find, setup, run), (Some(f), Some(s), Some(r)) if f < s && s < r),
+        "the action reads the version, installs Terraform, then runs tfpromote: {find:?} {setup:?} {run:?}"
+    );
+    let setup = action_steps[setup.expect("setup step")];
+    assert_eq!(
+        setup["with"]["terraform_version"].as_str(),
+        Some(VERSION_FROM_THE_ONE_PLACE)
+    );
+    assert_eq!(setup["with"]["terraform_wrapper"].as_str(), Some("false"));
+
+    // The resolver, run on this repository, names exactly that version.
+    let (code, outputs, stderr) = resolve_terraform_version(&root(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        outputs.contains(&format!("version={version}\n")),
+        "{outputs}"
+    );
+
+    // Without the file, the roots' exact pin counts; pins that disagree and mere ranges are
+    // refused with what to add.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (env, pin) in [("dev", "= 1.9.8"), ("prod", "1.9.8")] {
+        std::fs::create_dir_all(tmp.path().join(env)).expect("mkdir");
+        std::fs::write(
+            tmp.path().join(env).join("versions.tf"),
+            format!("terraform {{\n  required_version = \"{pin}\"\n}}\n"),
+        )
+        .expect("write");
+    }
+    let (code, outputs, stderr) = resolve_terraform_version(tmp.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(outputs.contains("version=1.9.8\n"), "{outputs}");
+    std::fs::write(
+        tmp.path().join("prod/versions.tf"),
+        "terraform {\n  required_version = \"1.10.0\"\n}\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = resolve_terraform_version(tmp.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("pin different Terraform versions"),
+        "{stderr}"
+    );
+    for env in ["dev", "prod"] {
+        std::fs::write(
+            tmp.path().join(env).join("versions.tf"),
+            "terraform {\n  required_version = \">= 1.9\"\n}\n",
+        )
+        .expect("write");
+    }
+    let (code, _, stderr) = resolve_terraform_version(tmp.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("add a .terraform-version file"), "{stderr}");
+    std::fs::write(tmp.path().join(".terraform-version"), "1.9.8; curl evil\n").expect("write");
+    let (code, outputs, stderr) = resolve_terraform_version(tmp.path(), &[]);
+    assert_eq!(code, 2, "{outputs}");
+    assert!(
+        stderr.contains("is not one exact Terraform version"),
+        "{stderr}"
+    );
+    let (code, outputs, _) =
+        resolve_terraform_version(tmp.path(), &[("INPUT_INSTALL_TERRAFORM", "false")]);
+    assert_eq!(
+        (code, outputs.as_str()),
+        (0, ""),
+        "install-terraform: false installs nothing"
     );
 }
