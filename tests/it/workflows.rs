@@ -384,6 +384,13 @@ fn the_merge_queue_runs_the_plan_of_the_queues_commit_through_plan_yml_at_main()
     // queue's commit on merge_group), every environment, with tfpromote from main.
     let reusable = workflow("plan.yml");
     let (_, job) = jobs(&reusable).into_iter().next().expect("one job");
+    // A branch pushed under the queue's name, with its own workflow calling plan.yml@main
+    // on `push`, gets the queue's subject: the job must not run for it.
+    assert_eq!(
+        job["if"].as_str(),
+        Some("github.event_name == 'pull_request' || github.event_name == 'merge_group'"),
+        "plan.yml runs only for pull requests and the merge queue"
+    );
     let checkout = steps(job)
         .into_iter()
         .find(|s| {
