@@ -71,6 +71,36 @@ pub fn render(names: &[&str]) -> String {
     serde_json::json!({ "include": include }).to_string()
 }
 
+/// The touched roots grouped into levels, for roots with `depends_on` between them: a
+/// level holds the roots whose dependency depth (over the whole config, so an untouched
+/// root in between still orders its neighbours) is the same; levels keep depth order and
+/// empty ones are dropped. `depth_of` gives a root's depth. Each level becomes its own
+/// job (`needs:` the level before), because GitHub Actions orders jobs, not the entries of
+/// one job's matrix.
+pub fn levels<'a>(touched: &[&'a str], depth_of: impl Fn(&str) -> usize) -> Vec<Vec<&'a str>> {
+    let mut by_depth: std::collections::BTreeMap<usize, Vec<&'a str>> = Default::default();
+    for name in touched {
+        by_depth.entry(depth_of(name)).or_default().push(name);
+    }
+    by_depth.into_values().collect()
+}
+
+/// The levels as a JSON array of matrices, `[{"include":[...]}, ...]`: level N's job reads
+/// `fromJSON(needs.<job>.outputs.levels)[N]`.
+pub fn render_levels(levels: &[Vec<&str>]) -> String {
+    let all: Vec<serde_json::Value> = levels
+        .iter()
+        .map(|names| {
+            let include: Vec<serde_json::Value> = names
+                .iter()
+                .map(|n| serde_json::json!({ "environment": n }))
+                .collect();
+            serde_json::json!({ "include": include })
+        })
+        .collect();
+    serde_json::Value::Array(all).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +134,30 @@ mod tests {
             vec!["network", "cluster", "addons"]
         );
         assert_eq!(only(&["/r/infra/net/../net/variables.tf"]), vec!["network"]);
+    }
+
+    #[test]
+    fn dependent_roots_fall_into_later_levels() {
+        let depth = |n: &str| match n {
+            "network" => 0,
+            "dns" => 0,
+            "cluster" => 1,
+            _ => 2,
+        };
+        assert_eq!(
+            levels(&["network", "cluster", "addons", "dns"], depth),
+            vec![vec!["network", "dns"], vec!["cluster"], vec!["addons"]]
+        );
+        // An untouched root in between: addons still waits for network, one level later.
+        assert_eq!(
+            levels(&["network", "addons"], depth),
+            vec![vec!["network"], vec!["addons"]]
+        );
+        assert_eq!(
+            render_levels(&[vec!["network"], vec!["addons"]]),
+            r#"[{"include":[{"environment":"network"}]},{"include":[{"environment":"addons"}]}]"#
+        );
+        assert_eq!(render_levels(&[]), "[]");
     }
 
     #[test]

@@ -115,6 +115,7 @@ fn parse_in(
     CONTEXT.with(|c| *c.borrow_mut() = None);
     let mut config = parsed.map_err(|e| located(e, file))?;
     crate::policy::settings::check_environments(&config, text, file)?;
+    super::depends::check(&config, text, file)?;
     config.base_dir = base_dir.to_path_buf();
     config.path = file.to_path_buf();
     Ok(config)

@@ -4,6 +4,7 @@
 //! reported by the YAML parser at the exact line and column of the offending value.
 
 pub mod contract;
+pub mod depends;
 mod error;
 mod load;
 pub mod repo;
@@ -196,6 +197,10 @@ pub struct Environment {
     /// inside the repository.
     #[serde(default, deserialize_with = "values::backend_files")]
     pub backend_config: Vec<PathBuf>,
+    /// Roots this one reads from (e.g. a cluster reads the network's outputs): `matrix`
+    /// plans it in a later level than every one of them ([`depends`]).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
 }
 
 impl Environment {

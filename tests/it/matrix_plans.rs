@@ -132,3 +132,117 @@ fn the_matrix_lists_the_roots_a_change_touches_in_order() {
     );
     assert_eq!(matrix("docs/x.md\n"), r#"{"include":[]}"#);
 }
+
+/// Roots with `depends_on` (network -> cluster -> add-ons, and an independent dns): the
+/// matrix command also writes `levels`, one matrix per dependency level, and `depth`, so a
+/// workflow runs one job per level, each `needs:` the one before (GitHub Actions orders
+/// jobs, not the entries of one matrix). An untouched root in between still orders its
+/// neighbours. A cycle or an unknown root is a config error naming the line.
+#[test]
+fn the_matrix_with_dependent_roots_plans_each_level_after_the_one_it_depends_on() {
+    let w = World::new(&[
+        ("network", ""),
+        ("cluster", "    depends_on: [network]\n"),
+        ("addons", "    depends_on:\n      - cluster\n"),
+        ("dns", ""),
+    ]);
+    let list = w.tmp.path().join("changed.txt");
+    let output = w.tmp.path().join("output");
+    let run = |files: &str| {
+        std::fs::write(&list, files).expect("changed files");
+        let _ = std::fs::remove_file(&output);
+        let out = w.keep(
+            w.command(
+                "pull_request",
+                "h1",
+                "{}",
+                &["matrix", "--changed-files", &list.display().to_string()],
+            )
+            .output()
+            .expect("matrix"),
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let written = std::fs::read_to_string(&output).expect("GITHUB_OUTPUT written");
+        let get = |key: &str| {
+            written
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap_or_else(|| panic!("no {key} in {written}"))
+                .to_string()
+        };
+        (get("levels"), get("depth"), get("matrix"))
+    };
+    let (levels, depth, matrix) = run("modules/shared/main.tf\n");
+    assert_eq!(
+        levels,
+        r#"[{"include":[{"environment":"network"},{"environment":"dns"}]},{"include":[{"environment":"cluster"}]},{"include":[{"environment":"addons"}]}]"#
+    );
+    assert_eq!(depth, "3");
+    assert_eq!(
+        matrix,
+        r#"{"include":[{"environment":"network"},{"environment":"cluster"},{"environment":"addons"},{"environment":"dns"}]}"#,
+        "the flat matrix stays for workflows without levels"
+    );
+    // cluster is untouched: addons still plans after network, in the next level.
+    let (levels, depth, _) = run("envs/addons/main.tf\nenvs/network/main.tf\n");
+    assert_eq!(
+        levels,
+        r#"[{"include":[{"environment":"network"}]},{"include":[{"environment":"addons"}]}]"#
+    );
+    assert_eq!(depth, "2");
+    let (levels, depth, _) = run("docs/x.md\n");
+    assert_eq!((levels.as_str(), depth.as_str()), ("[]", "0"));
+
+    // A cycle and an unknown root: config errors naming the file and the line.
+    let config = w.tmp.path().join("tfpromote.yaml");
+    let good = std::fs::read_to_string(&config).expect("config");
+    let refused = |yaml: String, wanted: &[&str]| {
+        std::fs::write(&config, yaml).expect("config");
+        std::fs::write(&list, "envs/network/main.tf\n").expect("changed files");
+        let out = w.keep(
+            w.command(
+                "pull_request",
+                "h1",
+                "{}",
+                &["matrix", "--changed-files", &list.display().to_string()],
+            )
+            .output()
+            .expect("matrix"),
+        );
+        assert!(!out.status.success(), "{}", text(&out));
+        for part in wanted {
+            assert!(stderr(&out).contains(part), "{part:?} in {}", text(&out));
+        }
+    };
+    let cycle = good.replace(
+        "  - name: network\n    dir: envs/network\n",
+        "  - name: network\n    dir: envs/network\n    depends_on: [addons]\n",
+    );
+    let line = cycle
+        .lines()
+        .position(|l| l.contains("depends_on: [addons]"))
+        .expect("cycle line")
+        + 1;
+    refused(
+        cycle,
+        &[
+            &format!("tfpromote.yaml:{line}"),
+            "cycle (network -> addons -> cluster -> network)",
+        ],
+    );
+    let unknown = good.replace("depends_on: [network]", "depends_on: [netwrk]");
+    let line = unknown
+        .lines()
+        .position(|l| l.contains("[netwrk]"))
+        .expect("unknown line")
+        + 1;
+    refused(
+        unknown,
+        &[
+            &format!("tfpromote.yaml:{line}"),
+            "`cluster` depends_on `netwrk`, which is not an environment",
+        ],
+    );
+    std::fs::write(&config, good).expect("config");
+    w.assert_clean();
+}

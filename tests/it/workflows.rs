@@ -344,6 +344,75 @@ fn a_platform_only_pull_request_is_planned_and_a_docs_only_one_passes_without_a_
     );
 }
 
+/// GitHub's merge queue: a required check that never runs on `merge_group` never reports
+/// in the queue and blocks it, so pr-plan runs on it, plans the queue's commit with the
+/// same reusable plan.yml at main (the token then names plan.yml@refs/heads/main, which
+/// the plan roles trust for gh-readonly-queue/ refs), and no queue entry cancels another.
+#[test]
+fn the_merge_queue_runs_the_plan_of_the_queues_commit_through_plan_yml_at_main() {
+    let doc = workflow("pr-plan.yml");
+    assert!(
+        doc["on"].get("merge_group").is_some(),
+        "pr-plan must trigger on merge_group: {:?}",
+        doc["on"]
+    );
+    assert!(doc["on"].get("pull_request").is_some());
+    let plan = &doc["jobs"]["plan"];
+    let condition = plan["if"].as_str().expect("the plan job has a condition");
+    assert!(
+        condition.contains("github.event_name == 'merge_group'"),
+        "the queue's run (no pull_request in its payload) must reach the plan job: {condition}"
+    );
+    assert!(
+        plan["uses"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/.github/workflows/plan.yml@main")),
+        "{:?}",
+        plan["uses"]
+    );
+    let fork = doc["jobs"]["fork"]["if"].as_str().expect("fork condition");
+    assert!(
+        fork.contains("github.event_name == 'pull_request'"),
+        "a queue run is no fork: {fork}"
+    );
+    let group = doc["concurrency"]["group"].as_str().expect("group");
+    assert!(
+        group.contains("github.ref"),
+        "each queue entry has its own ref, so entries never cancel each other: {group}"
+    );
+    // The reusable workflow plans whatever commit the run checked out (GITHUB_SHA: the
+    // queue's commit on merge_group), every environment, with tfpromote from main.
+    let reusable = workflow("plan.yml");
+    let (_, job) = jobs(&reusable).into_iter().next().expect("one job");
+    // A branch pushed under the queue's name, with its own workflow calling plan.yml@main
+    // on `push`, gets the queue's subject: the job must not run for it.
+    assert_eq!(
+        job["if"].as_str(),
+        Some("github.event_name == 'pull_request' || github.event_name == 'merge_group'"),
+        "plan.yml runs only for pull requests and the merge queue"
+    );
+    let checkout = steps(job)
+        .into_iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+        })
+        .expect("a checkout");
+    assert!(
+        checkout["with"]["ref"].is_null(),
+        "the first checkout takes the event's commit (the queue's on merge_group): {checkout:?}"
+    );
+    // The bootstrap's plan roles trust exactly this: the queue's refs, plan.yml at main.
+    let roles =
+        std::fs::read_to_string(root().join("infra/bootstrap/modules/ci-roles/plan_role.tf"))
+            .expect("plan_role.tf");
+    assert!(
+        roles.contains(":ref:refs/heads/gh-readonly-queue/${var.main_branch}/pr-*:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${var.merge_queue_workflow_file}@refs/heads/${var.main_branch}"),
+        "the plan role trusts the queue's runs of plan.yml at main"
+    );
+}
+
 /// A fork's pull request: the plan job is skipped (GitHub shows "skipped", a neutral
 /// result), so no green check claims a plan that never ran.
 #[test]
@@ -352,7 +421,9 @@ fn a_forks_pull_request_skips_the_plan_job_instead_of_passing_it() {
     let job = &doc["jobs"]["plan"];
     assert_eq!(
         job["if"].as_str(),
-        Some("github.event.pull_request.head.repo.full_name == github.repository")
+        Some(
+            "github.event_name == 'merge_group' || github.event.pull_request.head.repo.full_name == github.repository"
+        )
     );
     let reusable = workflow("plan.yml");
     let job = &reusable["jobs"]["plan"];

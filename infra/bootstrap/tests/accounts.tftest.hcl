@@ -143,9 +143,39 @@ run "pull_request_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" 
   assert {
     condition = alltrue([
       for s in jsondecode(module.ci_roles["prod"].plan_role_trust_policy).Statement :
-      !strcontains(jsonencode(s.Condition), "refs/pull/") && !contains(keys(s.Condition), "StringLike")
+      !strcontains(jsonencode(s.Condition), "refs/pull/") && (s.Sid == "GitHubActionsPlanMergeQueue" || !contains(keys(s.Condition), "StringLike"))
     ])
-    error_message = "no plan role may trust a pull request's own workflow (job_workflow_ref @refs/pull/<n>/merge)"
+    error_message = "no plan role may trust a pull request's own workflow (job_workflow_ref @refs/pull/<n>/merge); only the merge-queue subject has a wildcard"
+  }
+}
+
+# GitHub's merge queue runs pr-plan.yml on merge_group, which calls plan.yml at main; the
+# token's context is the queue entry's ref (ref:refs/heads/gh-readonly-queue/main/pr-<n>-<sha>).
+# That run must reach the plan role, with the wildcard only over the queue entry and the
+# workflow still pinned to plan.yml at main, and never the apply role.
+run "merge_queue_plans_from_the_reusable_workflow_at_main_reach_the_plan_role" {
+  command = plan
+
+  assert {
+    condition = one([
+      for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
+      if s.Sid == "GitHubActionsPlanMergeQueue"
+    ]).Condition.StringLike["token.actions.githubusercontent.com:sub"] == "repo:example-org/mlops-platform:repository_owner_id:583231:repository_id:1296269:ref:refs/heads/gh-readonly-queue/main/pr-*:job_workflow_ref:example-org/mlops-platform/.github/workflows/plan.yml@refs/heads/main"
+    error_message = "the reusable plan workflow at main, run for a merge-queue entry, must be able to assume the plan role"
+  }
+  assert {
+    condition = one([
+      for s in jsondecode(module.ci_roles["dev"].plan_role_trust_policy).Statement : s
+      if s.Sid == "GitHubActionsPlanMergeQueue"
+    ]).Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    error_message = "the merge-queue statement must pin the audience"
+  }
+  assert {
+    condition = alltrue([
+      for e in ["dev", "stage", "prod"] :
+      !strcontains(module.ci_roles[e].apply_role_trust_policy, "gh-readonly-queue")
+    ])
+    error_message = "no apply role may trust a merge-queue run: the queue only plans"
   }
 }
 

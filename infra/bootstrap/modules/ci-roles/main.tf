@@ -30,9 +30,9 @@ locals {
   # renamed and its old name registered by someone else); the ids cannot. Pinning the
   # workflow file and `refs/heads/<main>` means a workflow on another branch or in
   # another file cannot assume an apply role, even if the GitHub environment's branch
-  # policy is misconfigured. No subject has a wildcard: a pull request reaches a
-  # plan role only through a workflow as it is on the default branch
-  # (plan_role.tf).
+  # policy is misconfigured. The one wildcard is the merge-queue entry's branch in a
+  # plan role's subject, before the pinned workflow; a pull request reaches a plan
+  # role only through a workflow as it is on the default branch (plan_role.tf).
   subject_repo        = "repo:${local.repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}"
   workflow_ref_prefix = "${local.repo}/.github/workflows"
   apply_subjects = {

@@ -38,6 +38,28 @@ resource "aws_iam_role" "plan" {
         }
       },
       {
+        # GitHub's merge queue: a merge_group run's context is its ref,
+        # refs/heads/gh-readonly-queue/<base>/pr-<n>-<sha>, one branch per queue entry,
+        # so the entry is the one wildcard; it sits before job_workflow_ref, which stays
+        # pinned to the reusable plan workflow as it is on the default branch. A branch
+        # name cannot hold a `:` (git refuses it, and GitHub writes one as %3A), so the
+        # wildcard cannot reach into job_workflow_ref: a queue run (or a branch pushed
+        # under that name, which anyone with write access can do) assumes this read-only
+        # role only through main's plan.yml, exactly as a pull request does.
+        Sid       = "GitHubActionsPlanMergeQueue"
+        Effect    = "Allow"
+        Principal = { Federated = var.github_oidc_provider_arn }
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          }
+          StringLike = {
+            "token.actions.githubusercontent.com:sub" = "repo:${var.github_org}/${var.github_repo}:repository_owner_id:${var.github_repository_owner_id}:repository_id:${var.github_repository_id}:ref:refs/heads/gh-readonly-queue/${var.main_branch}/pr-*:job_workflow_ref:${var.github_org}/${var.github_repo}/.github/workflows/${var.merge_queue_workflow_file}@refs/heads/${var.main_branch}"
+          }
+        }
+      },
+      {
         Sid       = "GitHubActionsPlanMain"
         Effect    = "Allow"
         Principal = { Federated = var.github_oidc_provider_arn }

@@ -141,6 +141,17 @@ variable "plan_workflow_files" {
   }
 }
 
+variable "merge_queue_workflow_file" {
+  description = "The reusable plan workflow that plans the merge queue's commits (called on merge_group); the plan role trusts it, at the default branch, for the queue's branches gh-readonly-queue/<main_branch>/pr-*."
+  type        = string
+  default     = "plan.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.merge_queue_workflow_file))
+    error_message = "merge_queue_workflow_file must be a file name such as plan.yml."
+  }
+}
+
 variable "github_oidc_provider_arn" {
   description = "GitHub Actions OIDC provider in account_id that the roles trust."
   type        = string
