@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod facts;
+pub mod reads;
 pub mod settings;
 pub mod source;
 
