@@ -1,5 +1,9 @@
 # Instance types allowed per environment, and a ceiling on the GPUs the environment's node
 # groups and instances may ask for (data.platform.compute).
+# What this policy reads (docs/policy.md, "What a policy sees"):
+# tfpromote:types aws_eks_node_group, aws_instance, aws_launch_template
+# tfpromote:after instance_type, instance_types, scaling_config
+# tfpromote:before none
 package tfpromote.compute_limits
 
 import rego.v1

@@ -1,5 +1,9 @@
 # Nothing public: buckets and registries are never readable by everyone, the EKS API is
 # never open to the whole internet, and no security group admits the world.
+# What this policy reads (docs/policy.md, "What a policy sees"):
+# tfpromote:types aws_s3_bucket_public_access_block, aws_s3_bucket_acl, aws_s3_bucket, aws_s3_bucket_policy, aws_ecr_repository_policy, aws_eks_cluster, aws_vpc_security_group_ingress_rule, aws_security_group_rule, aws_security_group
+# tfpromote:after block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets, acl, policy, vpc_config, type, cidr_ipv4, cidr_ipv6, cidr_blocks, ipv6_cidr_blocks, ingress
+# tfpromote:before none
 package tfpromote.no_public
 
 import rego.v1

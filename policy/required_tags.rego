@@ -1,6 +1,10 @@
 # Every taggable resource of the platform carries the cost and ownership tags the provider's
 # default_tags set (data.platform.required_tags): a resource without them is invisible to
 # cost allocation and to the per-environment IAM conditions.
+# What this policy reads (docs/policy.md, "What a policy sees"):
+# tfpromote:types data.platform.tagged_types
+# tfpromote:after tags_all, tags
+# tfpromote:before none
 package tfpromote.required_tags
 
 import rego.v1

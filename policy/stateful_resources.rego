@@ -1,6 +1,10 @@
 # No destroy or replace of stateful resources (state and artifact buckets, KMS keys, RDS,
 # the EKS cluster, registries) unless the pull request carries the explicit allow label
 # (data.platform.allow_stateful_label): losing one loses data or every workload.
+# What this policy reads (docs/policy.md, "What a policy sees"):
+# tfpromote:types data.platform.stateful_types
+# tfpromote:after none
+# tfpromote:before none
 package tfpromote.stateful_resources
 
 import rego.v1

@@ -1,7 +1,10 @@
-//! The Rego evaluation: one regorus engine per evaluation, every policy file added, the plan
-//! facts as input, each package's `deny` set read back as findings.
+//! The Rego evaluation: one regorus engine per evaluation, every policy file added; each
+//! package is then evaluated over its own input, the plan facts cut down to what that
+//! policy file declares it reads ([`super::reads`]), and its `deny` set read back as
+//! findings.
 
 use super::facts::ResourceFacts;
+use super::reads::{Projected, Reads};
 use super::{Finding, PolicySet};
 
 /// Packages must live under this prefix; the rest of the package path is the rule's name.
@@ -26,16 +29,28 @@ pub fn evaluate(
                 package.trim_start_matches("data.")
             ));
         };
-        packages.push((name.clone(), package.clone(), rule.to_string()));
+        packages.push((name.clone(), package.clone(), rule.to_string(), text));
     }
-    if let Some(data) = &set.data {
-        engine
-            .add_data_json(data)
-            .map_err(|e| format!("{}/data.json: {e}", set.source))?;
-    }
-    engine.set_input(input(environment, labels, resources));
+    let data = match &set.data {
+        Some(data) => {
+            engine
+                .add_data_json(data)
+                .map_err(|e| format!("{}/data.json: {e}", set.source))?;
+            Some(
+                serde_json::from_str::<serde_json::Value>(data)
+                    .map_err(|e| format!("{}/data.json: {e}", set.source))?,
+            )
+        }
+        None => None,
+    };
     let mut findings = Vec::new();
-    for (file, package, rule) in packages {
+    for (file, package, rule, text) in packages {
+        let reads =
+            Reads::parse(&file, text, data.as_ref()).map_err(|e| format!("{}/{e}", set.source))?;
+        // Each package gets an engine of its own (a clone: the policies are parsed once),
+        // so no evaluation state of one input can carry over to the next.
+        let mut engine = engine.clone();
+        engine.set_input(input(environment, labels, resources, &reads));
         let denied = engine
             .eval_rule(format!("{package}.deny"))
             .map_err(|e| format!("{}/{file}: {e}", set.source))?;
@@ -69,11 +84,17 @@ pub fn evaluate(
     Ok(findings)
 }
 
-/// The input document, built directly as regorus values.
-fn input(environment: &str, labels: &[String], resources: &[ResourceFacts]) -> regorus::Value {
+/// The input document of one policy, built directly as regorus values: the resources of the
+/// types it reads, with the attributes it reads.
+fn input(
+    environment: &str,
+    labels: &[String],
+    resources: &[ResourceFacts],
+    reads: &Reads,
+) -> regorus::Value {
     use regorus::Value;
-    let mut changes = Vec::with_capacity(resources.len());
-    for r in resources {
+    let mut changes = Vec::new();
+    for r in reads.select(resources) {
         let mut object = Value::new_object();
         if let Ok(map) = object.as_object_mut() {
             map.insert(Value::from("address"), Value::from(r.address.as_str()));
@@ -88,8 +109,14 @@ fn input(environment: &str, labels: &[String], resources: &[ResourceFacts]) -> r
                         .collect::<Vec<_>>(),
                 ),
             );
-            map.insert(Value::from("before"), Value::from(r.before.clone()));
-            map.insert(Value::from("after"), Value::from(r.after.clone()));
+            map.insert(
+                Value::from("before"),
+                value(Reads::project(&reads.before, &r.before)),
+            );
+            map.insert(
+                Value::from("after"),
+                value(Reads::project(&reads.after, &r.after)),
+            );
         }
         changes.push(object);
     }
@@ -108,4 +135,20 @@ fn input(environment: &str, labels: &[String], resources: &[ResourceFacts]) -> r
         map.insert(Value::from("resource_changes"), Value::from(changes));
     }
     input
+}
+
+fn value(projected: Projected<'_>) -> regorus::Value {
+    use regorus::Value;
+    match projected {
+        Projected::Whole(whole) => Value::from(whole.clone()),
+        Projected::Fields(fields) => {
+            let mut object = Value::new_object();
+            if let Ok(map) = object.as_object_mut() {
+                for (key, field) in fields {
+                    map.insert(Value::from(key.as_str()), Value::from(field.clone()));
+                }
+            }
+            object
+        }
+    }
 }

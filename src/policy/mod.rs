@@ -5,10 +5,12 @@
 //! tfpromote.<rule>`, and a set `deny` of objects `{"address": ..., "message": ...}`. The
 //! input is `{"environment", "labels", "resource_changes": [{"address", "mode", "type",
 //! "actions", "before", "after"}]}` with every sensitive value already replaced by
-//! `"(sensitive)"`; `<dir>/data.json`, when present, is `data`.
+//! `"(sensitive)"`; `<dir>/data.json`, when present, is `data`. A policy that declares
+//! which types and attributes it reads ([`reads`]) gets only those resources and values.
 
 pub mod engine;
 pub mod facts;
+pub mod reads;
 pub mod settings;
 pub mod source;
 

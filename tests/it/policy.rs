@@ -190,3 +190,111 @@ fn a_broken_policy_is_reported_and_never_a_pass() {
         .expect("an error");
     assert!(error.contains("tfpromote.<rule>"), "{error}");
 }
+
+/// A plan of 100,000 resources (facts read by the real reader) whose last resource carries
+/// the violation: cutting each policy's input down to what it declares must not hide it.
+fn large_plan(last: serde_json::Value) -> Vec<facts::ResourceFacts> {
+    let mut changes: Vec<serde_json::Value> = (0..99_999)
+        .map(|i| {
+            let (kind, after) = match i % 4 {
+                0 => ("aws_iam_role", serde_json::json!({"name": format!("r{i}")})),
+                1 => (
+                    "aws_instance",
+                    serde_json::json!({"instance_type": "m6i.large", "tags_all": {"Project": "mlops", "Environment": "prod", "ManagedBy": "terraform"}}),
+                ),
+                2 => (
+                    "aws_vpc_security_group_ingress_rule",
+                    serde_json::json!({"cidr_ipv4": "10.0.0.0/16"}),
+                ),
+                _ => (
+                    "aws_s3_bucket",
+                    serde_json::json!({"bucket": format!("b{i}"), "tags_all": {"Project": "mlops", "Environment": "prod", "ManagedBy": "terraform"}}),
+                ),
+            };
+            serde_json::json!({"address": format!("{kind}.r{i}"), "mode": "managed", "type": kind,
+                "change": {"actions": ["create"], "before": null, "after": after}})
+        })
+        .collect();
+    changes.push(last);
+    let plan = serde_json::json!({"resource_changes": changes}).to_string();
+    let resources = facts::from_reader(plan.as_bytes()).expect("plan");
+    assert_eq!(resources.len(), 100_000);
+    resources
+}
+
+#[test]
+fn a_violation_on_the_100000th_resource_is_found_through_the_projection() {
+    // An attribute a shipped policy reads, nested inside `after`, beside many it does not.
+    let last = serde_json::json!({"address": "aws_security_group.last", "mode": "managed",
+        "type": "aws_security_group",
+        "change": {"actions": ["update"], "before": {"name": "sg"}, "after": {
+            "name": "sg", "description": "x", "egress": [],
+            "ingress": [{"from_port": 22, "cidr_blocks": ["10.0.0.0/8", "0.0.0.0/0"]}],
+            "tags_all": {"Project": "mlops", "Environment": "prod", "ManagedBy": "terraform"}}}});
+    let resources = large_plan(last);
+    // A user's policy without declarations sees the whole plan, every attribute included.
+    let mut set = shipped();
+    set.files.push((
+        "canary.rego".to_string(),
+        "package tfpromote.canary\nimport rego.v1\ndeny contains {\"address\": rc.address, \"message\": \"canary\"} if {\n some rc in input.resource_changes\n rc.after.description == \"x\"\n rc.before.name == \"sg\"\n}\n".to_string(),
+    ));
+    let report = policy::evaluate(&set, Mode::Block, "prod", &[], &resources);
+    assert_eq!(report.error, None);
+    let found: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.address.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("canary", "aws_security_group.last"),
+            ("no_public", "aws_security_group.last")
+        ],
+        "{:?}",
+        report.findings
+    );
+    assert_eq!(
+        report.findings[1].message,
+        "security group ingress admits 0.0.0.0/0"
+    );
+}
+
+#[test]
+fn a_policy_sees_only_the_types_and_attributes_it_declares() {
+    let resources = facts::from_reader(
+        r#"{"resource_changes":[
+          {"address":"aws_a.x","mode":"managed","type":"aws_a","change":{"actions":["create"],"before":null,"after":{"kept":1,"cut":2}}},
+          {"address":"aws_b.x","mode":"managed","type":"aws_b","change":{"actions":["create"],"before":null,"after":{"kept":1,"cut":2}}}]}"#
+            .as_bytes(),
+    )
+    .expect("plan");
+    let policy = |declarations: &str| PolicySet {
+        source: "test".to_string(),
+        files: vec![(
+            "seen.rego".to_string(),
+            format!(
+                "{declarations}package tfpromote.seen\nimport rego.v1\ndeny contains {{\"address\": rc.address, \"message\": concat(\",\", sort(object.keys(rc.after)))}} if {{\n some rc in input.resource_changes\n}}\n"
+            ),
+        )],
+        data: None,
+    };
+    let seen = |declarations: &str| -> Vec<(String, String)> {
+        let report = policy::evaluate(&policy(declarations), Mode::Warn, "dev", &[], &resources);
+        assert_eq!(report.error, None);
+        report
+            .findings
+            .into_iter()
+            .map(|f| (f.address, f.message))
+            .collect()
+    };
+    let pair = |a: &str, m: &str| (a.to_string(), m.to_string());
+    assert_eq!(
+        seen(""),
+        [pair("aws_a.x", "cut,kept"), pair("aws_b.x", "cut,kept")]
+    );
+    assert_eq!(
+        seen("# tfpromote:types aws_b\n# tfpromote:after kept\n"),
+        [pair("aws_b.x", "kept")]
+    );
+}
