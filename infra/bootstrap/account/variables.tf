@@ -160,7 +160,7 @@ variable "destroy_workflow_file" {
 variable "plan_workflow_files" {
   description = "Workflow files (in .github/workflows) whose pull-request and main-branch jobs may assume the plan role."
   type        = list(string)
-  default     = ["pr-plan.yml", "plan.yml", "drift.yml"]
+  default     = ["plan.yml", "drift.yml"]
 
   validation {
     condition     = length(var.plan_workflow_files) > 0 && alltrue([for f in var.plan_workflow_files : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", f))])
