@@ -183,6 +183,11 @@ def moto_clean(inventory: dict[str, list], state_objects: dict[str, dict], retai
     left = {kind: [x for x in found if x not in retained] for kind, found in inventory.items()}
     left = {kind: found for kind, found in left.items() if found}
     require(not left, f"left in moto after destroy: {left}")
+    if not retained and not state_objects:
+        return (
+            "moto is empty: no clusters, VPCs, NAT gateways, buckets, mlops-* roles, OIDC "
+            "providers, queues, rules"
+        )
     return (
         f"{len(state_objects)} state objects SSE-KMS; moto is clean: no clusters, VPCs, NAT "
         f"gateways, mlops-* roles, OIDC providers, queues, rules;\n    only the retained "
@@ -213,15 +218,19 @@ def observe_karpenter(outputs: dict, env: str) -> dict:  # pragma: no cover - as
     }
 
 
-def observe_moto(state_bucket: str) -> tuple[dict, dict]:  # pragma: no cover - asks moto
+def observe_moto(state_bucket: str | None) -> tuple[dict, dict]:  # pragma: no cover - asks moto
     import boto3
 
     s3, eks, ec2, iam = (boto3.client(s) for s in ("s3", "eks", "ec2", "iam"))
     sqs, events = boto3.client("sqs"), boto3.client("events")
-    objects = {
-        o["Key"]: s3.head_object(Bucket=state_bucket, Key=o["Key"])
-        for o in s3.list_objects_v2(Bucket=state_bucket).get("Contents", [])
-    }
+    objects = (
+        {
+            o["Key"]: s3.head_object(Bucket=state_bucket, Key=o["Key"])
+            for o in s3.list_objects_v2(Bucket=state_bucket).get("Contents", [])
+        }
+        if state_bucket
+        else {}
+    )
     inventory = {
         "eks clusters": eks.list_clusters()["clusters"],
         "vpcs": [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")],
@@ -257,6 +266,8 @@ COMMANDS: dict[str, tuple[int, Callable[..., str]]] = {
         2,
         lambda state, logs: moto_clean(*observe_moto(state), retained={state, logs}),
     ),
+    # An environment's own moto after its destroy: nothing at all is left.
+    "moto-empty": (0, lambda: moto_clean(*observe_moto(None), retained=set())),
 }
 
 

@@ -132,6 +132,14 @@ def test_moto_clean_allows_only_the_retained_buckets() -> None:
         infra_checks.moto_clean(inventory, {"k": {"ServerSideEncryption": "AES256"}}, retained)
 
 
+def test_an_environments_own_moto_must_be_empty_after_its_destroy() -> None:
+    empty = {"buckets": [], "vpcs": [], "roles": []}
+    assert "moto is empty" in infra_checks.moto_clean(empty, {}, set())
+    # Nothing is retained in an environment's own moto: even a bucket left behind fails.
+    with pytest.raises(CheckFailed, match=r"\{'buckets': \['mlops-dev-artifacts'\]\}"):
+        infra_checks.moto_clean({**empty, "buckets": ["mlops-dev-artifacts"]}, {}, set())
+
+
 def test_the_command_line_exits_1_with_the_reason(tmp_path, capsys) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text('{"resource_changes": []}')
