@@ -188,7 +188,7 @@ fn verdict(facts: &LabelFacts, label: &str) -> Result<(String, String), String> 
         Fact::Known(events) => events,
         Fact::Unknown(why) => {
             return Err(format!(
-                "who added it is unknown: the pull request's events could not be read ({why})"
+                "who added it is unknown: the pull request's events could not be read ({why}; reading them needs the job permission `issues: read`)"
             ));
         }
     };
@@ -392,7 +392,7 @@ mod tests {
         f.events = Fact::Unknown("GET .../events: 500".into());
         assert_eq!(
             refusal(&f),
-            "who added it is unknown: the pull request's events could not be read (GET .../events: 500)"
+            "who added it is unknown: the pull request's events could not be read (GET .../events: 500; reading them needs the job permission `issues: read`)"
         );
     }
 

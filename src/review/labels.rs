@@ -4,7 +4,8 @@
 //! with write access who is not the author added it: the pull request's own workflow token
 //! can add labels too. The labels, the author and who added what are read from GitHub,
 //! never from the event payload alone (a file the job could have rewritten):
-//! - a pull request's plan: the pull request as GitHub lists it now;
+//! - a pull request's plan: the pull request as GitHub lists it now, asked only when the
+//!   payload shows a label a policy names (the payload can only make fewer labels count);
 //! - an apply (a push of a merge commit): the merged pull request GitHub lists for the
 //!   commit. If that cannot be read there are no labels, so nothing a label would allow is
 //!   allowed.
@@ -13,6 +14,7 @@ use super::setup::ReviewSetup;
 use crate::config::Config;
 use crate::context::Context;
 use crate::github::GitHub;
+use crate::policy::PolicySet;
 use crate::policy::allow_labels::{self, Judged, Verdict};
 
 /// The pull request as GitHub lists it: number, author, labels.
@@ -40,7 +42,7 @@ pub async fn judge(config: &Config, context: &Context, setup: &mut ReviewSetup) 
     if config.policies.is_none() {
         return;
     }
-    let judged = match source(context).await {
+    let judged = match source(context, set).await {
         Source::Nothing => return,
         Source::Unchecked(labels, why) => allow_labels::named_by_policies(set, &labels)
             .into_iter()
@@ -62,7 +64,7 @@ pub async fn judge(config: &Config, context: &Context, setup: &mut ReviewSetup) 
     setup.judged_labels = judged;
 }
 
-async fn source(context: &Context) -> Source {
+async fn source(context: &Context, set: &PolicySet) -> Source {
     let github = match GitHub::from_context(context) {
         Ok(Some(github)) => Ok(github),
         Ok(None) => {
@@ -71,7 +73,12 @@ async fn source(context: &Context) -> Source {
         Err(e) => Err(e.to_string()),
     };
     if context.is_pull_request() {
+        // Labels only ever allow: when the payload shows none a policy names, none is asked
+        // about (no GitHub call), and one added since counts from the next run on.
         let payload = payload_labels(context);
+        if allow_labels::named_by_policies(set, &payload).is_empty() {
+            return Source::Nothing;
+        }
         let (github, Some(number)) = (github, context.pr) else {
             return Source::Unchecked(payload, "the run names no pull request".into());
         };

@@ -8,7 +8,7 @@
 //! prod applies.
 
 use crate::promotion::{PLAN_WORKFLOW_ON_MAIN, World, text};
-use github_standin::Pull;
+use github_standin::{Fault, Pull};
 use std::process::Command;
 
 const LABEL: &str = "tfpromote:allow-stateful-change";
@@ -87,11 +87,13 @@ fn label_with_the_workflow_token(w: &World, pr: u64) {
     );
 }
 
-/// The pull request's plan as the plan workflow runs it, its base branch `main` (where the
-/// policies are read from).
+/// The pull request's plan as the plan workflow runs it on the `labeled` event, its base
+/// branch `main` (where the policies are read from); the payload lists the labels, as
+/// GitHub's does.
 fn pr_plan(w: &World, pr: u64, head: &str) {
-    let payload =
-        format!(r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}}}}}}"#);
+    let payload = format!(
+        r#"{{"number":{pr},"pull_request":{{"number":{pr},"head":{{"sha":"{head}"}},"labels":[{{"name":"{LABEL}"}}]}}}}"#
+    );
     let request_token = w.plan_job_claims(pr, head, PLAN_WORKFLOW_ON_MAIN);
     let out = w
         .command("pull_request", head, &payload, &["plan", "--all"])
@@ -194,6 +196,12 @@ fn only_a_writer_who_is_not_the_author_can_allow_a_stateful_destroy() {
     w.gh.set_permission("bob", "write");
     w.gh.remove_label(2, LABEL, "bob").expect("removed");
     w.gh.add_label(2, LABEL, "bob").expect("labelled");
+    // Who added it cannot be read (the job lacks `issues: read`): it does not count.
+    w.gh.inject("issues/list-events", Fault::read_only(), 1);
+    assert_refused_because(
+        &w,
+        "who added it is unknown: the pull request's events could not be read (GitHub GET /repos/octo/repo/issues/2/events: HTTP 403: Resource not accessible by integration",
+    );
     let applied = w.apply("m2", "prod");
     assert!(applied.status.success(), "{}", text(&applied));
     assert!(
