@@ -205,7 +205,7 @@ pub async fn prepare(
     };
     let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
     let mut review = crate::review::setup::setup(config, context, env.name.as_str());
-    crate::review::labels::judge(config, context, &mut review).await;
+    crate::review::labels::judge(context, &mut review).await;
     Ok(Prepared {
         env: env.clone(),
         dir,

@@ -11,7 +11,6 @@
 //!   allowed.
 
 use super::setup::ReviewSetup;
-use crate::config::Config;
 use crate::context::Context;
 use crate::github::GitHub;
 use crate::policy::PolicySet;
@@ -33,15 +32,13 @@ enum Source {
 
 /// Sets `setup.labels` to the honoured labels and `setup.judged_labels` to the verdict on
 /// each label a policy names.
-pub async fn judge(config: &Config, context: &Context, setup: &mut ReviewSetup) {
+pub async fn judge(context: &Context, setup: &mut ReviewSetup) {
     setup.labels.clear();
     setup.judged_labels.clear();
+    // No policies (or none readable): no label can change anything.
     let Some((_, Ok(set))) = &setup.policy else {
         return;
     };
-    if config.policies.is_none() {
-        return;
-    }
     let judged = match source(context, set).await {
         Source::Nothing => return,
         Source::Unchecked(labels, why) => allow_labels::named_by_policies(set, &labels)
@@ -60,6 +57,15 @@ pub async fn judge(config: &Config, context: &Context, setup: &mut ReviewSetup) 
             allow_labels::judge(&facts)
         }
     };
+    // In the log too: which label let what through, and on whose word.
+    for j in &judged {
+        crate::say!(
+            "tfpromote: {}: label `{}` {}",
+            setup.env,
+            j.label,
+            j.explain()
+        );
+    }
     setup.labels = allow_labels::honoured(&judged);
     setup.judged_labels = judged;
 }
