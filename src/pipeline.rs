@@ -205,9 +205,7 @@ pub async fn prepare(
     };
     let terraform = terraform.with_redactor(std::sync::Arc::new(redactor.clone()));
     let mut review = crate::review::setup::setup(config, context, env.name.as_str());
-    review
-        .labels
-        .extend(crate::review::setup::merged_pull_request_labels(config, context).await);
+    crate::review::labels::judge(context, &mut review).await;
     Ok(Prepared {
         env: env.clone(),
         dir,

@@ -221,7 +221,11 @@ impl<'a> Ladder<'a> {
         let changed = plan_change::check(name, env.plan_change_policy(), read.reviewed, &current);
         let policy = (
             GateId::Policy,
-            crate::gate::policy::check(name, saved.summary.review.policy.as_ref()),
+            crate::gate::policy::check(
+                name,
+                saved.summary.review.policy.as_ref(),
+                &saved.summary.review.labels,
+            ),
         );
         // Behind by several merges (catch-up; their approvals were checked with the gates),
         // a plan that is not the merged pull request's own is decided by the reviewed plans

@@ -2,15 +2,19 @@
 //! default branch before this merge (see `crate::review::setup::policy_revision`), so a pull
 //! request cannot weaken the rules it is judged by. `block` refuses on any violation;
 //! `warn` applies and shows them. Policies that could not be read or evaluated are never a
-//! pass: `block` refuses, `warn` warns.
+//! pass: `block` refuses, `warn` warns. A label a policy names that is on the pull request
+//! but does not count (`crate::policy::allow_labels`: added by a bot, an app, the author,
+//! someone without write access) is named with the reason beside the violations, so the
+//! refusal says what to do about it.
 
 use super::{GateId, Refusal, Verdict};
+use crate::policy::allow_labels::{Judged, Verdict as LabelVerdict};
 use crate::policy::{Mode, PolicyReport};
 
 /// At most this many violations are named in a refusal (the comment lists them all).
 const NAMED: usize = 20;
 
-pub fn check(env: &str, report: Option<&PolicyReport>) -> Verdict {
+pub fn check(env: &str, report: Option<&PolicyReport>, labels: &[Judged]) -> Verdict {
     let Some(report) = report else {
         return Verdict::Allow;
     };
@@ -43,6 +47,22 @@ pub fn check(env: &str, report: Option<&PolicyReport>) -> Verdict {
             report.findings.len() - NAMED
         ));
     }
+    let refused: Vec<String> = labels
+        .iter()
+        .filter_map(|j| match &j.verdict {
+            LabelVerdict::Refused(why) => Some(format!(
+                "label `{}` is on the pull request but does not count: {why}",
+                j.label
+            )),
+            LabelVerdict::Honoured { .. } => None,
+        })
+        .collect();
+    let label_help = if refused.is_empty() {
+        "where a rule says so, have a person with write access who is not the pull request's author add its label"
+    } else {
+        "where a rule says so, have a person with write access who is not the pull request's author add its label (a label added by a bot, through an app or by the author does not count: remove it and have that person add it)"
+    };
+    lines.extend(refused);
     match report.mode {
         Mode::Warn => Verdict::Warn(lines),
         Mode::Block => Verdict::Refuse(Refusal::new(
@@ -50,7 +70,7 @@ pub fn check(env: &str, report: Option<&PolicyReport>) -> Verdict {
             env,
             lines,
             format!(
-                "change the resources so the plan passes the policies of {} (a pull request cannot change those for itself), or, where a rule says so, add its label to the pull request",
+                "change the resources so the plan passes the policies of {} (a pull request cannot change those for itself), or, {label_help}",
                 report.source
             ),
         )),
@@ -80,7 +100,8 @@ mod tests {
 
     #[test]
     fn block_refuses_naming_rule_and_resource() {
-        let Verdict::Refuse(refusal) = check("prod", Some(&report(Mode::Block, 1, None))) else {
+        let Verdict::Refuse(refusal) = check("prod", Some(&report(Mode::Block, 1, None)), &[])
+        else {
             panic!("must refuse");
         };
         assert_eq!(refusal.rule, GateId::Policy);
@@ -93,7 +114,7 @@ mod tests {
 
     #[test]
     fn warn_applies_with_the_violations_as_warnings() {
-        match check("dev", Some(&report(Mode::Warn, 2, None))) {
+        match check("dev", Some(&report(Mode::Warn, 2, None)), &[]) {
             Verdict::Warn(lines) => assert_eq!(lines.len(), 2),
             other => panic!("{other:?}"),
         }
@@ -102,27 +123,68 @@ mod tests {
     #[test]
     fn no_violation_or_no_policies_allows() {
         assert_eq!(
-            check("prod", Some(&report(Mode::Block, 0, None))),
+            check("prod", Some(&report(Mode::Block, 0, None)), &[]),
             Verdict::Allow
         );
-        assert_eq!(check("prod", None), Verdict::Allow);
+        assert_eq!(check("prod", None, &[]), Verdict::Allow);
     }
 
     #[test]
     fn unevaluated_policies_are_never_a_pass() {
         assert!(matches!(
-            check("prod", Some(&report(Mode::Block, 0, Some("parse error")))),
+            check(
+                "prod",
+                Some(&report(Mode::Block, 0, Some("parse error"))),
+                &[]
+            ),
             Verdict::Refuse(_)
         ));
         assert!(matches!(
-            check("dev", Some(&report(Mode::Warn, 0, Some("parse error")))),
+            check(
+                "dev",
+                Some(&report(Mode::Warn, 0, Some("parse error"))),
+                &[]
+            ),
             Verdict::Warn(_)
         ));
     }
 
     #[test]
+    fn a_label_that_does_not_count_is_named_with_its_reason() {
+        let labels = [
+            Judged {
+                label: "tfpromote:allow-stateful-change".into(),
+                verdict: LabelVerdict::Refused("added by github-actions[bot], a bot".into()),
+            },
+            Judged {
+                label: "other".into(),
+                verdict: LabelVerdict::Honoured {
+                    by: "bob".into(),
+                    permission: "write".into(),
+                },
+            },
+        ];
+        let Verdict::Refuse(refusal) = check("prod", Some(&report(Mode::Block, 1, None)), &labels)
+        else {
+            panic!("must refuse");
+        };
+        assert_eq!(
+            refusal.facts[1],
+            "label `tfpromote:allow-stateful-change` is on the pull request but does not count: added by github-actions[bot], a bot"
+        );
+        assert_eq!(refusal.facts.len(), 2, "an honoured label is not a problem");
+        assert!(refusal.next.contains("does not count"), "{refusal}");
+        // Without a violation, a label changes nothing.
+        assert_eq!(
+            check("prod", Some(&report(Mode::Block, 0, None)), &labels),
+            Verdict::Allow
+        );
+    }
+
+    #[test]
     fn a_long_list_is_cut_in_the_refusal() {
-        let Verdict::Refuse(refusal) = check("prod", Some(&report(Mode::Block, 50, None))) else {
+        let Verdict::Refuse(refusal) = check("prod", Some(&report(Mode::Block, 50, None)), &[])
+        else {
             panic!("must refuse");
         };
         assert_eq!(refusal.facts.len(), NAMED + 1);

@@ -14,6 +14,7 @@ pub mod error;
 pub mod evidence;
 pub mod facts;
 pub mod issues;
+pub mod labels;
 pub mod merged_since;
 pub mod positions;
 pub mod publish;

@@ -8,6 +8,7 @@
 //! `"(sensitive)"`; `<dir>/data.json`, when present, is `data`. A policy that declares
 //! which types and attributes it reads ([`reads`]) gets only those resources and values.
 
+pub mod allow_labels;
 pub mod engine;
 pub mod facts;
 pub mod reads;

@@ -4,6 +4,7 @@
 //! tracker comment, the job summary, `render`) shows them too.
 
 pub mod checks;
+pub mod labels;
 pub mod render;
 pub mod setup;
 
@@ -16,4 +17,6 @@ pub struct Review {
     pub checks: Option<checks::Checks>,
     pub policy: Option<PolicyReport>,
     pub cost: Option<CostReport>,
+    /// Each label a policy names, and whether it counts (and why not).
+    pub labels: Vec<crate::policy::allow_labels::Judged>,
 }

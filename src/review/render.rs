@@ -24,6 +24,7 @@ pub fn sections(review: &Review, budget: usize) -> String {
     }
     if let Some(policy) = &review.policy {
         out.push_str(&policy_section(policy, budget / 100 * POLICY_SHARE));
+        out.push_str(&label_lines(&review.labels));
     }
     if let Some(cost) = &review.cost {
         out.push_str(&cost_section(cost, budget / 100 * COST_SHARE));
@@ -156,6 +157,26 @@ fn policy_section(policy: &PolicyReport, budget: usize) -> String {
         })
         .collect();
     cut_list(head, &rows, "\n", budget, "violations")
+}
+
+/// Each label a policy names: honoured, or not and why (a few lines at most: only labels
+/// a policy names are judged).
+fn label_lines(labels: &[crate::policy::allow_labels::Judged]) -> String {
+    let mut out: String = labels
+        .iter()
+        .map(|j| {
+            let mark = if j.honoured() { "✅" } else { "⚠️" };
+            format!(
+                "- {mark} label {}: {}\n",
+                inline_code(&j.label),
+                plain(&j.explain())
+            )
+        })
+        .collect();
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 fn cost_section(cost: &CostReport, budget: usize) -> String {

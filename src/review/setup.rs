@@ -1,6 +1,7 @@
 //! Gathers, once per environment and before Terraform runs, what the review needs besides
 //! the plan: the policies as they are on the default branch (never as the pull request left
-//! them), the environment's mode, the pull request's labels and the price sheet. Then
+//! them), the environment's mode and the price sheet (the labels a policy may count come
+//! from [`super::labels`]). Then
 //! [`review`] computes the policy results and the cost delta from the plan JSON.
 
 use std::path::{Path, PathBuf};
@@ -19,7 +20,11 @@ pub struct ReviewSetup {
     pub env: String,
     pub policy: Option<(Mode, Result<PolicySet, String>)>,
     pub cost: Option<(String, Result<PriceSheet, String>)>,
+    /// The labels policies see: only those a person with write access, not the author,
+    /// added (set by [`super::labels::judge`]).
     pub labels: Vec<String>,
+    /// The verdict on each label a policy names, for the comment and the gate.
+    pub judged_labels: Vec<crate::policy::allow_labels::Judged>,
 }
 
 /// Which revision's policies judge this run (docs/policy.md):
@@ -93,7 +98,8 @@ pub fn setup(config: &Config, context: &Context, env: &str) -> ReviewSetup {
         env: env.to_string(),
         policy,
         cost,
-        labels: pull_request_labels(context),
+        labels: Vec::new(),
+        judged_labels: Vec::new(),
     }
 }
 
@@ -122,64 +128,11 @@ fn normalise(path: &Path) -> PathBuf {
     out
 }
 
-/// At apply (a push of a merge commit): the labels of the merged pull request this commit
-/// came from, read from GitHub, so a policy's allow label (given on the pull request) counts
-/// at apply too. Only asked when policies are configured; any failure means no labels, so
-/// nothing is allowed that a label would have allowed.
-pub async fn merged_pull_request_labels(config: &Config, context: &Context) -> Vec<String> {
-    if config.policies.is_none() || context.is_pull_request() || !context.is_push() {
-        return Vec::new();
-    }
-    let (Ok(Some(github)), Some(sha)) = (
-        crate::github::GitHub::from_context(context),
-        context.commit(),
-    ) else {
-        return Vec::new();
-    };
-    let Ok(pulls) = github.pulls_for_commit(sha).await else {
-        return Vec::new();
-    };
-    let Some(number) = crate::github::pulls::merged_pr_of(&pulls, sha) else {
-        return Vec::new();
-    };
-    pulls
-        .into_iter()
-        .find(|p| p.number == number)
-        .map(|p| p.labels.into_iter().map(|l| l.name).collect())
-        .unwrap_or_default()
-}
-
-/// The labels on the pull request this run is for, from the event payload GitHub wrote.
-fn pull_request_labels(context: &Context) -> Vec<String> {
-    #[derive(serde::Deserialize)]
-    struct Event {
-        pull_request: Option<Pull>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Pull {
-        #[serde(default)]
-        labels: Vec<Label>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Label {
-        name: String,
-    }
-    if !context.is_pull_request() {
-        return Vec::new();
-    }
-    context
-        .var("GITHUB_EVENT_PATH")
-        .and_then(|path| std::fs::read_to_string(path).ok())
-        .and_then(|text| serde_json::from_str::<Event>(&text).ok())
-        .and_then(|event| event.pull_request)
-        .map(|pull| pull.labels.into_iter().map(|l| l.name).collect())
-        .unwrap_or_default()
-}
-
 /// Policy results and cost delta of the plan JSON at `json` (plus the checks, if run).
 pub fn review(setup: &ReviewSetup, json: &Path, checks: Option<Checks>) -> Review {
     let mut review = Review {
         checks,
+        labels: setup.judged_labels.clone(),
         ..Review::default()
     };
     if setup.policy.is_none() && setup.cost.is_none() {

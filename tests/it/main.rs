@@ -10,6 +10,7 @@
 mod common;
 
 mod action_harness;
+mod allow_label;
 mod catch_up;
 mod check_contract;
 mod checks;

@@ -176,7 +176,8 @@ fn a_broken_policy_is_reported_and_never_a_pass() {
     assert!(matches!(
         tfpromote::gate::policy::check(
             "prod",
-            Some(&policy::evaluate(&set, Mode::Block, "prod", &[], &[]))
+            Some(&policy::evaluate(&set, Mode::Block, "prod", &[], &[])),
+            &[],
         ),
         tfpromote::gate::Verdict::Refuse(_)
     ));

@@ -265,6 +265,29 @@ fn refusals(gate: GateId) -> Vec<(&'static str, Refusal)> {
                     }],
                     error: None,
                 }),
+                &[],
+            )),
+        ), (
+            "untrusted_label",
+            refused_verdict(tfpromote::gate::policy::check(
+                "prod",
+                Some(&tfpromote::policy::PolicyReport {
+                    mode: tfpromote::policy::Mode::Block,
+                    source: "HEAD^1:policy".into(),
+                    rules: 4,
+                    findings: vec![tfpromote::policy::Finding {
+                        rule: "stateful_resources".into(),
+                        address: "aws_db_instance.mlflow".into(),
+                        message: "destroy of a stateful aws_db_instance; if this is intended, a person with write access who is not the pull request's author adds the label tfpromote:allow-stateful-change".into(),
+                    }],
+                    error: None,
+                }),
+                &[tfpromote::policy::allow_labels::Judged {
+                    label: "tfpromote:allow-stateful-change".into(),
+                    verdict: tfpromote::policy::allow_labels::Verdict::Refused(
+                        "added by github-actions[bot], a bot".into(),
+                    ),
+                }],
             )),
         )],
         GateId::Destroy => vec![

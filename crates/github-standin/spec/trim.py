@@ -41,6 +41,12 @@ OPS = [
     ("get", "/repos/{owner}/{repo}/pulls"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}"),
     ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun"),
+    # the stateful-change allow label: who added it (issue events) and whether they may
+    # write (collaborator permission); labels added and removed through the API
+    ("get", "/repos/{owner}/{repo}/issues/{issue_number}/events"),
+    ("get", "/repos/{owner}/{repo}/collaborators/{username}/permission"),
+    ("post", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+    ("delete", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
     # drift issues
     ("get", "/repos/{owner}/{repo}/issues"),
     ("post", "/repos/{owner}/{repo}/issues"),

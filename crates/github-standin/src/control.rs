@@ -91,7 +91,34 @@ struct NewUser {
     login: String,
 }
 
-const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, POST tokens {token, login, workflow}, POST runs {id, path, event, head_branch, head_sha, actor, jobs}, POST jobs {run_id, name, status, conclusion}, POST oidc-jobs {request_token, claims}, POST repository {id, owner_id} (the repository re-created: new ids), GET oidc/token?audience=A (Authorization: bearer request token), GET oidc/.well-known/jwks, GET oidc/.well-known/openid-configuration, GET state, GET violations";
+/// A label change on issue or pull request `pr` by `actor` (a human clicking in the web
+/// interface, or a token's owner): recorded as a `labeled` or `unlabeled` event.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelChange {
+    pr: u64,
+    name: String,
+    actor: String,
+    #[serde(default)]
+    remove: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPermission {
+    login: String,
+    permission: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForcePush {
+    pr: u64,
+    head_sha: String,
+    actor: String,
+}
+
+const ENDPOINTS: &str = "POST commits {sha, parents}, POST pulls {number, author, head_sha, base_ref, merged, merge_commit_sha}, POST reviews {pr, login, state, commit_id}, POST team-members {org, slug, login}, POST users {login}, POST labels {pr, name, actor, remove}, POST permissions {login, permission}, POST force-push {pr, head_sha, actor}, POST branches {name, sha}, POST approvals {run_id, environments, state, login, comment}, POST merge {pr, sha}, POST faults {operation, status, times, before, message, headers}, POST tokens {token, login, workflow}, POST runs {id, path, event, head_branch, head_sha, actor, jobs}, POST jobs {run_id, name, status, conclusion}, POST oidc-jobs {request_token, claims}, POST repository {id, owner_id} (the repository re-created: new ids), GET oidc/token?audience=A (Authorization: bearer request token), GET oidc/.well-known/jwks, GET oidc/.well-known/openid-configuration, GET state, GET violations";
 
 /// Parses a control body, or says which endpoint and what is wrong with it.
 fn parse<T: DeserializeOwned>(endpoint: &str, body: &str) -> Result<T, Reply> {
@@ -128,6 +155,29 @@ pub fn handle(shared: &Shared, request: &Incoming, endpoint: &str) -> Reply {
         ("POST", "users") => parse::<NewUser>(endpoint, &request.body).map(|u| {
             let id = shared.state().user_id(&u.login);
             created(json!({"login": u.login, "id": id}))
+        }),
+        ("POST", "labels") => parse::<LabelChange>(endpoint, &request.body).and_then(|c| {
+            let mut state = shared.state();
+            let done = if c.remove {
+                state.remove_label(c.pr, &c.name, &c.actor)
+            } else {
+                state.add_labels(c.pr, std::slice::from_ref(&c.name), &c.actor)
+            };
+            done.map(|()| created(json!({"pr": c.pr, "name": c.name, "actor": c.actor})))
+                .map_err(|e| Reply::json(422, json!({"message": format!("{PREFIX}labels: {e}")})))
+        }),
+        ("POST", "permissions") => parse::<NewPermission>(endpoint, &request.body).map(|p| {
+            shared.state().set_permission(&p.login, &p.permission);
+            created(json!({"login": p.login, "permission": p.permission}))
+        }),
+        ("POST", "force-push") => parse::<ForcePush>(endpoint, &request.body).and_then(|f| {
+            shared
+                .state()
+                .force_push(f.pr, &f.head_sha, &f.actor)
+                .map(|()| created(json!({"pr": f.pr, "head_sha": f.head_sha})))
+                .map_err(|e| {
+                    Reply::json(422, json!({"message": format!("{PREFIX}force-push: {e}")}))
+                })
         }),
         ("POST", "branches") => parse::<NewBranch>(endpoint, &request.body).map(|b| {
             shared

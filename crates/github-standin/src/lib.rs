@@ -23,6 +23,6 @@ pub use oidc::{OidcJob, RepositoryIds};
 pub use standin::{Options, Standin};
 pub use state::{
     BOT, BranchPolicy, BranchPolicySetting, Comment, CommentEdit, Comparison, Deployment,
-    DeploymentStatus, Environment, Fault, Issue, Job, OidcSub, Pull, Recorded, Review, Reviewer,
-    RunApproval, Status, TokenOwner, WorkflowRun,
+    DeploymentStatus, Environment, Fault, Issue, IssueEvent, Job, OidcSub, Pull, Recorded, Review,
+    Reviewer, RunApproval, Status, TokenOwner, WorkflowRun,
 };

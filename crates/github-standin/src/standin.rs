@@ -6,8 +6,8 @@ use crate::handler::Shared;
 use crate::oidc::{OidcJob, RepositoryIds};
 use crate::server::{self, Server};
 use crate::state::{
-    Comment, CommentEdit, Deployment, Environment, Fault, Issue, Job, OidcSub, Pull, Recorded,
-    RunApproval, State, Status, TokenOwner, WorkflowRun,
+    Comment, CommentEdit, Deployment, Environment, Fault, Issue, IssueEvent, Job, OidcSub, Pull,
+    Recorded, RunApproval, State, Status, TokenOwner, WorkflowRun,
 };
 
 /// Where and what a stand-in serves.
@@ -164,6 +164,48 @@ impl Standin {
                 merge_commit_sha: None,
             }),
         }
+    }
+
+    /// `actor` adds label `name` to issue or pull request `pr` (as in the web interface):
+    /// a `labeled` event by `actor`. Err when there is no such issue or pull request.
+    pub fn add_label(&self, pr: u64, name: &str, actor: &str) -> Result<(), String> {
+        self.state().add_labels(pr, &[name.to_string()], actor)
+    }
+
+    /// `actor` removes label `name` from `pr`: an `unlabeled` event.
+    pub fn remove_label(&self, pr: u64, name: &str, actor: &str) -> Result<(), String> {
+        self.state().remove_label(pr, name, actor)
+    }
+
+    /// The labels of issue or pull request `pr`.
+    pub fn labels(&self, pr: u64) -> Vec<String> {
+        let state = self.state();
+        match state.pulls.get(&pr) {
+            Some(p) => p.labels.clone(),
+            None => state
+                .issues
+                .iter()
+                .find(|i| i.number == pr)
+                .map(|i| i.labels.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Every label change and force push recorded, oldest first.
+    pub fn issue_events(&self) -> Vec<IssueEvent> {
+        self.state().issue_events.clone()
+    }
+
+    /// Gives `login` a permission on the repository (`admin`, `maintain`, `write`,
+    /// `triage`, `read`, `none`); unset, a user has `read` (`none` when private).
+    pub fn set_permission(&self, login: &str, permission: &str) {
+        self.state().set_permission(login, permission);
+    }
+
+    /// `actor` force-pushes pull request `pr`'s head to `head_sha`: GitHub records a
+    /// `head_ref_force_pushed` event (an ordinary push records none).
+    pub fn force_push(&self, pr: u64, head_sha: &str, actor: &str) -> Result<(), String> {
+        self.state().force_push(pr, head_sha, actor)
     }
 
     /// The next `times` calls of `operation` (an operationId) get `fault`.

@@ -144,6 +144,27 @@ pub struct StoredPull {
     /// `open` or `closed`.
     pub state: String,
     pub merged_at: Option<String>,
+    /// Label names, in the order they were added (each change is an [`IssueEvent`]).
+    pub labels: Vec<String>,
+}
+
+/// One entry of an issue's or pull request's event list (`GET .../issues/{n}/events`):
+/// `labeled`, `unlabeled` or `head_ref_force_pushed`, with who did it and when, as GitHub
+/// records it (the actor is the token's owner; nobody can choose it).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IssueEvent {
+    /// Chronological: a later event has a larger id.
+    pub id: u64,
+    /// The issue or pull request number.
+    pub issue: u64,
+    pub event: String,
+    pub actor: String,
+    /// The label's name (`labeled` and `unlabeled` only).
+    pub label: Option<String>,
+    /// The GitHub App the change was made through: a workflow's `GITHUB_TOKEN` is the
+    /// GitHub Actions app's installation token.
+    pub via_app: Option<String>,
+    pub created_at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -316,6 +337,11 @@ pub struct State {
     /// PRs listed for a commit regardless of the graph (number, merged).
     pub prs_for_commit: BTreeMap<String, Vec<(u64, bool)>>,
     pub reviews: Vec<Review>,
+    /// Label changes and force pushes of issues and pull requests, oldest first.
+    pub issue_events: Vec<IssueEvent>,
+    /// Login (lower case) -> repository permission (`admin`, `maintain`, `write`, `triage`,
+    /// `read`, `none`); anyone else has `read` (public repository) or `none` (private).
+    pub permissions: BTreeMap<String, String>,
     pub comments: Vec<Comment>,
     pub statuses: Vec<Status>,
     pub deployments: Vec<Deployment>,
@@ -371,14 +397,129 @@ impl State {
             .unwrap_or_else(|| git_ref.to_string())
     }
 
+    /// Adds or replaces a pull request; a replaced one keeps its labels (they are changed
+    /// only through label calls, which record events).
     pub fn add_pull(&mut self, pull: Pull) {
         self.user_id(&pull.author);
+        let labels = self
+            .pulls
+            .get(&pull.number)
+            .map(|p| p.labels.clone())
+            .unwrap_or_default();
         let stored = StoredPull {
             state: if pull.merged { "closed" } else { "open" }.into(),
             merged_at: pull.merged.then(now),
             pull,
+            labels,
         };
         self.pulls.insert(stored.pull.number, stored);
+    }
+
+    /// The labels of issue or pull request `number`, or None when there is neither.
+    fn labels_mut(&mut self, number: u64) -> Option<&mut Vec<String>> {
+        if let Some(p) = self.pulls.get_mut(&number) {
+            return Some(&mut p.labels);
+        }
+        self.issues
+            .iter_mut()
+            .find(|i| i.number == number)
+            .map(|i| &mut i.labels)
+    }
+
+    /// Records an event on issue or pull request `number` by `actor`, as GitHub does for
+    /// every label change: a workflow's token acts through the GitHub Actions app.
+    pub fn record_event(&mut self, number: u64, event: &str, actor: &str, label: Option<&str>) {
+        self.user_id(actor);
+        let id = 300_000 + self.next_id();
+        self.issue_events.push(IssueEvent {
+            id,
+            issue: number,
+            event: event.into(),
+            actor: actor.into(),
+            label: label.map(str::to_string),
+            via_app: (actor == BOT).then(|| "github-actions".to_string()),
+            created_at: now(),
+        });
+    }
+
+    /// Sets the labels of `number` to `wanted` as `actor`: one `unlabeled` event per label
+    /// dropped, one `labeled` per label added (a label already there records nothing, as
+    /// on GitHub). Err when there is no such issue or pull request.
+    pub fn set_labels(
+        &mut self,
+        number: u64,
+        wanted: &[String],
+        actor: &str,
+    ) -> Result<(), String> {
+        let Some(labels) = self.labels_mut(number) else {
+            return Err(format!("no issue or pull request #{number}"));
+        };
+        let before = labels.clone();
+        let mut after: Vec<String> = Vec::new();
+        for name in wanted {
+            if !after.contains(name) {
+                after.push(name.clone());
+            }
+        }
+        *labels = after.clone();
+        for gone in before.iter().filter(|l| !after.contains(l)) {
+            self.record_event(number, "unlabeled", actor, Some(gone));
+        }
+        for new in after.iter().filter(|l| !before.contains(l)) {
+            self.record_event(number, "labeled", actor, Some(new));
+        }
+        Ok(())
+    }
+
+    /// Adds `names` to the labels of `number` as `actor`.
+    pub fn add_labels(&mut self, number: u64, names: &[String], actor: &str) -> Result<(), String> {
+        let mut wanted = self
+            .labels_mut(number)
+            .map(|l| l.clone())
+            .unwrap_or_default();
+        wanted.extend(names.iter().cloned());
+        self.set_labels(number, &wanted, actor)
+    }
+
+    /// Removes label `name` from `number` as `actor`. Err when it is not there.
+    pub fn remove_label(&mut self, number: u64, name: &str, actor: &str) -> Result<(), String> {
+        let Some(labels) = self.labels_mut(number) else {
+            return Err(format!("no issue or pull request #{number}"));
+        };
+        if !labels.iter().any(|l| l == name) {
+            return Err(format!("#{number} has no label {name:?}"));
+        }
+        let wanted: Vec<String> = labels.iter().filter(|l| *l != name).cloned().collect();
+        self.set_labels(number, &wanted, actor)
+    }
+
+    /// A force push of pull request `number`'s head branch to `head_sha` by `actor`:
+    /// the head moves and GitHub records `head_ref_force_pushed` (an ordinary push records
+    /// no issue event). Err when there is no such pull request.
+    pub fn force_push(&mut self, number: u64, head_sha: &str, actor: &str) -> Result<(), String> {
+        let Some(pull) = self.pulls.get_mut(&number) else {
+            return Err(format!("no pull request #{number}"));
+        };
+        pull.pull.head_sha = head_sha.to_string();
+        self.record_event(number, "head_ref_force_pushed", actor, None);
+        Ok(())
+    }
+
+    /// Gives `login` a repository permission (`admin`, `maintain`, `write`, `triage`,
+    /// `read`, `none`).
+    pub fn set_permission(&mut self, login: &str, permission: &str) {
+        self.user_id(login);
+        self.permissions
+            .insert(login.to_ascii_lowercase(), permission.to_string());
+    }
+
+    /// `login`'s permission on the repository, as the collaborator permission API answers.
+    pub fn permission(&self, login: &str) -> String {
+        match self.permissions.get(&login.to_ascii_lowercase()) {
+            Some(p) => p.clone(),
+            None if self.private => "none".into(),
+            None => "read".into(),
+        }
     }
 
     /// Merges an open pull request as GitHub's merge button does: a merge commit `sha`

@@ -58,13 +58,18 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
                 body: call.body_str("body").map(str::to_string),
                 state: "open".into(),
                 state_reason: None,
-                labels: labels(&call.body["labels"]),
+                labels: Vec::new(),
                 creator: call.actor.clone(),
                 created_at: at.clone(),
                 updated_at: at,
                 closed_at: None,
             };
-            state.issues.push(issue.clone());
+            state.issues.push(issue);
+            // Labels given at creation are label changes too: GitHub records who added them.
+            let _created = state.set_labels(number, &labels(&call.body["labels"]), &call.actor);
+            let Some(issue) = state.issues.iter().find(|i| i.number == number).cloned() else {
+                return Some(Reply::not_found());
+            };
             Reply::json(201, issue_json(state, call, &issue, &call.op.example))
         }
         "issues/get" => {
@@ -86,9 +91,6 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
             if let Some(text) = body.get("body") {
                 issue.body = text.as_str().map(str::to_string);
             }
-            if body.get("labels").is_some() {
-                issue.labels = labels(&body["labels"]);
-            }
             if let Some(new_state) = body.get("state").and_then(Value::as_str) {
                 if new_state == "closed" && issue.state != "closed" {
                     issue.closed_at = Some(now());
@@ -104,7 +106,12 @@ pub fn perform(state: &mut State, call: &Call, id: &str) -> Option<Reply> {
                 issue.state = new_state.to_string();
             }
             issue.updated_at = now();
-            let issue = issue.clone();
+            if body.get("labels").is_some() {
+                let _known = state.set_labels(number, &labels(&body["labels"]), &call.actor);
+            }
+            let Some(issue) = state.issues.iter().find(|i| i.number == number).cloned() else {
+                return Some(Reply::not_found());
+            };
             Reply::json(200, issue_json(state, call, &issue, &call.op.example))
         }
         _ => return None,
@@ -122,7 +129,7 @@ fn title(v: &Value) -> String {
 }
 
 /// Labels are names or `{name}` objects.
-fn labels(v: &Value) -> Vec<String> {
+pub fn labels(v: &Value) -> Vec<String> {
     v.as_array()
         .into_iter()
         .flatten()

@@ -8,6 +8,7 @@ mod commits;
 mod deployments;
 mod environments;
 mod issues;
+mod labels;
 mod orgs;
 mod pulls;
 pub mod releases;
@@ -209,6 +210,7 @@ pub fn perform(state: &mut State, call: &Call) -> Reply {
         .or_else(|| commits::perform(state, call, id))
         .or_else(|| deployments::perform(state, call, id))
         .or_else(|| issues::perform(state, call, id))
+        .or_else(|| labels::perform(state, call, id))
         .or_else(|| environments::perform(state, call, id))
         .or_else(|| orgs::perform(state, call, id))
         .or_else(|| actions::perform(state, call, id))

@@ -6,6 +6,8 @@ use serde_json::Value;
 pub struct Api {
     pub base: String,
     http: reqwest::Client,
+    /// Sent as `Bearer`; unregistered (a workflow's `GITHUB_TOKEN`) unless a test says so.
+    token: String,
 }
 
 impl Api {
@@ -13,6 +15,15 @@ impl Api {
         Api {
             base: base.trim_end_matches('/').to_string(),
             http: reqwest::Client::new(),
+            token: "ghs_test".into(),
+        }
+    }
+
+    /// The same client sending `token` instead (register its owner with `add_token`).
+    pub fn with_token(base: &str, token: &str) -> Api {
+        Api {
+            token: token.into(),
+            ..Api::new(base)
         }
     }
 
@@ -20,7 +31,7 @@ impl Api {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
-            .header("authorization", "Bearer ghs_test")
+            .header("authorization", format!("Bearer {}", self.token))
             .header("accept", "application/vnd.github+json");
         if let Some(body) = body {
             request = request.json(&body);
@@ -46,6 +57,10 @@ impl Api {
 
     pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
