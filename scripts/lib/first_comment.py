@@ -30,7 +30,7 @@ WRITES = ("issues/create-comment", "issues/update-comment")
 # segment is the difference of two consecutive boundaries, so they add up to the total.
 SEGMENTS = (
     ("startup", "process start to the first `init` (config, provider check, `terraform version`)"),
-    ("init", "the three `init`s, concurrently (warm: plugin cache and .terraform present)"),
+    ("init", "the three `init`s, one after another (each holds the plugin cache exclusively)"),
     ("checks", "`fmt -check` and `validate` of the last environment, after every `init`"),
     ("plan", "`terraform plan` of the last environment"),
     ("show", "`terraform show -json` of the last environment"),
