@@ -29,6 +29,7 @@ pub mod review;
 pub mod secrets;
 pub mod summary;
 pub mod terraform;
+pub mod timing;
 pub mod tracker;
 
 pub use error::{Error, ExitCode, Result};

@@ -309,7 +309,9 @@ impl Prepared {
             .await?;
         let reading = json.clone();
         let review = self.review.clone();
+        let env = self.env.name.clone();
         let summary = tokio::task::spawn_blocking(move || {
+            let _timed = crate::timing::phase(|| format!("{env} read"));
             Summary::from_file(&reading).map(|mut s| {
                 s.review = crate::review::setup::review(&review, &reading, Some(checks));
                 s

@@ -180,6 +180,7 @@ async fn publish(
 ) -> Result<()> {
     // Registered per environment before its log; only what is still new is written.
     actions::add_masks(redactor.mask_forms());
+    let rendering = crate::timing::phase(|| "render".into());
     // Masked once, by the file and job-summary channels.
     let render = |budget| markdown::plan_document("Terraform plan", reports, budget);
     if let Some(path) = &args.report_file {
@@ -191,9 +192,11 @@ async fn publish(
 
     let budget = tracker::section_budget(config.environments.len().max(reports.len()));
     let mut records = publish::plan_records(context, reports, budget);
+    drop(rendering);
     // Every Terraform process has exited: only now is an ID token requested to sign what
     // reviewers will see.
     if context.is_pull_request() {
+        let _timed = crate::timing::phase(|| "sign".into());
         for line in crate::github::signed_plan::sign(context, &mut records).await {
             actions::annotate(actions::Level::Warning, "tfpromote: plan not signed", &line);
         }
@@ -202,7 +205,10 @@ async fn publish(
     if let Some(path) = &args.records_out {
         super::merge_plans::write_records(path, &records)?;
     } else {
-        let comment = match publish::publish_plans(config, context, &records).await {
+        let commenting = crate::timing::phase(|| "comment".into());
+        let posted = publish::publish_plans(config, context, &records).await;
+        drop(commenting);
+        let comment = match posted {
             Some((url, body)) => {
                 actions::set_output("comment_url", &url)
                     .map_err(|e| Error::io("cannot write $GITHUB_OUTPUT", e))?;

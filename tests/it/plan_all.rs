@@ -50,7 +50,13 @@ impl Workspace {
 
     /// Runs `tfpromote --config ... plan ARGS` with GitHub's output files in the workspace.
     fn plan(&self, args: &[&str]) -> Output {
+        self.plan_with(args, &[])
+    }
+
+    /// [`Workspace::plan`] with extra environment variables.
+    fn plan_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
         let mut cmd = common::tfpromote();
+        cmd.envs(vars.iter().copied());
         cmd.arg("--config")
             .arg(&self.config)
             .arg("plan")
@@ -261,6 +267,50 @@ fn plan_env_with_changes_exits_0() {
         !ws.env_dir("dev").join("applied.marker").exists(),
         "plan must never apply"
     );
+}
+
+/// `TFPROMOTE_TIMING=1` (for scripts/bench-first-comment) prints each phase's start and
+/// end in microseconds since the epoch, in the order they ran; without it, nothing.
+#[test]
+fn plan_prints_phase_timing_only_when_asked() {
+    let ws = Workspace::new(3, &[("dev", "data")]);
+    let args = ["--env", "dev", "--comment-file", "out.md"];
+    let quiet = ws.plan(&args);
+    assert_success(&quiet);
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(
+        !stderr.contains("timing:"),
+        "no timing lines unless asked:\n{stderr}"
+    );
+
+    let timed = ws.plan_with(&args, &[("TFPROMOTE_TIMING", "1")]);
+    assert_success(&timed);
+    let stderr = String::from_utf8_lossy(&timed.stderr);
+    let phases: Vec<(String, u128, u128)> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("tfpromote: timing: "))
+        .map(|rest| {
+            let fields: Vec<&str> = rest.rsplitn(3, ' ').collect();
+            let number = |s: &str| {
+                s.parse::<u128>()
+                    .unwrap_or_else(|e| panic!("{s} in {rest}: {e}"))
+            };
+            (fields[2].to_string(), number(fields[1]), number(fields[0]))
+        })
+        .collect();
+    let names: Vec<&str> = phases.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["dev read", "render", "comment"], "{stderr}");
+    for (name, start, end) in &phases {
+        assert!(start <= end, "{name} ends before it starts: {stderr}");
+    }
+    for pair in phases.windows(2) {
+        assert!(
+            pair[0].2 <= pair[1].1,
+            "{} overlaps {}: {stderr}",
+            pair[0].0,
+            pair[1].0
+        );
+    }
 }
 
 /// On SIGINT every environment's Terraform must get to release its lock: returning as soon

@@ -2,7 +2,7 @@
 //! is recorded, routed to a documented operation, validated, faulted if asked, performed.
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::api::{self, Call, Reply};
 use crate::control;
@@ -57,6 +57,12 @@ impl Shared {
         if let Some(rest) = request.path.strip_prefix(control::PREFIX) {
             return control::handle(self, &request, rest);
         }
+        // Before waiting for the state: the moment the request arrived.
+        let received_unix_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
+            });
         let mut state = self.state();
         if let Some(reply) = api::releases::browser_download(&state, &self.repo, &request.path) {
             return reply;
@@ -68,6 +74,7 @@ impl Shared {
             body: request.body.clone(),
             status: 0,
             at: Instant::now(),
+            received_unix_us,
         };
         let reply = self.api(&mut state, &request, &mut record);
         record.status = reply.status;

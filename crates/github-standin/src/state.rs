@@ -105,6 +105,10 @@ pub struct Recorded {
     pub status: u16,
     #[serde(skip)]
     pub at: Instant,
+    /// When the request arrived, in microseconds since the Unix epoch: wall-clock time, so
+    /// another process (a benchmark timing a run from its start to its first comment) can
+    /// line it up with its own clock through `/_standin/state`.
+    pub received_unix_us: u64,
 }
 
 /// An issue or pull request comment.
