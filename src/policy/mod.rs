@@ -8,6 +8,7 @@
 //! `"(sensitive)"`; `<dir>/data.json`, when present, is `data`. A policy that declares
 //! which types and attributes it reads ([`reads`]) gets only those resources and values.
 
+pub mod changes;
 pub mod engine;
 pub mod facts;
 pub mod reads;
@@ -57,7 +58,24 @@ pub fn evaluate(
     labels: &[String],
     resources: &[facts::ResourceFacts],
 ) -> PolicyReport {
-    let (findings, error) = match engine::evaluate(set, environment, labels, resources) {
+    evaluate_gathered(
+        set,
+        mode,
+        environment,
+        labels,
+        &changes::Gathered::from_facts(resources),
+    )
+}
+
+/// [`evaluate`] over the changes gathered in the render's own pass over the plan.
+pub fn evaluate_gathered(
+    set: &PolicySet,
+    mode: Mode,
+    environment: &str,
+    labels: &[String],
+    gathered: &changes::Gathered,
+) -> PolicyReport {
+    let (findings, error) = match engine::evaluate(set, environment, labels, gathered) {
         Ok(findings) => (findings, None),
         Err(e) => (Vec::new(), Some(e)),
     };
