@@ -298,14 +298,6 @@ fn changes(change: &Change) -> bool {
             .any(|a| a == "create" || a == "delete" || a == "update")
 }
 
-/// Whether the estimate needs to see a resource with these actions at all.
-pub fn counts(mode: &str, actions: &[impl AsRef<str>]) -> bool {
-    mode == "managed"
-        && actions
-            .iter()
-            .any(|a| matches!(a.as_ref(), "create" | "delete" | "update"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
