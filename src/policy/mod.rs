@@ -6,7 +6,9 @@
 //! input is `{"environment", "labels", "resource_changes": [{"address", "mode", "type",
 //! "actions", "before", "after"}]}` with every sensitive value already replaced by
 //! `"(sensitive)"`; `<dir>/data.json`, when present, is `data`. A policy that declares
-//! which types and attributes it reads ([`reads`]) gets only those resources and values.
+//! which types, actions and attributes it reads ([`reads`]) gets only those resources and
+//! values, and one that declares `group` gets each distinct change once, with a `count`
+//! ([`engine`]). The plan's changes are gathered in the render's own pass ([`changes`]).
 
 pub mod changes;
 pub mod engine;
