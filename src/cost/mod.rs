@@ -85,7 +85,7 @@ fn number(values: &Value, key: &str) -> Option<i64> {
     values.get(key).and_then(Value::as_i64)
 }
 
-/// The resource types [`price`] can put a price on, and the top-level attributes it reads
+/// The resource types `price` can put a price on, and the top-level attributes it reads
 /// of each: only these are gathered from the plan for the estimate (every other type is
 /// free or not priced whatever its values say).
 pub const PRICED: &[(&str, &[&str])] = &[
