@@ -4,6 +4,9 @@
 # tfpromote:types aws_eks_node_group, aws_instance, aws_launch_template
 # tfpromote:after instance_type, instance_types, scaling_config
 # tfpromote:before none
+# Identical resources are evaluated once (`group`); the GPU total counts each entry `count`
+# times, so it is the same as over every resource.
+# tfpromote:group
 package tfpromote.compute_limits
 
 import rego.v1
@@ -43,7 +46,7 @@ gpus(rc) := n if {
 
 gpus(rc) := data.platform.gpus_per_instance[rc.after.instance_type] if rc.type == "aws_instance"
 
-requested := sum([g | some rc in input.resource_changes; rc.mode == "managed"; not "delete" in rc.actions; g := gpus(rc)])
+requested := sum([g | some rc in input.resource_changes; rc.mode == "managed"; not "delete" in rc.actions; g := gpus(rc) * object.get(rc, "count", 1)])
 
 deny contains {"address": rc.address, "message": msg} if {
 	requested > limits.max_gpus

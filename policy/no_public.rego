@@ -4,6 +4,8 @@
 # tfpromote:types aws_s3_bucket_public_access_block, aws_s3_bucket_acl, aws_s3_bucket, aws_s3_bucket_policy, aws_ecr_repository_policy, aws_eks_cluster, aws_vpc_security_group_ingress_rule, aws_security_group_rule, aws_security_group
 # tfpromote:after block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets, acl, policy, vpc_config, type, cidr_ipv4, cidr_ipv6, cidr_blocks, ipv6_cidr_blocks, ingress
 # tfpromote:before none
+# tfpromote:actions create, update
+# tfpromote:group
 package tfpromote.no_public
 
 import rego.v1

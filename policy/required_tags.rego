@@ -5,6 +5,8 @@
 # tfpromote:types data.platform.tagged_types
 # tfpromote:after tags_all, tags
 # tfpromote:before none
+# tfpromote:actions create, update
+# tfpromote:group
 package tfpromote.required_tags
 
 import rego.v1

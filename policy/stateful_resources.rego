@@ -8,6 +8,8 @@
 # tfpromote:types data.platform.stateful_types
 # tfpromote:after none
 # tfpromote:before none
+# tfpromote:actions delete
+# tfpromote:group
 package tfpromote.stateful_resources
 
 import rego.v1

@@ -312,10 +312,12 @@ impl Prepared {
         let env = self.env.name.clone();
         let summary = tokio::task::spawn_blocking(move || {
             let _timed = crate::timing::phase(|| format!("{env} read"));
-            Summary::from_file(&reading).map(|mut s| {
-                s.review = crate::review::setup::review(&review, &reading, Some(checks));
-                s
-            })
+            crate::review::setup::read_with_review(
+                &review,
+                &reading,
+                crate::summary::Purpose::Review,
+                Some(checks),
+            )
         })
         .await
         .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;

@@ -29,14 +29,17 @@ pub fn run(args: &RenderArgs, config_path: &Path, context: &Context) -> crate::R
             return print_json(&summary);
         }
         Format::Markdown => {
-            let mut summary =
-                Summary::from_file_for(&args.plan_json, Purpose::Comment(args.budget))?;
             let config = settings(config_path)?;
-            // With a config: its policies (from the working tree outside CI) and prices.
-            if let Some(config) = &config {
-                let setup = crate::review::setup::setup(config, context, &args.env);
-                summary.review = crate::review::setup::review(&setup, &args.plan_json, None);
-            }
+            let purpose = Purpose::Comment(args.budget);
+            // With a config: its policies (from the working tree outside CI) and prices,
+            // gathered in the same pass over the plan.
+            let mut summary = match &config {
+                Some(config) => {
+                    let setup = crate::review::setup::setup(config, context, &args.env);
+                    crate::review::setup::read_with_review(&setup, &args.plan_json, purpose, None)?
+                }
+                None => Summary::from_file_for(&args.plan_json, purpose)?,
+            };
             crate::redact::point::adopt(redactor_for(config.as_ref(), &mut summary, context));
             // Masked once, by the stdout channel.
             markdown::environment_block(&args.env, &summary, args.budget)

@@ -26,6 +26,7 @@ impl Default for CostSettings {
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+use crate::policy::changes::{Change, Gathered, Side};
 use crate::policy::facts::ResourceFacts;
 use sheet::{PriceSheet, RegionPrices};
 
@@ -84,7 +85,44 @@ fn number(values: &Value, key: &str) -> Option<i64> {
     values.get(key).and_then(Value::as_i64)
 }
 
+/// The resource types `price` can put a price on, and the top-level attributes it reads
+/// of each: only these are gathered from the plan for the estimate (every other type is
+/// free or not priced whatever its values say).
+pub const PRICED: &[(&str, &[&str])] = &[
+    ("aws_nat_gateway", &[]),
+    ("aws_eks_cluster", &[]),
+    ("aws_eip", &[]),
+    ("aws_prometheus_workspace", &[]),
+    ("aws_eks_node_group", &["instance_types", "scaling_config"]),
+    ("aws_instance", &["instance_type"]),
+    ("aws_ebs_volume", &["type", "size"]),
+    (
+        "aws_db_instance",
+        &[
+            "instance_class",
+            "storage_type",
+            "multi_az",
+            "allocated_storage",
+        ],
+    ),
+];
+
+/// The attributes the estimate reads of a resource of type `kind`, if it can price it.
+pub fn priced_attributes(kind: &str) -> Option<&'static [&'static str]> {
+    PRICED
+        .iter()
+        .find(|(priced, _)| *priced == kind)
+        .map(|(_, attributes)| *attributes)
+}
+
 fn price(kind: &str, values: &Value, p: &RegionPrices, hours: i64, sheet: &PriceSheet) -> Price {
+    if priced_attributes(kind).is_none() {
+        return if sheet.free.contains(kind) {
+            Price::Free
+        } else {
+            Price::Unpriced
+        };
+    }
     match kind {
         "aws_nat_gateway" => Price::Priced("NAT gateway".into(), p.nat_gateway_hour.0 * hours),
         "aws_eks_cluster" => Price::Priced("EKS control plane".into(), p.eks_cluster_hour.0 * hours),
@@ -162,11 +200,19 @@ fn gpu_note(instance: &str) -> &'static str {
 
 /// The monthly cost change of `resources` in `region`.
 pub fn estimate(sheet: &PriceSheet, region: &str, resources: &[ResourceFacts]) -> CostReport {
+    estimate_gathered(sheet, region, &Gathered::from_facts(resources))
+}
+
+/// [`estimate`] over the changes gathered in the render's own pass over the plan: each
+/// distinct change is priced once, for every resource that shares it.
+pub fn estimate_gathered(sheet: &PriceSheet, region: &str, gathered: &Gathered) -> CostReport {
     let label = format!("{region}, {}", sheet.date);
     let Some(prices) = sheet.regions.get(region) else {
         let mut unpriced: BTreeMap<String, usize> = BTreeMap::new();
-        for r in resources.iter().filter(|r| changes(r)) {
-            *unpriced.entry(r.kind.clone()).or_default() += 1;
+        for (change, members) in gathered.groups() {
+            if changes(change) {
+                *unpriced.entry(change.kind.to_string()).or_default() += members.count;
+            }
         }
         return CostReport {
             delta_micros: 0,
@@ -176,23 +222,27 @@ pub fn estimate(sheet: &PriceSheet, region: &str, resources: &[ResourceFacts]) -
         };
     };
     let hours = sheet.hours_per_month;
-    let mut lines = Vec::new();
+    // (line, place in the plan): equal changes are listed in plan order.
+    let mut lines: Vec<(CostLine, usize)> = Vec::new();
     let mut unpriced: BTreeMap<String, usize> = BTreeMap::new();
     let mut total = 0i64;
-    for r in resources.iter().filter(|r| changes(r)) {
-        let before = if r.before.is_null() {
-            Price::Free
-        } else {
-            price(&r.kind, &r.before, prices, hours, sheet)
+    for (change, members) in gathered.groups() {
+        if !changes(change) {
+            continue;
+        }
+        let side = |side: &Side| match side {
+            Side::Null => Price::Free,
+            values => price(
+                &change.kind,
+                &values.view(&None).to_json(),
+                prices,
+                hours,
+                sheet,
+            ),
         };
-        let after = if r.after.is_null() {
-            Price::Free
-        } else {
-            price(&r.kind, &r.after, prices, hours, sheet)
-        };
-        match (before, after) {
+        match (side(&change.before), side(&change.after)) {
             (Price::Unpriced, _) | (_, Price::Unpriced) => {
-                *unpriced.entry(r.kind.clone()).or_default() += 1;
+                *unpriced.entry(change.kind.to_string()).or_default() += members.count;
             }
             (Price::Free, Price::Free) => {}
             (before, after) => {
@@ -210,35 +260,40 @@ pub fn estimate(sheet: &PriceSheet, region: &str, resources: &[ResourceFacts]) -
                     (Some(a), None) => format!("{a} (removed)"),
                     (None, None) => continue,
                 };
-                total += now - was;
-                if now != was || r.deletes() {
-                    lines.push(CostLine {
-                        address: r.address.clone(),
-                        what,
-                        delta_micros: now - was,
-                    });
+                total += (now - was) * members.count as i64;
+                if now != was || change.has_action("delete") {
+                    lines.extend(members.resources.iter().map(|(place, address)| {
+                        let line = CostLine {
+                            address: address.to_string(),
+                            what: what.clone(),
+                            delta_micros: now - was,
+                        };
+                        (line, *place)
+                    }));
                 }
             }
         }
     }
-    lines.sort_by(|a, b| {
+    lines.sort_by(|(a, a_place), (b, b_place)| {
         b.delta_micros
             .abs()
             .cmp(&a.delta_micros.abs())
             .then(a.address.cmp(&b.address))
+            .then(a_place.cmp(b_place))
     });
     CostReport {
         delta_micros: total,
-        lines,
+        lines: lines.into_iter().map(|(line, _)| line).collect(),
         unpriced: unpriced.into_iter().collect(),
         sheet: label,
     }
 }
 
 /// Managed resources whose change can move money (reads and no-ops cannot).
-fn changes(r: &ResourceFacts) -> bool {
-    r.mode == "managed"
-        && r.actions
+fn changes(change: &Change) -> bool {
+    change.mode == "managed"
+        && change
+            .actions
             .iter()
             .any(|a| a == "create" || a == "delete" || a == "update")
 }

@@ -6,6 +6,7 @@
 
 mod chunks;
 pub mod marked;
+pub mod observed;
 pub mod reader;
 mod scan;
 

@@ -93,7 +93,7 @@ pub fn from_reader<R: std::io::Read>(reader: R) -> Result<Vec<ResourceFacts>, St
 
 /// Replaces every value `mask` (Terraform's `*_sensitive` shape: `true`, or an object or
 /// array mirroring the value) marks with [`SENSITIVE`].
-fn hide_sensitive(value: &mut Value, mask: &Value) {
+pub(crate) fn hide_sensitive(value: &mut Value, mask: &Value) {
     match mask {
         Value::Bool(true) if !value.is_null() => {
             *value = Value::String(SENSITIVE.into());

@@ -6,9 +6,12 @@
 //! input is `{"environment", "labels", "resource_changes": [{"address", "mode", "type",
 //! "actions", "before", "after"}]}` with every sensitive value already replaced by
 //! `"(sensitive)"`; `<dir>/data.json`, when present, is `data`. A policy that declares
-//! which types and attributes it reads ([`reads`]) gets only those resources and values.
+//! which types, actions and attributes it reads ([`reads`]) gets only those resources and
+//! values, and one that declares `group` gets each distinct change once, with a `count`
+//! ([`engine`]). The plan's changes are gathered in the render's own pass ([`changes`]).
 
 pub mod allow_labels;
+pub mod changes;
 pub mod engine;
 pub mod facts;
 pub mod reads;
@@ -58,7 +61,24 @@ pub fn evaluate(
     labels: &[String],
     resources: &[facts::ResourceFacts],
 ) -> PolicyReport {
-    let (findings, error) = match engine::evaluate(set, environment, labels, resources) {
+    evaluate_gathered(
+        set,
+        mode,
+        environment,
+        labels,
+        &changes::Gathered::from_facts(resources),
+    )
+}
+
+/// [`evaluate`] over the changes gathered in the render's own pass over the plan.
+pub fn evaluate_gathered(
+    set: &PolicySet,
+    mode: Mode,
+    environment: &str,
+    labels: &[String],
+    gathered: &changes::Gathered,
+) -> PolicyReport {
+    let (findings, error) = match engine::evaluate(set, environment, labels, gathered) {
         Ok(findings) => (findings, None),
         Err(e) => (Vec::new(), Some(e)),
     };

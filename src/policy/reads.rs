@@ -13,6 +13,11 @@
 //!   policy's `input.resource_changes` holds only resources of those types.
 //! - `after` / `before`: the top-level attributes of `after` / `before` the policy reads
 //!   (each kept whole, nested values included); `none` keeps none of them.
+//! - `actions`: the policy's input holds only resources whose action set has one of these
+//!   (most rules judge only creates and updates, or only deletes).
+//! - `group` (no list): the policy judges each resource on its own; resources it would see
+//!   identically (but for the address) are handed to it once, as one entry standing for all
+//!   of them ([`super::engine`] and docs/policy.md say exactly what that promises).
 //!
 //! A declaration left out means "everything" for that part: a policy without any
 //! declaration sees the whole plan, as before. A declaration is a promise: an attribute it
@@ -32,6 +37,9 @@ pub struct Reads {
     pub types: Option<BTreeSet<String>>,
     pub after: Option<BTreeSet<String>>,
     pub before: Option<BTreeSet<String>>,
+    pub actions: Option<BTreeSet<String>>,
+    /// `tfpromote:group`: identical resources are evaluated once.
+    pub group: bool,
 }
 
 impl Reads {
@@ -51,10 +59,23 @@ impl Reads {
                 .unwrap_or((declaration, ""));
             // Any other `tfpromote:` comment is not a declaration (and a misspelt one only
             // leaves that part at "everything", which can cost time but never hide a finding).
-            if !matches!(key, "types" | "after" | "before") {
+            if !matches!(key, "types" | "after" | "before" | "actions" | "group") {
                 continue;
             }
             let at = || format!("{name}:{}", number + 1);
+            if key == "group" {
+                if !list.trim().is_empty() {
+                    return Err(format!(
+                        "{}: `tfpromote:group` takes no list; write it alone on its line",
+                        at()
+                    ));
+                }
+                if reads.group {
+                    return Err(format!("{}: `tfpromote:group` is declared twice", at()));
+                }
+                reads.group = true;
+                continue;
+            }
             let items: Vec<&str> = list
                 .split(',')
                 .map(str::trim)
@@ -73,6 +94,7 @@ impl Reads {
             let slot = match key {
                 "types" => &mut reads.types,
                 "after" => &mut reads.after,
+                "actions" => &mut reads.actions,
                 _ => &mut reads.before,
             };
             if slot.is_some() {
@@ -93,6 +115,13 @@ impl Reads {
         self.types.as_ref().is_none_or(|types| types.contains(kind))
     }
 
+    /// Whether this policy looks at a resource whose action set is `actions`.
+    pub fn wants_actions<A: AsRef<str>>(&self, actions: &[A]) -> bool {
+        self.actions
+            .as_ref()
+            .is_none_or(|wanted| actions.iter().any(|a| wanted.contains(a.as_ref())))
+    }
+
     /// The `after` (or `before`) value this policy sees: only the declared attributes.
     pub fn project<'a>(keep: &Option<BTreeSet<String>>, value: &'a Value) -> Projected<'a> {
         match (keep, value) {
@@ -111,7 +140,9 @@ impl Reads {
         &'a self,
         resources: &'a [ResourceFacts],
     ) -> impl Iterator<Item = &'a ResourceFacts> + 'a {
-        resources.iter().filter(|r| self.wants(&r.kind))
+        resources
+            .iter()
+            .filter(|r| self.wants(&r.kind) && self.wants_actions(&r.actions))
     }
 }
 
@@ -156,7 +187,7 @@ mod tests {
     #[test]
     fn declarations_are_read_and_data_lists_resolved() {
         let data: Value = serde_json::json!({"platform": {"tagged": ["aws_vpc", "aws_eip"]}});
-        let text = "package tfpromote.x\n# tfpromote:types aws_instance, data.platform.tagged\n#tfpromote:after tags, acl\n# tfpromote:before none\n";
+        let text = "package tfpromote.x\n# tfpromote:types aws_instance, data.platform.tagged\n#tfpromote:after tags, acl\n# tfpromote:before none\n# tfpromote:actions create, update\n# tfpromote:group\n";
         let reads = Reads::parse("x.rego", text, Some(&data)).expect("parses");
         assert!(
             reads.wants("aws_eip") && reads.wants("aws_instance") && !reads.wants("aws_s3_bucket")
@@ -166,6 +197,8 @@ mod tests {
             Some(["acl".to_string(), "tags".to_string()].into())
         );
         assert_eq!(reads.before, Some(BTreeSet::new()));
+        assert!(reads.group);
+        assert!(reads.wants_actions(&["delete", "create"]) && !reads.wants_actions(&["delete"]));
     }
 
     #[test]
@@ -195,5 +228,7 @@ mod tests {
         assert!(err.contains("data.nope"), "{err}");
         let err = Reads::parse("x.rego", "# tfpromote:after\n", None).expect_err("empty");
         assert!(err.contains("none"), "{err}");
+        let err = Reads::parse("x.rego", "\n# tfpromote:group yes\n", None).expect_err("list");
+        assert!(err.contains("x.rego:2") && err.contains("no list"), "{err}");
     }
 }

@@ -4,6 +4,7 @@
 //! tracker comment, the job summary, `render`) shows them too.
 
 pub mod checks;
+pub mod gather;
 pub mod labels;
 pub mod render;
 pub mod setup;

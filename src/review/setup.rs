@@ -1,20 +1,23 @@
 //! Gathers, once per environment and before Terraform runs, what the review needs besides
 //! the plan: the policies as they are on the default branch (never as the pull request left
 //! them), the environment's mode and the price sheet (the labels a policy may count come
-//! from [`super::labels`]). Then
-//! [`review`] computes the policy results and the cost delta from the plan JSON.
+//! from [`super::labels`]). Then [`read_with_review`] computes the policy results and the
+//! cost delta in the render's own pass over the plan JSON.
 
 use std::path::{Path, PathBuf};
 
 use super::Review;
 use super::checks::Checks;
+use super::gather::{Gatherer, Interest};
 use crate::config::Config;
 use crate::context::Context;
 use crate::contract::base_branch;
 use crate::cost::sheet::PriceSheet;
+use crate::plan::observed::Observed;
+use crate::policy::changes::Gathered;
 use crate::policy::{self, Mode, PolicySet};
 
-/// Everything [`review`] needs, read before the plan.
+/// Everything [`read_with_review`] needs, read before the plan.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewSetup {
     pub env: String,
@@ -128,33 +131,60 @@ fn normalise(path: &Path) -> PathBuf {
     out
 }
 
-/// Policy results and cost delta of the plan JSON at `json` (plus the checks, if run).
-pub fn review(setup: &ReviewSetup, json: &Path, checks: Option<Checks>) -> Review {
+/// Reads the plan JSON at `json` once: its summary for `purpose` and, in the same pass (on
+/// the same worker threads), what the policies and the cost estimate read; then the policy
+/// results and the cost delta (plus the checks, if run) join the summary. Reading the plan
+/// a second time for them cost more than the whole render on large plans
+/// (scripts/bench-policy).
+pub fn read_with_review(
+    setup: &ReviewSetup,
+    json: &Path,
+    purpose: crate::summary::Purpose,
+    checks: Option<Checks>,
+) -> crate::Result<crate::summary::Summary> {
+    use crate::summary::SummaryBuilder;
     let mut review = Review {
         checks,
         labels: setup.judged_labels.clone(),
         ..Review::default()
     };
-    if setup.policy.is_none() && setup.cost.is_none() {
-        return review;
-    }
-    let facts = policy::facts::read(json);
-    review.policy = setup
+    let policies = setup
         .policy
         .as_ref()
-        .map(|(mode, set)| match (set, &facts) {
-            (Ok(set), Ok(facts)) => policy::evaluate(set, *mode, &setup.env, &setup.labels, facts),
-            (Err(e), _) | (_, Err(e)) => policy::PolicyReport {
-                mode: *mode,
-                source: set.as_ref().map(|s| s.source.clone()).unwrap_or_default(),
-                rules: 0,
-                findings: Vec::new(),
-                error: Some(e.clone()),
-            },
-        });
-    review.cost = match (&setup.cost, &facts) {
-        (Some((region, Ok(sheet))), Ok(facts)) => Some(crate::cost::estimate(sheet, region, facts)),
-        _ => None,
+        .and_then(|(_, set)| set.as_ref().ok())
+        // Policies that cannot be read are reported when evaluated; nothing to gather.
+        .map(|set| policy::engine::reads(set).unwrap_or_default());
+    let sheet = setup
+        .cost
+        .as_ref()
+        .and_then(|(region, sheet)| sheet.as_ref().ok().map(|sheet| (region, sheet)));
+    let interest = Interest::new(policies.as_deref().unwrap_or_default(), sheet.is_some());
+    let failed = |message| crate::Error::PlanJson {
+        path: json.to_path_buf(),
+        message,
     };
-    review
+    let (mut summary, gathered) = if interest.is_empty() {
+        let mut builder = SummaryBuilder::new(purpose);
+        crate::plan::read_plan_file(json, &mut builder).map_err(failed)?;
+        (builder.finish(), Gathered::default())
+    } else {
+        let mut observed = Observed::new(SummaryBuilder::new(purpose), Gatherer::new(interest));
+        crate::plan::read_plan_file(json, &mut observed).map_err(failed)?;
+        let (builder, gatherer) = observed.finish();
+        (builder.finish(), gatherer.gathered)
+    };
+    review.policy = setup.policy.as_ref().map(|(mode, set)| match set {
+        Ok(set) => policy::evaluate_gathered(set, *mode, &setup.env, &setup.labels, &gathered),
+        Err(e) => policy::PolicyReport {
+            mode: *mode,
+            source: String::new(),
+            rules: 0,
+            findings: Vec::new(),
+            error: Some(e.clone()),
+        },
+    });
+    review.cost =
+        sheet.map(|(region, sheet)| crate::cost::estimate_gathered(sheet, region, &gathered));
+    summary.review = review;
+    Ok(summary)
 }

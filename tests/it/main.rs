@@ -38,6 +38,7 @@ mod plugin_cache;
 mod policy;
 mod policy_base;
 mod policy_gate;
+mod policy_one_pass;
 mod promotion;
 mod record_snapshots;
 mod render_properties;
