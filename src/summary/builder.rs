@@ -11,6 +11,7 @@ use super::{
 };
 use crate::plan::marked::{collect_marked, collect_scalars, marked_scalars};
 use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
+use crate::redact::SecretList;
 
 #[derive(Default)]
 pub struct SummaryBuilder {
@@ -36,8 +37,9 @@ pub struct ChangeTally {
     /// Every value Terraform marks sensitive anywhere in the plan, in plan order;
     /// deduplicated per chunk (on its worker) and once more at the end. Hashed, not
     /// sorted: sorting a plan's hundreds of thousands of secrets was a fifth of the
-    /// Markdown comment's time (string comparisons, scripts/bench-render).
-    marked_values: Vec<String>,
+    /// Markdown comment's time (string comparisons, scripts/bench-render). Stored in one
+    /// buffer per chunk, with the fingerprints the matcher needs made on the worker.
+    marked_values: SecretList,
     purpose: Purpose,
     /// Resources kept per change kind (indexed by `ChangeKind as usize`): in a chunk's
     /// tally the chunk's own, in the merged one all of them.
@@ -69,7 +71,7 @@ impl ChangeVisitor for ChangeTally {
     }
 
     fn chunk_done(&mut self) {
-        dedup_in_order(&mut self.marked_values);
+        self.marked_values.dedup();
     }
 
     fn merge(&mut self, later: Self) {
@@ -107,7 +109,7 @@ impl ChangeVisitor for ChangeTally {
             }
         }
         self.fingerprint.merge(later.fingerprint);
-        self.marked_values.extend(later.marked_values);
+        self.marked_values.append(later.marked_values);
     }
 
     fn resource_change(&mut self, rc: ResourceChange<'_>) {
@@ -269,7 +271,7 @@ impl SummaryBuilder {
                 }
             }
         }
-        dedup_in_order(&mut secret_literals);
+        secret_literals.dedup();
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
@@ -288,16 +290,6 @@ impl SummaryBuilder {
             review: crate::review::Review::default(),
         }
     }
-}
-
-/// Drops every value seen before in `values`, keeping the first of each in place.
-pub(crate) fn dedup_in_order(values: &mut Vec<String>) {
-    let keep: Vec<bool> = {
-        let mut seen = std::collections::HashSet::with_capacity(values.len());
-        values.iter().map(|v| seen.insert(v.as_str())).collect()
-    };
-    let mut keep = keep.into_iter();
-    values.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// `["tags", "Name"]` -> `tags["Name"]`, `["ingress", 0, "cidr"]` -> `ingress[0].cidr`.
