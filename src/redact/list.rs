@@ -13,6 +13,8 @@
 //! Values are added where they are read (on the plan's worker threads), so the forms are
 //! derived and hashed there, in parallel, not after the whole plan is read.
 
+use std::sync::Arc;
+
 use super::{is_plain, is_trivial, special_match_forms};
 
 /// The fingerprint of one match form: what the prefix index files it under (its first four
@@ -71,33 +73,69 @@ pub(super) fn hash(bytes: &[u8]) -> u64 {
 }
 
 /// Non-trivial secret values in the order added, with the fingerprints of the match forms
-/// of those that are not plain. Compared and cloned as the list of values; its `Debug`
-/// shows only how many there are, so a debug print never carries one.
+/// of those that are not plain; or, in a list made by [`SecretList::prints_only`], only the
+/// fingerprints of every value's match forms. Its `Debug` shows only how many there are, so
+/// a debug print never carries one.
 #[derive(Clone, Default)]
 pub struct SecretList {
     /// Every value, one after another.
     text: String,
     /// Where each value ends in `text` (value `i` starts where value `i - 1` ends).
     ends: Vec<usize>,
-    /// Per value: matched as it is (see [`is_plain`]).
-    plain: Vec<bool>,
+    /// Per value: how it is matched.
+    kinds: Vec<Kind>,
     /// The fingerprints of the match forms of the values that are not plain.
     forms: Vec<FormPrint>,
     /// Per value, where its fingerprints end in `forms`.
     form_ends: Vec<usize>,
     /// Set by [`SecretList::dedup`] while no value has been added since.
     distinct: bool,
+    /// Keep new values as fingerprints only.
+    prints_only: bool,
+    /// The match forms' fingerprints of the values kept as fingerprints only; sorted by
+    /// prefix, length and hash, without duplicates, once [`SecretList::seal`]ed. Shared
+    /// with the prefix index built from them rather than copied.
+    loose: Arc<Vec<FormPrint>>,
+    /// True while `loose` is sorted and without duplicates.
+    sealed: bool,
+    /// Values kept as fingerprints only that look like a number Terraform may print with
+    /// more digits than a float keeps (see [`super::lost_digits_pattern`]), as text.
+    numbers: Vec<String>,
+}
+
+/// How a value kept with its text is matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// As it is (see [`is_plain`]).
+    Plain,
+    /// By its match forms' fingerprints.
+    Special,
+    /// Not at all ([`is_trivial`]): kept so a summary lists every value its plan marks, left
+    /// out of what a redactor learns.
+    Trivial,
 }
 
 impl std::fmt::Debug for SecretList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretList({} values)", self.len())
+        write!(
+            f,
+            "SecretList({} values, {} fingerprints only)",
+            self.ends.len(),
+            self.loose.len()
+        )
     }
 }
 
+/// Lists with text compare their values in order. A list holding values as fingerprints
+/// only compares as the set of every match form's fingerprint (the same secrets, masked the
+/// same way; trivial values, never masked, do not count).
 impl PartialEq for SecretList {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
+        let text_only = |l: &SecretList| !l.prints_only && l.loose.is_empty();
+        if text_only(self) && text_only(other) {
+            return self.len() == other.len() && self.iter().eq(other.iter());
+        }
+        self.all_prints() == other.all_prints()
     }
 }
 
@@ -114,16 +152,51 @@ impl<S: AsRef<str>> FromIterator<S> for SecretList {
 }
 
 impl SecretList {
-    /// Adds `value` unless it is trivial ([`is_trivial`]): never masked, so never kept.
+    /// A list that keeps values as the fingerprints of their match forms only, for text
+    /// that is masked but never registered with the runner (`render`'s Markdown block): on
+    /// a plan with hundreds of thousands of secrets the values' text and offsets were most
+    /// of the memory. Such values are matched by the prefix index only, never iterated.
+    pub fn prints_only() -> Self {
+        SecretList {
+            prints_only: true,
+            ..SecretList::default()
+        }
+    }
+
+    /// Adds `value`. A trivial one ([`is_trivial`]) is never masked: kept as text only
+    /// (a list of fingerprints drops it), and a redactor never learns it.
     pub fn push(&mut self, value: &str) {
-        if is_trivial(value) {
+        self.distinct = false;
+        let trivial = is_trivial(value);
+        if trivial && self.prints_only {
+            return;
+        }
+        if self.prints_only {
+            let loose = Arc::make_mut(&mut self.loose);
+            if is_plain(value) {
+                loose.extend(FormPrint::of(value));
+            } else {
+                loose.extend(
+                    special_match_forms(value)
+                        .iter()
+                        .filter_map(|f| FormPrint::of(f)),
+                );
+            }
+            self.sealed = false;
+            if super::lost_digits_pattern(value).is_some() {
+                self.numbers.push(value.to_string());
+            }
             return;
         }
         self.text.push_str(value);
         self.ends.push(self.text.len());
-        let plain = is_plain(value);
-        self.plain.push(plain);
-        if !plain {
+        let kind = match (trivial, is_plain(value)) {
+            (true, _) => Kind::Trivial,
+            (false, true) => Kind::Plain,
+            (false, false) => Kind::Special,
+        };
+        self.kinds.push(kind);
+        if kind == Kind::Special {
             self.forms.extend(
                 special_match_forms(value)
                     .iter()
@@ -134,12 +207,49 @@ impl SecretList {
         self.distinct = false;
     }
 
+    /// How many values are kept with their text, plus how many fingerprints stand for
+    /// values kept without.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.ends.len() + self.loose.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.ends.is_empty() && self.loose.is_empty()
+    }
+
+    /// The values kept with their text and those kept as fingerprints only that may be
+    /// numbers Terraform prints with more digits than a float keeps.
+    pub(super) fn number_candidates(&self) -> impl Iterator<Item = &str> {
+        self.iter().chain(self.numbers.iter().map(String::as_str))
+    }
+
+    /// The fingerprints of the values kept as fingerprints only, once sealed.
+    pub(super) fn loose(&self) -> Option<&Arc<Vec<FormPrint>>> {
+        (!self.loose.is_empty()).then_some(&self.loose)
+    }
+
+    /// Sorts and deduplicates the fingerprints of values kept as fingerprints only (what
+    /// the prefix index needs of them).
+    pub(super) fn seal(&mut self) {
+        if !self.sealed {
+            let loose = Arc::make_mut(&mut self.loose);
+            loose.sort_unstable_by_key(|p| (p.prefix, p.len, p.hash));
+            loose.dedup();
+            self.sealed = true;
+        }
+    }
+
+    /// Every match form's fingerprint, sorted and without duplicates.
+    fn all_prints(&self) -> Vec<FormPrint> {
+        let mut all: Vec<FormPrint> = (0..self.ends.len())
+            .filter(|&i| self.kinds[i] == Kind::Plain)
+            .filter_map(|i| FormPrint::of(self.get(i)))
+            .chain(self.forms.iter().copied())
+            .chain(self.loose.iter().copied())
+            .collect();
+        all.sort_unstable_by_key(|p| (p.prefix, p.len, p.hash));
+        all.dedup();
+        all
     }
 
     /// Value number `i`.
@@ -148,13 +258,29 @@ impl SecretList {
         &self.text[start..self.ends[i]]
     }
 
+    /// The values kept with their text (not those kept as fingerprints only).
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
-        (0..self.len()).map(|i| self.get(i))
+        (0..self.ends.len()).map(|i| self.get(i))
     }
 
     /// True when value `i` is matched as it is.
+    #[cfg(test)]
     pub(super) fn is_plain_at(&self, i: usize) -> bool {
-        self.plain[i]
+        self.kinds[i] == Kind::Plain
+    }
+
+    /// The values kept with their text that are matched as they are.
+    pub(super) fn plain_values(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len())
+            .filter(|&i| self.kinds[i] == Kind::Plain)
+            .map(|i| self.get(i))
+    }
+
+    /// The values kept with their text that are matched by their forms.
+    pub(super) fn special_values(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len())
+            .filter(|&i| self.kinds[i] == Kind::Special)
+            .map(|i| self.get(i))
     }
 
     /// The fingerprints of every special match form, in order; numbered by position.
@@ -164,29 +290,41 @@ impl SecretList {
 
     /// The total length of every match form: plain values and special forms.
     pub(super) fn form_bytes(&self) -> usize {
-        let plain: usize = (0..self.len())
-            .filter(|&i| self.plain[i])
+        let plain: usize = (0..self.ends.len())
+            .filter(|&i| self.kinds[i] == Kind::Plain)
             .map(|i| self.get(i).len())
             .sum();
         plain
             + self
                 .forms
                 .iter()
+                .chain(self.loose.iter())
                 .map(|f| f.len as usize)
                 .fold(0usize, usize::saturating_add)
     }
 
     /// Appends `other`'s values after these.
-    pub fn append(&mut self, other: SecretList) {
+    pub fn append(&mut self, mut other: SecretList) {
         if self.is_empty() {
+            let prints_only = self.prints_only;
             *self = other;
+            self.prints_only |= prints_only;
             self.distinct = false;
             return;
+        }
+        if !other.loose.is_empty() {
+            if self.loose.is_empty() {
+                self.loose = std::mem::take(&mut other.loose);
+            } else {
+                Arc::make_mut(&mut self.loose).extend(other.loose.iter().copied());
+            }
+            self.sealed = false;
+            self.numbers.append(&mut other.numbers);
         }
         let (text, forms) = (self.text.len(), self.forms.len());
         self.text.push_str(&other.text);
         self.ends.extend(other.ends.iter().map(|e| e + text));
-        self.plain.extend(other.plain);
+        self.kinds.extend(other.kinds);
         self.forms.extend(other.forms);
         self.form_ends
             .extend(other.form_ends.iter().map(|e| e + forms));
@@ -196,48 +334,61 @@ impl SecretList {
     /// Drops every value seen earlier in the list, keeping the first of each in place.
     pub fn dedup(&mut self) {
         if !self.distinct {
-            self.retain_new(None);
+            self.retain_new(None, false);
+            self.seal();
+            self.numbers.sort_unstable();
+            self.numbers.dedup();
             self.distinct = true;
         }
     }
 
-    /// Drops every value `known` holds and every value seen earlier in this list.
-    pub(super) fn retain_new(&mut self, known: Option<&SecretList>) {
-        if known.is_none_or(SecretList::is_empty) && self.distinct {
+    /// Drops every value `known` holds and every value seen earlier in this list, and the
+    /// trivial ones with `drop_trivial`.
+    pub(super) fn retain_new(&mut self, known: Option<&SecretList>, drop_trivial: bool) {
+        let trivial = drop_trivial && self.kinds.contains(&Kind::Trivial);
+        if (known.is_none_or(SecretList::is_empty) && self.distinct && !trivial)
+            || self.ends.is_empty()
+        {
             return;
         }
         // Indices into the values (the known list's first, then this one's, offset by its
         // length), hashed by value: 8 bytes a value rather than a copy or a borrowed slice.
-        let known_len = known.map_or(0, SecretList::len);
+        let known_len = known.map_or(0, |k| k.ends.len());
         let value = |i: usize| match known {
             Some(k) if i < known_len => k.get(i),
             _ => self.get(i - known_len),
         };
-        let mut seen = hashbrown::HashTable::<usize>::with_capacity(known_len + self.len());
+        let mut seen = hashbrown::HashTable::<usize>::with_capacity(known_len + self.ends.len());
         for i in 0..known_len {
             let h = hash(value(i).as_bytes());
             if seen.find(h, |&j| value(j) == value(i)).is_none() {
                 seen.insert_unique(h, i, |&j| hash(value(j).as_bytes()));
             }
         }
-        let mut keep = Vec::with_capacity(self.len());
-        for i in known_len..known_len + self.len() {
+        let mut keep = Vec::with_capacity(self.ends.len());
+        for i in known_len..known_len + self.ends.len() {
             let h = hash(value(i).as_bytes());
             let new = seen.find(h, |&j| value(j) == value(i)).is_none();
             if new {
                 seen.insert_unique(h, i, |&j| hash(value(j).as_bytes()));
             }
-            keep.push(new);
+            keep.push(new && !(drop_trivial && self.kinds[i - known_len] == Kind::Trivial));
         }
         drop(seen);
         if keep.iter().all(|k| *k) {
             return;
         }
-        let mut kept = SecretList::default();
+        let mut kept = SecretList {
+            prints_only: self.prints_only,
+            loose: std::mem::take(&mut self.loose),
+            sealed: self.sealed,
+            numbers: std::mem::take(&mut self.numbers),
+            ..SecretList::default()
+        };
         for (i, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
             kept.text.push_str(self.get(i));
             kept.ends.push(kept.text.len());
-            kept.plain.push(self.plain[i]);
+            kept.kinds.push(self.kinds[i]);
             let start = i.checked_sub(1).map_or(0, |p| self.form_ends[p]);
             kept.forms
                 .extend_from_slice(&self.forms[start..self.form_ends[i]]);
@@ -258,12 +409,18 @@ mod tests {
             .collect();
         assert_eq!(
             list.iter().collect::<Vec<_>>(),
-            ["first-secret", "second\"secret", "first-secret"]
+            ["first-secret", "no", "second\"secret", "first-secret"]
         );
         list.dedup();
         assert_eq!(
             list.iter().collect::<Vec<_>>(),
-            ["first-secret", "second\"secret"]
+            ["first-secret", "no", "second\"secret"]
+        );
+        list.retain_new(None, true);
+        assert_eq!(
+            list.iter().collect::<Vec<_>>(),
+            ["first-secret", "second\"secret"],
+            "a redactor never learns a trivial value"
         );
         assert!(list.is_plain_at(0) && !list.is_plain_at(1));
         assert_eq!(
@@ -271,9 +428,12 @@ mod tests {
             2,
             "itself and JSON/HCL-escaped (one form)"
         );
-        assert_eq!(format!("{list:?}"), "SecretList(2 values)");
+        assert_eq!(
+            format!("{list:?}"),
+            "SecretList(2 values, 0 fingerprints only)"
+        );
         let mut more: SecretList = ["third-secret", "first-secret"].into_iter().collect();
-        more.retain_new(Some(&list));
+        more.retain_new(Some(&list), true);
         assert_eq!(more.iter().collect::<Vec<_>>(), ["third-secret"]);
         list.append(more);
         assert_eq!(list.len(), 3);
@@ -286,6 +446,7 @@ mod tests {
             ["géheim wört", "abcdé"]
                 .into_iter()
                 .filter_map(FormPrint::of),
+            None,
         );
         assert_eq!(
             index.find_all("x géheim wört y"),
@@ -296,8 +457,10 @@ mod tests {
         assert!(FormPrint::of("abc").is_none());
         // A length that would end inside a character is no match, whatever the hash says.
         let cut = FormPrint::of("abcd\u{e9}").expect("long enough");
-        let inside =
-            super::super::prefix_index::PrefixIndex::new([FormPrint { len: 5, ..cut }].into_iter());
+        let inside = super::super::prefix_index::PrefixIndex::new(
+            [FormPrint { len: 5, ..cut }].into_iter(),
+            None,
+        );
         assert!(inside.find_all("abcdé").is_empty());
     }
 

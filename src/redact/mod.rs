@@ -143,29 +143,24 @@ impl Secrets {
     /// forms' (made when their literal was added).
     fn match_prints(&self) -> impl Iterator<Item = FormPrint> + '_ {
         let literals = &self.literals;
-        let plain = (0..literals.len())
-            .filter(|&i| literals.is_plain_at(i))
-            .filter_map(|i| FormPrint::of(literals.get(i)));
+        let plain = literals.plain_values().filter_map(FormPrint::of);
         plain.chain(literals.forms().iter().copied())
     }
 
     /// True when there is no form to look for.
     fn no_forms(&self) -> bool {
         self.literals.forms().is_empty()
-            && !(0..self.literals.len()).any(|i| self.literals.is_plain_at(i))
+            && self.literals.loose().is_none()
+            && self.literals.plain_values().next().is_none()
     }
 
     /// The text of every match form, the special ones derived again from their literals.
     /// For a set small enough for the automaton.
     fn match_form_texts(&self) -> Vec<Cow<'_, str>> {
         let literals = &self.literals;
-        let mut texts = Vec::with_capacity(literals.len());
-        for (i, literal) in literals.iter().enumerate() {
-            if literals.is_plain_at(i) {
-                texts.push(Cow::Borrowed(literal));
-            } else {
-                texts.extend(special_match_forms(literal).into_iter().map(Cow::Owned));
-            }
+        let mut texts: Vec<Cow<'_, str>> = literals.plain_values().map(Cow::Borrowed).collect();
+        for literal in literals.special_values() {
+            texts.extend(special_match_forms(literal).into_iter().map(Cow::Owned));
         }
         texts
     }
@@ -206,10 +201,14 @@ impl Matcher {
         if secrets.no_forms() {
             return Matcher::Nothing;
         }
-        let large =
-            large.unwrap_or_else(|| secrets.literals.form_bytes() > AUTOMATON_MAX_FORM_BYTES);
+        // Values kept as fingerprints only have no text for the automaton.
+        let large = secrets.literals.loose().is_some()
+            || large.unwrap_or_else(|| secrets.literals.form_bytes() > AUTOMATON_MAX_FORM_BYTES);
         if large {
-            return Matcher::Index(PrefixIndex::new(secrets.match_prints()));
+            return Matcher::Index(PrefixIndex::new(
+                secrets.match_prints(),
+                secrets.literals.loose().cloned(),
+            ));
         }
         let texts = secrets.match_form_texts();
         AhoCorasick::builder()
@@ -286,15 +285,16 @@ impl Redactor {
     /// Adds the values of `fresh` not known yet, taking the list rather than copying it (a
     /// plan's secrets, already stored compactly and with their forms' fingerprints).
     pub fn add_list(&mut self, mut fresh: SecretList) {
-        fresh.retain_new(Some(&self.secrets.literals));
+        fresh.retain_new(Some(&self.secrets.literals), true);
         if fresh.is_empty() {
             return;
         }
         let patterns_before = self.number_patterns.len();
         self.number_patterns
-            .extend(fresh.iter().filter_map(lost_digits_pattern));
+            .extend(fresh.number_candidates().filter_map(lost_digits_pattern));
         let secrets = std::sync::Arc::make_mut(&mut self.secrets);
         secrets.literals.append(fresh);
+        secrets.literals.seal();
         self.matcher = Default::default();
         if self.number_patterns.len() != patterns_before {
             self.rebuild_patterns();
@@ -350,16 +350,11 @@ impl Redactor {
     /// iterated, not stored (outside Actions nothing iterates it).
     pub fn mask_forms(&self) -> impl Iterator<Item = Cow<'_, str>> {
         let literals = &self.secrets.literals;
-        let plain = (0..literals.len())
-            .filter(|&i| literals.is_plain_at(i))
-            .map(|i| Cow::Borrowed(literals.get(i)));
+        let plain = literals.plain_values().map(Cow::Borrowed);
         let special = std::iter::once(()).flat_map(move |()| {
             let mut matched = Vec::new();
             let mut uncollapsed = Vec::new();
-            for (i, literal) in literals.iter().enumerate() {
-                if literals.is_plain_at(i) {
-                    continue;
-                }
+            for literal in literals.special_values() {
                 matched.extend(special_match_forms(literal));
                 uncollapsed.extend(
                     printed_forms(literal)
@@ -934,6 +929,43 @@ mod tests {
                 text.push_str(&glue);
             }
             proptest::prop_assert_eq!(r.redact(&text), large.redact(&text));
+        }
+    }
+
+    proptest::proptest! {
+        /// A Markdown comment summary keeps its secrets as fingerprints only: a redactor
+        /// given them that way masks exactly what one given their text masks, on hostile
+        /// secrets and texts made of their printed forms, and the two lists compare equal.
+        #[test]
+        fn fingerprints_only_mask_what_the_text_masks(
+            secrets in proptest::collection::vec("[ab\"\\\\${}é\n ]{4,9}", 1..8),
+            picks in proptest::collection::vec((0usize..8, 0usize..6, "[ab\\\\ é\n│]{0,3}"), 0..8),
+        ) {
+            let mut r = Redactor::default();
+            r.add_literals(secrets.iter().cloned());
+            let mut prints = SecretList::prints_only();
+            for secret in &secrets {
+                prints.push(secret);
+            }
+            prints.dedup();
+            let texts: SecretList = secrets.iter().collect();
+            proptest::prop_assert!(prints == texts);
+            let mut p = Redactor::default();
+            p.add_literals(["unrelated-env-secret"]);
+            p.add_list(prints);
+            let mut text = String::from("unrelated-env-secret ");
+            for (secret, form, glue) in picks {
+                let forms = printed_forms(&secrets[secret % secrets.len()]);
+                if let Some(f) = forms.get(form % forms.len().max(1)) {
+                    text.push_str(f);
+                }
+                text.push_str(&glue);
+            }
+            let masked = r.redact(&text);
+            proptest::prop_assert_eq!(
+                masked.replacen("unrelated-env-secret", "***", 1),
+                p.redact(&text).into_owned()
+            );
         }
     }
 }

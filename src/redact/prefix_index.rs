@@ -13,6 +13,8 @@
 //! is not a secret. Every form is at least four bytes long (shorter values are never
 //! registered, see [`super::is_trivial`]).
 
+use std::sync::Arc;
+
 use super::list::{FormPrint, hash, prefix};
 
 /// log2 of the filter's size in bits (16 Mi bits = 2 MiB).
@@ -24,11 +26,18 @@ pub(super) struct PrefixIndex {
     filter: Vec<u64>,
     /// Every form's fingerprint, sorted by prefix, then length, then hash; no duplicates.
     entries: Vec<FormPrint>,
+    /// More of them, sorted the same way: those of values kept as fingerprints only,
+    /// shared with the secret list rather than copied.
+    shared: Arc<Vec<FormPrint>>,
 }
 
 impl std::fmt::Debug for PrefixIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PrefixIndex({} forms)", self.entries.len())
+        write!(
+            f,
+            "PrefixIndex({} forms)",
+            self.entries.len() + self.shared.len()
+        )
     }
 }
 
@@ -42,38 +51,52 @@ fn key(print: &FormPrint) -> (u32, u32, u64) {
 }
 
 impl PrefixIndex {
-    /// The index of `forms`' fingerprints.
-    pub(super) fn new(forms: impl Iterator<Item = FormPrint>) -> Self {
+    /// The index of `forms`' fingerprints and of `shared` (sorted by prefix, length and
+    /// hash already).
+    pub(super) fn new(
+        forms: impl Iterator<Item = FormPrint>,
+        shared: Option<Arc<Vec<FormPrint>>>,
+    ) -> Self {
         let mut filter = vec![0u64; (1usize << FILTER_BITS_LOG2) / 64];
         let mut entries: Vec<FormPrint> = forms.collect();
-        for print in &entries {
+        let shared = shared.unwrap_or_default();
+        for print in entries.iter().chain(shared.iter()) {
             let b = bit(print.prefix);
             filter[b / 64] |= 1 << (b % 64);
         }
         entries.sort_unstable_by_key(key);
         entries.dedup();
         entries.shrink_to_fit();
-        PrefixIndex { filter, entries }
+        PrefixIndex {
+            filter,
+            entries,
+            shared,
+        }
     }
 
     /// The length of the longest form that starts at `text[at..]` (`at` a character
     /// boundary).
-    fn longest_at(&self, text: &str, at: usize) -> Option<usize> {
+    fn longest_at<'a>(&'a self, text: &str, at: usize) -> Option<usize> {
         let rest = &text[at..];
         let p = prefix(rest.as_bytes())?;
         let b = bit(p);
         if self.filter[b / 64] & (1 << (b % 64)) == 0 {
             return None;
         }
-        let start = self.entries.partition_point(|e| e.prefix < p);
-        let end = start + self.entries[start..].partition_point(|e| e.prefix == p);
+        let group = |entries: &'a [FormPrint]| {
+            let start = entries.partition_point(|e| e.prefix < p);
+            let end = start + entries[start..].partition_point(|e| e.prefix == p);
+            &entries[start..end]
+        };
+        let mut groups = [group(&self.entries), group(&self.shared)];
         // Longest first: walk the lengths filed under this prefix from the end.
-        let mut group = &self.entries[start..end];
-        while let Some(last) = group.last() {
-            let len = last.len;
-            let first = group.partition_point(|e| e.len < len);
-            let same_length = &group[first..];
-            group = &group[..first];
+        while let Some(len) = groups.iter().filter_map(|g| g.last()).map(|e| e.len).max() {
+            let mut same_length: [&[FormPrint]; 2] = [&[], &[]];
+            for (g, same) in groups.iter_mut().zip(&mut same_length) {
+                let first = g.partition_point(|e| e.len < len);
+                *same = &g[first..];
+                *g = &g[..first];
+            }
             if len == u32::MAX {
                 // A form of 4 GiB or more: replace the rest rather than miss it.
                 return Some(rest.len());
@@ -86,7 +109,10 @@ impl PrefixIndex {
                 continue;
             }
             let h = hash(candidate);
-            if same_length.binary_search_by_key(&h, |e| e.hash).is_ok() {
+            if same_length
+                .iter()
+                .any(|same| same.binary_search_by_key(&h, |e| e.hash).is_ok())
+            {
                 return Some(len);
             }
         }

@@ -66,6 +66,7 @@ impl ChangeVisitor for ChangeTally {
         ChangeTally {
             purpose: self.purpose,
             merged: self.merged.clone(),
+            marked_values: secret_list(self.purpose),
             ..ChangeTally::default()
         }
     }
@@ -253,6 +254,7 @@ impl SummaryBuilder {
     pub fn new(purpose: Purpose) -> Self {
         let mut builder = SummaryBuilder::default();
         builder.changes.purpose = purpose;
+        builder.changes.marked_values = secret_list(purpose);
         if purpose.keep_per_kind().is_some() {
             builder.changes.merged = Some(Arc::default());
         }
@@ -289,6 +291,18 @@ impl SummaryBuilder {
             destructive_types: tally.destructive_types,
             review: crate::review::Review::default(),
         }
+    }
+}
+
+/// Where a summary for `purpose` keeps the plan's secrets. A Markdown comment's are only
+/// ever matched, never printed or registered with the runner (`render` prints the block and
+/// exits), so it keeps them as fingerprints only: on a plan marking hundreds of thousands
+/// of values their text was most of the comment path's memory. `plan` keeps the text, which
+/// `::add-mask::` needs.
+fn secret_list(purpose: Purpose) -> SecretList {
+    match purpose {
+        Purpose::Comment(_) => SecretList::prints_only(),
+        Purpose::Review | Purpose::Machine => SecretList::default(),
     }
 }
 
