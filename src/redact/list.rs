@@ -11,7 +11,10 @@
 //! set, `::add-mask::`).
 //!
 //! Values are added where they are read (on the plan's worker threads), so the forms are
-//! derived and hashed there, in parallel, not after the whole plan is read.
+//! derived and hashed there, in parallel, not after the whole plan is read. A list made by
+//! [`SecretList::prints_only`] keeps no text at all, only every value's forms'
+//! fingerprints: what `render`'s Markdown block needs, which masks them and prints nothing
+//! else of them.
 
 use std::sync::Arc;
 

@@ -230,7 +230,8 @@ pub struct Summary {
     pub errored: bool,
     /// Clear-text values of sensitive variables and marked values: never rendered, only
     /// fed to the redactor. A [`Purpose::Machine`] summary keeps the variables' only.
-    /// Trivial values ([`crate::redact::is_trivial`]) are left out: they are never masked.
+    /// A [`Purpose::Comment`] summary keeps them as fingerprints only (see
+    /// [`crate::redact::SecretList::prints_only`]); the others keep their text.
     pub secret_literals: crate::redact::SecretList,
     /// What was kept; a [`Purpose::Machine`] summary lists destructive resources only.
     pub purpose: Purpose,
