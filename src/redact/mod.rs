@@ -198,9 +198,6 @@ impl Matcher {
     /// The automaton, or the prefix index past [`AUTOMATON_MAX_FORM_BYTES`] of forms
     /// (`large` overrides the choice, for tests comparing the two).
     fn build(secrets: &Secrets, large: Option<bool>) -> Matcher {
-        if secrets.no_forms() {
-            return Matcher::Nothing;
-        }
         // Values kept as fingerprints only have no text for the automaton.
         let large = secrets.literals.loose().is_some()
             || large.unwrap_or_else(|| secrets.literals.form_bytes() > AUTOMATON_MAX_FORM_BYTES);
@@ -209,6 +206,9 @@ impl Matcher {
                 secrets.match_prints(),
                 secrets.literals.loose().cloned(),
             ));
+        }
+        if secrets.no_forms() {
+            return Matcher::Nothing;
         }
         let texts = secrets.match_form_texts();
         AhoCorasick::builder()
