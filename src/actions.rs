@@ -69,7 +69,7 @@ pub fn add_mask(value: &str) {
 /// Registers every form a redactor masks (escaped forms included) with the runner, each
 /// line once per process: callers register everything they know right before printing
 /// Terraform output, and only what is new is written.
-pub fn add_masks<'a>(values: impl IntoIterator<Item = &'a String>) {
+pub fn add_masks<S: AsRef<str>>(values: impl IntoIterator<Item = S>) {
     static REGISTERED: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
         std::sync::Mutex::new(None);
     if !in_actions() {
@@ -80,7 +80,7 @@ pub fn add_masks<'a>(values: impl IntoIterator<Item = &'a String>) {
     };
     let registered = registered.get_or_insert_with(Default::default);
     for value in values {
-        for line in mask_lines(value) {
+        for line in mask_lines(value.as_ref()) {
             if registered.insert(line.to_string()) {
                 eprintln!("::add-mask::{}", escape_data(line));
             }

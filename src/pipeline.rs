@@ -310,7 +310,7 @@ impl Prepared {
         let reading = json.clone();
         let review = self.review.clone();
         let env = self.env.name.clone();
-        let summary = tokio::task::spawn_blocking(move || {
+        let mut summary = tokio::task::spawn_blocking(move || {
             let _timed = crate::timing::phase(|| format!("{env} read"));
             crate::review::setup::read_with_review(
                 &review,
@@ -321,8 +321,9 @@ impl Prepared {
         })
         .await
         .map_err(|e| Error::Internal(format!("the plan reader stopped: {e}")))??;
+        // Taken, not copied: nothing renders them, and a large plan's are megabytes.
         self.redactor
-            .add_literals(summary.secret_literals.iter().cloned());
+            .add_list(std::mem::take(&mut summary.secret_literals));
         crate::redact::point::learn_from(&self.redactor);
         // What Terraform prints from now on (the apply) is masked with everything known.
         self.terraform = self

@@ -127,7 +127,7 @@ pub async fn run(config: Arc<Config>, context: &Context, args: &PlanArgs) -> Res
             continue;
         }
         slowest = slowest.max(seconds);
-        redactor.add_literals(env_redactor.literals().iter().cloned());
+        redactor.add_list(env_redactor.literals().clone());
         reports.push(EnvReport {
             name,
             result: result.map_err(|e| crate::redact::point::mask(&e.to_string())),

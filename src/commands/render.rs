@@ -75,6 +75,6 @@ fn redactor_for(config: Option<&Config>, summary: &mut Summary, context: &Contex
         config.map(|c| c.redact.env.as_slice()).unwrap_or_default(),
         &context.vars,
     );
-    redactor.add_literals(std::mem::take(&mut summary.secret_literals));
+    redactor.add_list(std::mem::take(&mut summary.secret_literals));
     redactor
 }

@@ -2,7 +2,9 @@
 //! guided by the mark tree: only the marked parts are parsed, everything else is skipped
 //! without building anything. Plans of databases, secrets and user data mark values in
 //! nearly every resource; parsing each whole `before` and `after` into a tree just to
-//! pick out a few leaves doubled the reading time of such plans (BENCHMARKS.md).
+//! pick out a few leaves doubled the reading time of such plans (BENCHMARKS.md). Marked
+//! values go straight into a [`Scalars`] sink as they are read (borrowed from the plan's
+//! text where JSON escapes nothing), not built into a tree first.
 
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -12,12 +14,31 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::reader::{any_marked, is_marked};
+use crate::redact::SecretList;
+
+/// Where the walks put the scalars they find: a plan's [`SecretList`], or a plain list.
+pub trait Scalars {
+    fn push_scalar(&mut self, value: &str);
+}
+
+impl Scalars for SecretList {
+    fn push_scalar(&mut self, value: &str) {
+        self.push(value);
+    }
+}
+
+impl Scalars for Vec<String> {
+    fn push_scalar(&mut self, value: &str) {
+        self.push(value.to_string());
+    }
+}
 
 /// Pushes onto `out` every scalar of `raw` that lies under a `true` leaf of `mark` (which
 /// mirrors the value's shape; a bare `true` marks it all): strings as they are, numbers as
-/// JSON writes them, booleans and nulls not at all. The same values, in the same order, as
-/// [`collect_marked`] over the parsed value.
-pub fn marked_scalars(raw: Option<&RawValue>, mark: &Value, out: &mut Vec<String>) {
+/// JSON writes them, booleans and nulls not at all. The same values as [`collect_marked`]
+/// over the parsed value (inside a marked object, in the plan's key order rather than
+/// sorted).
+pub fn marked_scalars(raw: Option<&RawValue>, mark: &Value, out: &mut impl Scalars) {
     let Some(raw) = raw else { return };
     if !any_marked(mark) {
         return;
@@ -29,7 +50,7 @@ pub fn marked_scalars(raw: Option<&RawValue>, mark: &Value, out: &mut Vec<String
 }
 
 /// The tree form of [`marked_scalars`], for values already parsed (outputs).
-pub fn collect_marked(value: &Value, mark: &Value, out: &mut Vec<String>) {
+pub fn collect_marked(value: &Value, mark: &Value, out: &mut impl Scalars) {
     if is_marked(mark) {
         return collect_scalars(value, out);
     }
@@ -51,41 +72,96 @@ pub fn collect_marked(value: &Value, mark: &Value, out: &mut Vec<String>) {
 }
 
 /// Every string and number in `value`, however deep.
-pub fn collect_scalars(value: &Value, out: &mut Vec<String>) {
+pub fn collect_scalars(value: &Value, out: &mut impl Scalars) {
     match value {
-        Value::String(s) => out.push(s.clone()),
-        Value::Number(n) => out.push(n.to_string()),
+        Value::String(s) => out.push_scalar(s),
+        Value::Number(n) => out.push_scalar(&n.to_string()),
         Value::Array(items) => items.iter().for_each(|v| collect_scalars(v, out)),
         Value::Object(map) => map.values().for_each(|v| collect_scalars(v, out)),
         Value::Bool(_) | Value::Null => {}
     }
 }
 
-/// [`collect_scalars`] for a value no longer needed: its strings are moved, not copied
-/// (hundreds of thousands on a plan full of secrets).
-fn into_scalars(value: Value, out: &mut Vec<String>) {
-    match value {
-        Value::String(s) => out.push(s),
-        Value::Number(n) => out.push(n.to_string()),
-        Value::Array(items) => items.into_iter().for_each(|v| into_scalars(v, out)),
-        Value::Object(map) => map.into_iter().for_each(|(_, v)| into_scalars(v, out)),
-        Value::Bool(_) | Value::Null => {}
+/// Every string and number of a marked subtree, pushed as the parser meets them: no tree
+/// and no string of its own for a value JSON escapes nothing in (nearly all).
+struct Everything<'a, S> {
+    out: &'a mut S,
+}
+
+impl<'de, S: Scalars> DeserializeSeed<'de> for Everything<'_, S> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct Walk<'a> {
-    mark: &'a Value,
-    out: &'a mut Vec<String>,
+impl<'de, S: Scalars> Visitor<'de> for Everything<'_, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    // Numbers as `serde_json::Number` writes them, like the tree form.
+    fn visit_u64<E>(self, n: u64) -> Result<(), E> {
+        self.out
+            .push_scalar(&serde_json::Number::from(n).to_string());
+        Ok(())
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<(), E> {
+        self.out
+            .push_scalar(&serde_json::Number::from(n).to_string());
+        Ok(())
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<(), E> {
+        // A number no float holds is `null` in the tree form: nothing to push.
+        if let Some(n) = serde_json::Number::from_f64(n) {
+            self.out.push_scalar(&n.to_string());
+        }
+        Ok(())
+    }
+    fn visit_str<E>(self, value: &str) -> Result<(), E> {
+        self.out.push_scalar(value);
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(Everything {
+                out: &mut *self.out,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value_seed(Everything {
+                out: &mut *self.out,
+            })?;
+        }
+        Ok(())
+    }
 }
 
-impl<'de> DeserializeSeed<'de> for Walk<'_> {
+struct Walk<'a, S> {
+    mark: &'a Value,
+    out: &'a mut S,
+}
+
+impl<'de, S: Scalars> DeserializeSeed<'de> for Walk<'_, S> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         if is_marked(self.mark) {
-            // A marked subtree is small (a password, a key, a user_data blob): parse it.
-            let value = Value::deserialize(d)?;
-            into_scalars(value, self.out);
-            return Ok(());
+            // A marked subtree (a password, a key, a user_data blob): every scalar in it.
+            return Everything { out: self.out }.deserialize(d);
         }
         if !any_marked(self.mark) {
             return IgnoredAny::deserialize(d).map(|_| ());
@@ -94,7 +170,7 @@ impl<'de> DeserializeSeed<'de> for Walk<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Walk<'_> {
+impl<'de, S: Scalars> Visitor<'de> for Walk<'_, S> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

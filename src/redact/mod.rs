@@ -21,14 +21,17 @@
 //! Trivial values are not registered at all ([`is_trivial`]): masking `true` or `5059` would
 //! corrupt ordinary text and machine output while protecting nothing.
 
+mod list;
 pub mod point;
 mod prefix_index;
+
+use list::FormPrint;
+pub use list::SecretList;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use prefix_index::PrefixIndex;
 use regex::Regex;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 pub const REPLACEMENT: &str = "***";
 
@@ -77,9 +80,15 @@ pub fn printed_forms(value: &str) -> Vec<String> {
     if value.contains(['\n', '\r']) {
         forms.extend(value.lines().map(|l| l.trim_end_matches('\r').to_string()));
     }
-    let mut seen = HashSet::new();
-    forms.retain(|f| !is_trivial(f) && seen.insert(f.clone()));
-    forms
+    // A handful of forms: a linear check beats a set of copies (this runs on the scan
+    // workers for every secret that is not plain, ~110,000 on the 100k sensitive plan).
+    let mut kept: Vec<String> = Vec::with_capacity(forms.len());
+    for form in forms {
+        if !is_trivial(&form) && !kept.contains(&form) {
+            kept.push(form);
+        }
+    }
+    kept
 }
 
 /// How Terraform quotes a string in its diagnostics and plan text (HCL string escapes).
@@ -103,68 +112,62 @@ fn hcl_escaped(value: &str) -> String {
     out
 }
 
+/// The match forms of a value that is not [`is_plain`]: each printed form, with each
+/// whitespace run collapsed to one space and the ends trimmed when it has any (what the
+/// matcher looks for in a text whose whitespace runs, line breaks and Terraform's `│`
+/// borders included, are collapsed the same way); trivial ones left out.
+fn special_match_forms(value: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    for form in printed_forms(value) {
+        if !needs_collapse(&form) {
+            forms.push(form);
+            continue;
+        }
+        let collapsed = collapse_whitespace(&form);
+        if !is_trivial(&collapsed) {
+            forms.push(collapsed);
+        }
+    }
+    forms
+}
+
 /// The secrets a [`Redactor`] knows. Shared by its clones (every channel and every
-/// environment's Terraform masks with the same set; a large plan's is tens of megabytes)
-/// and copied only when one of them learns more.
+/// environment's Terraform masks with the same set; a large plan's is megabytes) and copied
+/// only when one of them learns more.
 #[derive(Debug, Clone, Default)]
 struct Secrets {
     /// Secret values as given (for `::add-mask::`), non-trivial, in the order learned,
-    /// without duplicates. A [`is_plain`] literal is its own only printed form and is matched as
-    /// it is: nearly every secret of a plan, so nothing else is stored for it.
-    literals: Vec<String>,
-    /// The match forms of the literals that are not plain: JSON- and HCL-escaped, line by
-    /// line, each whitespace run collapsed to one space and the ends trimmed (what the
-    /// matcher looks for in a text whose whitespace runs, line breaks and Terraform's `│`
-    /// borders included, are collapsed the same way). Sorted, without duplicates.
-    special_forms: Vec<String>,
-    /// Printed forms that differ from their collapsed match form, kept for `::add-mask::`
-    /// (which matches exactly). Sorted, without duplicates.
-    uncollapsed_forms: Vec<String>,
+    /// without duplicates. A [`is_plain`] literal is its own only printed form and is
+    /// matched as it is: nearly every secret of a plan, so nothing else is stored for it.
+    /// The others' match forms ([`special_match_forms`]) are kept as fingerprints.
+    literals: SecretList,
 }
 
-/// Form numbers in the matcher: literals count from 0, special forms from this bit on.
-const SPECIAL_FORM: u32 = 1 << 31;
-
 impl Secrets {
-    /// Every match form with its number: the plain literals, then the special forms.
-    fn match_forms(&self) -> impl Iterator<Item = (u32, &str)> {
-        let plain = self
-            .literals
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| is_plain(l))
-            .map(|(i, l)| (i as u32, l.as_str()));
-        let special = self
-            .special_forms
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (SPECIAL_FORM | i as u32, f.as_str()));
-        plain.chain(special)
+    /// Every match form's fingerprint: the plain literals' (made here), then the special
+    /// forms' (made when their literal was added).
+    fn match_prints(&self) -> impl Iterator<Item = FormPrint> + '_ {
+        let literals = &self.literals;
+        let plain = literals.plain_values().filter_map(FormPrint::of);
+        plain.chain(literals.forms().iter().copied())
     }
 
-    /// The match form numbered `id` (see [`Secrets::match_forms`]).
-    fn form(&self, id: u32) -> &str {
-        let found = if id & SPECIAL_FORM == 0 {
-            self.literals.get(id as usize)
-        } else {
-            self.special_forms.get((id & !SPECIAL_FORM) as usize)
-        };
-        found.map_or("", String::as_str)
+    /// True when there is no form to look for.
+    fn no_forms(&self) -> bool {
+        self.literals.forms().is_empty()
+            && self.literals.loose().is_none()
+            && self.literals.plain_values().next().is_none()
     }
 
-    /// Registers the forms of a literal that is not plain.
-    fn add_special(&mut self, value: &str) {
-        for form in printed_forms(value) {
-            if !needs_collapse(&form) {
-                self.special_forms.push(form);
-                continue;
-            }
-            let collapsed = collapse_whitespace(&form);
-            if !is_trivial(&collapsed) {
-                self.special_forms.push(collapsed);
-            }
-            self.uncollapsed_forms.push(form);
+    /// The text of every match form, the special ones derived again from their literals.
+    /// For a set small enough for the automaton.
+    fn match_form_texts(&self) -> Vec<Cow<'_, str>> {
+        let literals = &self.literals;
+        let mut texts: Vec<Cow<'_, str>> = literals.plain_values().map(Cow::Borrowed).collect();
+        for literal in literals.special_values() {
+            texts.extend(special_match_forms(literal).into_iter().map(Cow::Owned));
         }
+        texts
     }
 }
 
@@ -193,43 +196,49 @@ enum Matcher {
     /// Instead of the automaton, for very large secret sets.
     Index(PrefixIndex),
     /// Building the automaton failed (it never should): a slow scan of every form.
-    Scan,
+    Scan(Vec<String>),
 }
 
 impl Matcher {
     /// The automaton, or the prefix index past [`AUTOMATON_MAX_FORM_BYTES`] of forms
     /// (`large` overrides the choice, for tests comparing the two).
     fn build(secrets: &Secrets, large: Option<bool>) -> Matcher {
-        let large = large.unwrap_or_else(|| {
-            let bytes: usize = secrets.match_forms().map(|(_, f)| f.len()).sum();
-            bytes > AUTOMATON_MAX_FORM_BYTES
-        });
-        if large && let Some(index) = PrefixIndex::new(secrets.match_forms()) {
-            return Matcher::Index(index);
+        // Values kept as fingerprints only have no text for the automaton.
+        let large = secrets.literals.loose().is_some()
+            || large.unwrap_or_else(|| secrets.literals.form_bytes() > AUTOMATON_MAX_FORM_BYTES);
+        if large {
+            return Matcher::Index(PrefixIndex::new(
+                secrets.match_prints(),
+                secrets.literals.loose().cloned(),
+            ));
         }
-        if secrets.match_forms().next().is_none() {
+        if secrets.no_forms() {
             return Matcher::Nothing;
         }
+        let texts = secrets.match_form_texts();
         AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(secrets.match_forms().map(|(_, f)| f))
-            .map_or(Matcher::Scan, Matcher::Automaton)
+            .build(texts.iter().map(|t| t.as_ref()))
+            .map_or_else(
+                |_| Matcher::Scan(texts.into_iter().map(Cow::into_owned).collect()),
+                Matcher::Automaton,
+            )
     }
 
     /// Leftmost-longest matches of the match forms in `view`, as byte spans.
-    fn find_all(&self, secrets: &Secrets, view: &str) -> Vec<(usize, usize)> {
+    fn find_all(&self, view: &str) -> Vec<(usize, usize)> {
         match self {
             Matcher::Nothing => Vec::new(),
             Matcher::Automaton(ac) => ac.find_iter(view).map(|m| (m.start(), m.end())).collect(),
-            Matcher::Index(index) => index.find_all(|id| secrets.form(id), view),
-            Matcher::Scan => {
+            Matcher::Index(index) => index.find_all(view),
+            Matcher::Scan(forms) => {
                 let mut found = Vec::new();
                 let mut at = 0;
                 while at < view.len() {
-                    let longest = secrets
-                        .match_forms()
-                        .filter(|(_, f)| view[at..].starts_with(f))
-                        .map(|(_, f)| f.len())
+                    let longest = forms
+                        .iter()
+                        .filter(|f| view[at..].starts_with(f.as_str()))
+                        .map(String::len)
                         .max();
                     match longest {
                         Some(len) => {
@@ -269,53 +278,28 @@ impl Redactor {
     }
 
     /// Adds literal secret values (e.g. every string leaf of a sensitive variable). Trivial
-    /// values are skipped (see [`is_trivial`]). Values are taken, not copied.
+    /// values are skipped (see [`is_trivial`]).
     pub fn add_literals<I, S>(&mut self, values: I)
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
-        let mut fresh: Vec<String> = values
-            .into_iter()
-            .map(Into::into)
-            .filter(|v| !is_trivial(v))
-            .collect();
-        // New and not seen earlier in this batch: one hash set over borrowed text, for the
-        // call (a few per run), rather than a set of copies kept for the process's life.
-        let keep: Vec<bool> = {
-            let mut seen: HashSet<&str> =
-                HashSet::with_capacity(self.secrets.literals.len() + fresh.len());
-            seen.extend(self.secrets.literals.iter().map(String::as_str));
-            fresh.iter().map(|v| seen.insert(v.as_str())).collect()
-        };
-        let mut keep = keep.into_iter();
-        fresh.retain(|_| keep.next().unwrap_or(true));
+        self.add_list(values.into_iter().collect());
+    }
+
+    /// Adds the values of `fresh` not known yet, taking the list rather than copying it (a
+    /// plan's secrets, already stored compactly and with their forms' fingerprints).
+    pub fn add_list(&mut self, mut fresh: SecretList) {
+        fresh.retain_new(Some(&self.secrets.literals), true);
         if fresh.is_empty() {
             return;
         }
         let patterns_before = self.number_patterns.len();
+        self.number_patterns
+            .extend(fresh.number_candidates().filter_map(lost_digits_pattern));
         let secrets = std::sync::Arc::make_mut(&mut self.secrets);
-        let mut special = false;
-        for value in &fresh {
-            if !is_plain(value) {
-                secrets.add_special(value);
-                special = true;
-            }
-            if let Some(pattern) = lost_digits_pattern(value) {
-                self.number_patterns.push(pattern);
-            }
-        }
-        if special {
-            for forms in [&mut secrets.special_forms, &mut secrets.uncollapsed_forms] {
-                forms.sort_unstable();
-                forms.dedup();
-            }
-        }
-        if secrets.literals.is_empty() {
-            secrets.literals = fresh;
-        } else {
-            secrets.literals.extend(fresh);
-        }
+        secrets.literals.append(fresh);
+        secrets.literals.seal();
         self.matcher = Default::default();
         if self.number_patterns.len() != patterns_before {
             self.rebuild_patterns();
@@ -331,7 +315,7 @@ impl Redactor {
             self.number_patterns = other.number_patterns.clone();
             self.rebuild_patterns();
         } else if !std::sync::Arc::ptr_eq(&self.secrets, &other.secrets) {
-            self.add_literals(other.secrets.literals.iter().cloned());
+            self.add_list(other.secrets.literals.clone());
         }
         let mut added = false;
         for pattern in &other.patterns {
@@ -361,18 +345,35 @@ impl Redactor {
     }
 
     /// Literal secrets, for `::add-mask::` so the runner masks them too.
-    pub fn literals(&self) -> &[String] {
+    pub fn literals(&self) -> &SecretList {
         &self.secrets.literals
     }
 
     /// Every form masked, for `::add-mask::` (escaped forms included, since Terraform
-    /// prints those).
-    pub fn mask_forms(&self) -> impl Iterator<Item = &String> {
-        let secrets = &*self.secrets;
-        let plain = secrets.literals.iter().filter(|l| is_plain(l));
-        plain
-            .chain(&secrets.special_forms)
-            .chain(&secrets.uncollapsed_forms)
+    /// prints those): the plain literals, then the other literals' match forms and the
+    /// printed forms those collapse, each sorted and without duplicates. Derived when
+    /// iterated, not stored (outside Actions nothing iterates it).
+    pub fn mask_forms(&self) -> impl Iterator<Item = Cow<'_, str>> {
+        let literals = &self.secrets.literals;
+        let plain = literals.plain_values().map(Cow::Borrowed);
+        let special = std::iter::once(()).flat_map(move |()| {
+            let mut matched = Vec::new();
+            let mut uncollapsed = Vec::new();
+            for literal in literals.special_values() {
+                matched.extend(special_match_forms(literal));
+                uncollapsed.extend(
+                    printed_forms(literal)
+                        .into_iter()
+                        .filter(|f| needs_collapse(f)),
+                );
+            }
+            for forms in [&mut matched, &mut uncollapsed] {
+                forms.sort_unstable();
+                forms.dedup();
+            }
+            matched.into_iter().chain(uncollapsed).map(Cow::Owned)
+        });
+        plain.chain(special)
     }
 
     fn matcher(&self) -> &Matcher {
@@ -405,7 +406,7 @@ impl Redactor {
             Cow::Borrowed(text)
         } else {
             let view = CollapsedView::new(text);
-            let matches = self.matcher().find_all(&self.secrets, view.text());
+            let matches = self.matcher().find_all(view.text());
             if matches.is_empty() {
                 Cow::Borrowed(text)
             } else {
@@ -838,6 +839,138 @@ mod tests {
                 let large = with_index(&r);
                 proptest::prop_assert_eq!(r.redact(&text), large.redact(&text));
             }
+        }
+    }
+
+    /// Hostile secrets against the fingerprinted forms: quotes, backslashes and `${` (JSON-
+    /// and HCL-escaped forms, matched by fingerprint in the index), secrets that are
+    /// prefixes of others or overlap them, multi-byte characters, and a secret wrapped
+    /// over a line with Terraform's border. Both matchers mask the same, and nothing of a
+    /// secret's escaped forms is left.
+    #[test]
+    fn hostile_secrets_are_masked_alike_by_both_matchers() {
+        let secrets = [
+            "tok\"en-ab",
+            "tok\"en-abcd",
+            "en-abcd-9",
+            "ü-geheim-ü",
+            "ü-geheim-üü",
+            "pre${fix}-x",
+            "a\\b\\c-zz",
+            "line one\nline two",
+            "wrapped secret words here",
+        ];
+        let mut r = Redactor::default();
+        r.add_literals(secrets);
+        let large = with_index(&r);
+        let mut texts: Vec<String> = vec![
+            "x tok\"en-abcd-9 y".into(),
+            "\"tok\\\"en-abcd\" and tok\\\"en-ab".into(),
+            "ü-geheim-üüü ü-geheim-ü".into(),
+            "pre$${fix}-x pre${fix}-x".into(),
+            "a\\\\b\\\\c-zz".into(),
+            "│ the wrapped secret\n│ words here, and line one\nline two".into(),
+            "line one only; line two only".into(),
+        ];
+        for secret in secrets {
+            texts.extend(printed_forms(secret).into_iter().map(|f| format!("[{f}]")));
+        }
+        for text in &texts {
+            let masked = r.redact(text);
+            assert_eq!(masked, large.redact(text), "{text:?}");
+            for secret in secrets {
+                for form in printed_forms(secret) {
+                    assert!(
+                        !masked.contains(form.as_str()),
+                        "{form:?} left in {masked:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(large.redact("x tok\"en-abcd-9 y"), "x ***-9 y");
+        assert_eq!(large.redact("ü-geheim-üüü"), "***ü");
+    }
+
+    /// A secret of several megabytes (a bundle, a key file) sends the set past the
+    /// automaton's limit: the index finds it whole, in every printed form, and an escaped
+    /// form that differs only at its end is not mistaken for it.
+    #[test]
+    fn a_huge_secret_is_masked_by_the_index() {
+        let huge: String = (0..300_000).map(|i| format!("{i:07}\"")).collect();
+        let mut r = Redactor::default();
+        r.add_literals([huge.as_str(), "small-secret"]);
+        assert!(matches!(r.matcher(), Matcher::Index(_)));
+        let json = serde_json::to_string(&huge).expect("json");
+        assert_eq!(r.redact(&format!("v = {json}!")), "v = \"***\"!");
+        assert_eq!(r.redact(&format!("<{huge}>")), "<***>");
+        let mut almost = huge.clone();
+        almost.pop();
+        almost.push('x');
+        assert_eq!(r.redact(&almost), almost);
+    }
+
+    proptest::proptest! {
+        /// Random hostile secrets (quotes, backslashes, `${`, line breaks, multi-byte
+        /// characters) and texts made of pieces of their printed forms: the index, which
+        /// matches their special forms by fingerprint, masks exactly what the automaton
+        /// masks.
+        #[test]
+        fn both_matchers_agree_on_escaped_forms(
+            secrets in proptest::collection::vec("[ab\"\\\\${}é\n ]{4,9}", 1..8),
+            picks in proptest::collection::vec((0usize..8, 0usize..6, "[ab\\\\ é\n│]{0,3}"), 0..8),
+        ) {
+            let mut r = Redactor::default();
+            r.add_literals(secrets.iter().cloned());
+            if r.mask_forms().next().is_none() {
+                return Ok(());
+            }
+            let large = with_index(&r);
+            let mut text = String::new();
+            for (secret, form, glue) in picks {
+                let forms = printed_forms(&secrets[secret % secrets.len()]);
+                if let Some(f) = forms.get(form % forms.len().max(1)) {
+                    text.push_str(f);
+                }
+                text.push_str(&glue);
+            }
+            proptest::prop_assert_eq!(r.redact(&text), large.redact(&text));
+        }
+    }
+
+    proptest::proptest! {
+        /// A Markdown comment summary keeps its secrets as fingerprints only: a redactor
+        /// given them that way masks exactly what one given their text masks, on hostile
+        /// secrets and texts made of their printed forms, and the two lists compare equal.
+        #[test]
+        fn fingerprints_only_mask_what_the_text_masks(
+            secrets in proptest::collection::vec("[ab\"\\\\${}é\n ]{4,9}", 1..8),
+            picks in proptest::collection::vec((0usize..8, 0usize..6, "[ab\\\\ é\n│]{0,3}"), 0..8),
+        ) {
+            let mut r = Redactor::default();
+            r.add_literals(secrets.iter().cloned());
+            let mut prints = SecretList::prints_only();
+            for secret in &secrets {
+                prints.push(secret);
+            }
+            prints.dedup();
+            let texts: SecretList = secrets.iter().collect();
+            proptest::prop_assert!(prints == texts);
+            let mut p = Redactor::default();
+            p.add_literals(["unrelated-env-secret"]);
+            p.add_list(prints);
+            let mut text = String::from("unrelated-env-secret ");
+            for (secret, form, glue) in picks {
+                let forms = printed_forms(&secrets[secret % secrets.len()]);
+                if let Some(f) = forms.get(form % forms.len().max(1)) {
+                    text.push_str(f);
+                }
+                text.push_str(&glue);
+            }
+            let masked = r.redact(&text);
+            proptest::prop_assert_eq!(
+                masked.replacen("unrelated-env-secret", "***", 1),
+                p.redact(&text).into_owned()
+            );
         }
     }
 }

@@ -44,7 +44,7 @@ pub fn adopt(redactor: Redactor) {
 pub fn learn<I, S>(values: I)
 where
     I: IntoIterator<Item = S>,
-    S: Into<String>,
+    S: AsRef<str>,
 {
     if let Ok(mut point) = POINT.write() {
         point

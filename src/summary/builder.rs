@@ -11,6 +11,7 @@ use super::{
 };
 use crate::plan::marked::{collect_marked, collect_scalars, marked_scalars};
 use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
+use crate::redact::SecretList;
 
 #[derive(Default)]
 pub struct SummaryBuilder {
@@ -36,8 +37,9 @@ pub struct ChangeTally {
     /// Every value Terraform marks sensitive anywhere in the plan, in plan order;
     /// deduplicated per chunk (on its worker) and once more at the end. Hashed, not
     /// sorted: sorting a plan's hundreds of thousands of secrets was a fifth of the
-    /// Markdown comment's time (string comparisons, scripts/bench-render).
-    marked_values: Vec<String>,
+    /// Markdown comment's time (string comparisons, scripts/bench-render). Stored in one
+    /// buffer per chunk, with the fingerprints the matcher needs made on the worker.
+    marked_values: SecretList,
     purpose: Purpose,
     /// Resources kept per change kind (indexed by `ChangeKind as usize`): in a chunk's
     /// tally the chunk's own, in the merged one all of them.
@@ -64,12 +66,13 @@ impl ChangeVisitor for ChangeTally {
         ChangeTally {
             purpose: self.purpose,
             merged: self.merged.clone(),
+            marked_values: secret_list(self.purpose),
             ..ChangeTally::default()
         }
     }
 
     fn chunk_done(&mut self) {
-        dedup_in_order(&mut self.marked_values);
+        self.marked_values.dedup();
     }
 
     fn merge(&mut self, later: Self) {
@@ -107,7 +110,7 @@ impl ChangeVisitor for ChangeTally {
             }
         }
         self.fingerprint.merge(later.fingerprint);
-        self.marked_values.extend(later.marked_values);
+        self.marked_values.append(later.marked_values);
     }
 
     fn resource_change(&mut self, rc: ResourceChange<'_>) {
@@ -251,6 +254,7 @@ impl SummaryBuilder {
     pub fn new(purpose: Purpose) -> Self {
         let mut builder = SummaryBuilder::default();
         builder.changes.purpose = purpose;
+        builder.changes.marked_values = secret_list(purpose);
         if purpose.keep_per_kind().is_some() {
             builder.changes.merged = Some(Arc::default());
         }
@@ -269,7 +273,7 @@ impl SummaryBuilder {
                 }
             }
         }
-        dedup_in_order(&mut secret_literals);
+        secret_literals.dedup();
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
@@ -290,14 +294,16 @@ impl SummaryBuilder {
     }
 }
 
-/// Drops every value seen before in `values`, keeping the first of each in place.
-pub(crate) fn dedup_in_order(values: &mut Vec<String>) {
-    let keep: Vec<bool> = {
-        let mut seen = std::collections::HashSet::with_capacity(values.len());
-        values.iter().map(|v| seen.insert(v.as_str())).collect()
-    };
-    let mut keep = keep.into_iter();
-    values.retain(|_| keep.next().unwrap_or(true));
+/// Where a summary for `purpose` keeps the plan's secrets. A Markdown comment's are only
+/// ever matched, never printed or registered with the runner (`render` prints the block and
+/// exits), so it keeps them as fingerprints only: on a plan marking hundreds of thousands
+/// of values their text was most of the comment path's memory. `plan` keeps the text, which
+/// `::add-mask::` needs.
+fn secret_list(purpose: Purpose) -> SecretList {
+    match purpose {
+        Purpose::Comment(_) => SecretList::prints_only(),
+        Purpose::Review | Purpose::Machine => SecretList::default(),
+    }
 }
 
 /// `["tags", "Name"]` -> `tags["Name"]`, `["ingress", 0, "cidr"]` -> `ingress[0].cidr`.

@@ -230,7 +230,9 @@ pub struct Summary {
     pub errored: bool,
     /// Clear-text values of sensitive variables and marked values: never rendered, only
     /// fed to the redactor. A [`Purpose::Machine`] summary keeps the variables' only.
-    pub secret_literals: Vec<String>,
+    /// A [`Purpose::Comment`] summary keeps them as fingerprints only (see
+    /// [`crate::redact::SecretList::prints_only`]); the others keep their text.
+    pub secret_literals: crate::redact::SecretList,
     /// What was kept; a [`Purpose::Machine`] summary lists destructive resources only.
     pub purpose: Purpose,
     /// Resources worth listing that a [`Purpose::Comment`] summary did not keep.

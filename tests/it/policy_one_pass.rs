@@ -154,6 +154,7 @@ fn setup(set: PolicySet, region: &str) -> ReviewSetup {
         policy: Some((Mode::Block, Ok(set))),
         cost: Some((region.to_string(), Ok(PriceSheet::built_in()))),
         labels: Vec::new(),
+        judged_labels: Vec::new(),
     }
 }
 
