@@ -2,6 +2,9 @@
 then one Markdown table with the performance targets and by how much each is met or missed.
 
 Usage: python3 scripts/lib/bench-table.py RESULTS_DIR
+       python3 scripts/lib/bench-table.py --keep-sections BENCHMARKS.md TABLE.md
+The second form prints TABLE.md followed by the `## ` sections of BENCHMARKS.md that other
+benchmark scripts wrote (an earlier full run kept for comparison is dropped).
 RESULTS_DIR holds `machine`, `render-SHAPE-N` (scripts/bench-render), `plan`
 (scripts/bench-plan), `binary` and `secrets` (scripts/bench-secrets); missing parts are left out.
 """
@@ -264,7 +267,30 @@ def plan_bounds(r: dict, load: float):
     return notes
 
 
+# An earlier full run, kept in BENCHMARKS.md only until a new one replaces it.
+EARLIER_RUN = "## The previous full run"
+
+
+def keep_sections(existing: str, table: str) -> str:
+    """`table` (a new run's top part) followed by every `## ` section of `existing` except
+    an earlier full run: the sections scripts/bench does not write stay as they were."""
+    sections, current = [], None
+    for line in existing.splitlines():
+        if line.startswith("## "):
+            current = [] if not line.startswith(EARLIER_RUN) else None
+            if current is not None:
+                sections.append(current)
+        if current is not None:
+            current.append(line)
+    kept = ["\n".join(section).rstrip() for section in sections]
+    return "\n\n".join([table.rstrip(), *kept]) + "\n"
+
+
 def main():
+    if sys.argv[1] == "--keep-sections":
+        existing = Path(sys.argv[2]).read_text(encoding="utf-8") if Path(sys.argv[2]).exists() else ""
+        print(keep_sections(existing, Path(sys.argv[3]).read_text(encoding="utf-8")), end="")
+        return
     results = Path(sys.argv[1])
     m = read(results / "machine")
     lines = []
