@@ -3,7 +3,7 @@
 # cost allocation and to the per-environment IAM conditions.
 # What this policy reads (docs/policy.md, "What a policy sees"):
 # tfpromote:types data.platform.tagged_types
-# tfpromote:after tags_all, tags
+# tfpromote:after tags_all:keys, tags:keys
 # tfpromote:before none
 # tfpromote:actions create, update
 # tfpromote:group

@@ -26,18 +26,33 @@ pub enum Side {
     Fields(Vec<(Box<str>, Box<str>)>),
 }
 
-/// A side cut down further to what one reader (a policy) reads, borrowing the texts.
+/// A side cut down further to what one reader (a policy) reads, borrowing the texts (an
+/// attribute read for its keys only is the one text made anew).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SideView<'a> {
     Null,
     Whole(&'a str),
-    Fields(Vec<(&'a str, &'a str)>),
+    Fields(Vec<(&'a str, Cow<'a, str>)>),
 }
+
+/// What every value of an attribute read for its keys only reads as.
+pub const KEYS_ONLY_VALUE: &str = "(value)";
 
 impl Side {
     /// This side as a reader reading the top-level attributes `keep` (`None`: all) sees
     /// it: a non-object value is seen whole, as `Reads::project` does.
     pub fn view(&self, keep: &Option<BTreeSet<String>>) -> SideView<'_> {
+        self.view_for(keep, &BTreeSet::new())
+    }
+
+    /// [`Side::view`], with the attributes in `keys_only` (declared `name:keys`) seen as
+    /// their keys only: an object's every value reads [`KEYS_ONLY_VALUE`], so resources that
+    /// differ only in such values (a `Name` tag) are one group for that reader.
+    pub fn view_for<'a>(
+        &'a self,
+        keep: &Option<BTreeSet<String>>,
+        keys_only: &BTreeSet<String>,
+    ) -> SideView<'a> {
         match self {
             Side::Null => SideView::Null,
             Side::Whole(text) => SideView::Whole(text),
@@ -45,7 +60,14 @@ impl Side {
                 fields
                     .iter()
                     .filter(|(key, _)| keep.as_ref().is_none_or(|k| k.contains(&**key)))
-                    .map(|(key, value)| (&**key, &**value))
+                    .map(|(key, value)| {
+                        let value = if keys_only.contains(&**key) {
+                            keys_of(value)
+                        } else {
+                            Cow::Borrowed(&**value)
+                        };
+                        (&**key, value)
+                    })
                     .collect(),
             ),
         }
@@ -65,6 +87,21 @@ impl Side {
             }
             other => Side::Whole(other.to_string().into()),
         }
+    }
+}
+
+/// An object's JSON text with every value replaced by [`KEYS_ONLY_VALUE`]; anything else
+/// (null, a sensitive placeholder, a list) as it is.
+fn keys_of(text: &str) -> Cow<'_, str> {
+    match serde_json::from_str::<serde_json::Map<String, Value>>(text) {
+        Ok(map) => {
+            let keys: serde_json::Map<String, Value> = map
+                .into_iter()
+                .map(|(key, _)| (key, Value::from(KEYS_ONLY_VALUE)))
+                .collect();
+            Cow::Owned(Value::Object(keys).to_string())
+        }
+        Err(_) => Cow::Borrowed(text),
     }
 }
 
@@ -233,8 +270,23 @@ mod tests {
         let keep = Some(["a".to_string(), "c".to_string()].into());
         assert_eq!(
             side.view(&keep),
-            SideView::Fields(vec![("a", r#"{"x":1}"#), ("c", "null")])
+            SideView::Fields(vec![("a", r#"{"x":1}"#.into()), ("c", "null".into())])
         );
+        // Read for its keys only: values no longer tell resources apart.
+        let keys_only = ["a".to_string()].into();
+        assert_eq!(
+            side.view_for(&keep, &keys_only),
+            SideView::Fields(vec![
+                ("a", r#"{"x":"(value)"}"#.into()),
+                ("c", "null".into())
+            ])
+        );
+        let other = Side::from_value(&serde_json::json!({"a": {"x": 2}, "c": null}));
+        assert_eq!(
+            other.view_for(&keep, &keys_only),
+            side.view_for(&keep, &keys_only)
+        );
+        assert_ne!(other.view(&keep), side.view(&keep));
         assert_eq!(
             side.view(&None).to_json(),
             serde_json::json!({"b": [1], "a": {"x": 1}, "c": null})

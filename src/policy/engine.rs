@@ -206,8 +206,8 @@ fn each_change(groups: &[(&Change, &Members)], reads: &Reads) -> Vec<regorus::Va
     for (change, members) in groups.iter().filter(|(c, m)| wanted(reads, c, m)) {
         let shared = Shared::new(
             change,
-            change.before.view(&reads.before),
-            change.after.view(&reads.after),
+            change.before.view_for(&reads.before, &reads.keys_only),
+            change.after.view_for(&reads.after, &reads.keys_only),
         );
         for (place, address) in &members.resources {
             entries.push((*place, shared.entry(Value::from(&**address), None)));
@@ -234,8 +234,8 @@ fn grouped_changes<'a>(
     let mut distinct: Vec<(&'a Change, SideView<'a>, SideView<'a>, Vec<&'a Members>)> = Vec::new();
     // Groups come in plan order, so entries are in the order their first resource is.
     for (change, members) in groups.iter().filter(|(c, m)| wanted(reads, c, m)) {
-        let before = change.before.view(&reads.before);
-        let after = change.after.view(&reads.after);
+        let before = change.before.view_for(&reads.before, &reads.keys_only);
+        let after = change.after.view_for(&reads.after, &reads.keys_only);
         let key: Key<'a> = (
             &change.mode,
             &change.kind,

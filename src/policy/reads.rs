@@ -40,6 +40,10 @@ pub struct Reads {
     pub actions: Option<BTreeSet<String>>,
     /// `tfpromote:group`: identical resources are evaluated once.
     pub group: bool,
+    /// Attributes of `after`/`before` declared `name:keys`: the policy reads which keys the
+    /// object has, never their values (required tags), so values stop telling resources
+    /// apart for grouping.
+    pub keys_only: BTreeSet<String>,
 }
 
 impl Reads {
@@ -89,7 +93,25 @@ impl Reads {
                     at()
                 ));
             } else {
-                items.iter().map(|item| item.to_string()).collect()
+                let mut names = BTreeSet::new();
+                for item in &items {
+                    match item.split_once(':') {
+                        Some((attribute, "keys")) if matches!(key, "after" | "before") => {
+                            reads.keys_only.insert(attribute.to_string());
+                            names.insert(attribute.to_string());
+                        }
+                        Some(_) => {
+                            return Err(format!(
+                                "{}: `{item}`: the only qualifier is `:keys`, on `after` and `before` attributes (the policy reads the object's keys, not its values)",
+                                at()
+                            ));
+                        }
+                        None => {
+                            names.insert(item.to_string());
+                        }
+                    }
+                }
+                names
             };
             let slot = match key {
                 "types" => &mut reads.types,
@@ -199,6 +221,27 @@ mod tests {
         assert_eq!(reads.before, Some(BTreeSet::new()));
         assert!(reads.group);
         assert!(reads.wants_actions(&["delete", "create"]) && !reads.wants_actions(&["delete"]));
+    }
+
+    #[test]
+    fn an_attribute_read_for_its_keys_only_is_kept_and_marked() {
+        let text = "# tfpromote:after tags_all:keys, instance_type\n# tfpromote:before tags:keys\n";
+        let reads = Reads::parse("x.rego", text, None).expect("parses");
+        assert_eq!(
+            reads.after,
+            Some(["instance_type".to_string(), "tags_all".to_string()].into())
+        );
+        assert_eq!(reads.before, Some(["tags".to_string()].into()));
+        assert_eq!(
+            reads.keys_only,
+            ["tags".to_string(), "tags_all".to_string()].into()
+        );
+        let err = Reads::parse("x.rego", "\n# tfpromote:after tags:values\n", None)
+            .expect_err("an unknown qualifier");
+        assert!(err.starts_with("x.rego:2: `tags:values`"), "{err}");
+        let err = Reads::parse("x.rego", "# tfpromote:types aws_vpc:keys\n", None)
+            .expect_err("not on types");
+        assert!(err.contains("only qualifier is `:keys`"), "{err}");
     }
 
     #[test]

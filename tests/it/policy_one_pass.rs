@@ -108,6 +108,13 @@ fn plan(n: usize, canary: &str) -> String {
                 serde_json::json!({}),
             ),
         };
+        // Every resource's own Name tag: values that a policy reading its tags for their
+        // keys only (`tags_all:keys`) must not tell apart, nor confuse with a missing tag.
+        if let Some(tags) = after.get_mut("tags_all").and_then(|t| t.as_object_mut())
+            && i % 2 == 0
+        {
+            tags.insert("Name".into(), serde_json::json!(format!("name-{i}")));
+        }
         let action = actions[i % actions.len()];
         let before = if action == ["create"] {
             serde_json::Value::Null
