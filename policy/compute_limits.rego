@@ -34,6 +34,8 @@ deny contains {"address": rc.address, "message": msg} if {
 	changing(rc)
 	some t in instance_types(rc)
 	is_string(t)
+	# A launch template without its own type (the node group names them) reads back as "".
+	t != ""
 	not t in limits.instance_types
 	msg := sprintf("instance type %s is not allowed in %s (allowed: %s)", [t, input.environment, concat(", ", limits.instance_types)])
 }
