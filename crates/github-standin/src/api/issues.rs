@@ -150,23 +150,7 @@ fn issue_json(state: &mut State, call: &Call, i: &Issue, template: &Value) -> Va
     v["body"] = json!(i.body);
     v["state"] = json!(i.state);
     v["state_reason"] = json!(i.state_reason);
-    let label_template = v["labels"]
-        .as_array()
-        .and_then(|l| l.first())
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    v["labels"] = i
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(k, name)| {
-            let mut l = label_template.clone();
-            l["id"] = json!(k + 1);
-            l["name"] = json!(name);
-            l["url"] = json!(format!("{}/labels/{name}", call.repo_url()));
-            l
-        })
-        .collect();
+    v["labels"] = labels_json(&v["labels"], &i.labels, &call.repo_url());
     v["user"] = user_json(state, &template["user"], &i.creator);
     v["assignee"] = Value::Null;
     v["assignees"] = json!([]);
@@ -183,4 +167,25 @@ fn issue_json(state: &mut State, call: &Call, i: &Issue, template: &Value) -> Va
     v["html_url"] = json!(format!("{}/issues/{n}", call.html_url()));
     v["repository_url"] = json!(call.repo_url());
     v
+}
+
+/// An issue's or pull request's `labels` array: each name in the shape of the
+/// description's first example label.
+pub(super) fn labels_json(examples: &Value, names: &[String], repo_url: &str) -> Value {
+    let template = examples
+        .as_array()
+        .and_then(|l| l.first())
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let mut l = template.clone();
+            l["id"] = json!(k + 1);
+            l["name"] = json!(name);
+            l["url"] = json!(format!("{repo_url}/labels/{name}"));
+            l
+        })
+        .collect()
 }

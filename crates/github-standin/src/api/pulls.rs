@@ -119,22 +119,6 @@ fn pull_json(state: &mut State, call: &Call, p: &StoredPull, template: &Value) -
     if v.get("merged").is_some() {
         v["merged"] = json!(p.pull.merged);
     }
-    let label_template = v["labels"]
-        .as_array()
-        .and_then(|l| l.first())
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    v["labels"] = p
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(k, name)| {
-            let mut l = label_template.clone();
-            l["id"] = json!(k + 1);
-            l["name"] = json!(name);
-            l["url"] = json!(format!("{}/labels/{name}", call.repo_url()));
-            l
-        })
-        .collect();
+    v["labels"] = super::issues::labels_json(&v["labels"], &p.labels, &call.repo_url());
     v
 }
