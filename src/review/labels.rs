@@ -30,10 +30,9 @@ enum Source {
     Nothing,
 }
 
-/// Sets `setup.labels` to the honoured labels and `setup.judged_labels` to the verdict on
-/// each label a policy names.
+/// Sets `setup.judged_labels` to the verdict on each label a policy names (the honoured
+/// ones are what policies see).
 pub async fn judge(context: &Context, setup: &mut ReviewSetup) {
-    setup.labels.clear();
     setup.judged_labels.clear();
     // No policies (or none readable): no label can change anything.
     let Some((_, Ok(set))) = &setup.policy else {
@@ -66,7 +65,6 @@ pub async fn judge(context: &Context, setup: &mut ReviewSetup) {
             j.explain()
         );
     }
-    setup.labels = allow_labels::honoured(&judged);
     setup.judged_labels = judged;
 }
 

@@ -23,11 +23,17 @@ pub struct ReviewSetup {
     pub env: String,
     pub policy: Option<(Mode, Result<PolicySet, String>)>,
     pub cost: Option<(String, Result<PriceSheet, String>)>,
-    /// The labels policies see: only those a person with write access, not the author,
-    /// added (set by [`super::labels::judge`]).
-    pub labels: Vec<String>,
-    /// The verdict on each label a policy names, for the comment and the gate.
+    /// The verdict on each label a policy names (set by [`super::labels::judge`]), for
+    /// the comment, the gate and the policies' input.
     pub judged_labels: Vec<crate::policy::allow_labels::Judged>,
+}
+
+impl ReviewSetup {
+    /// The labels policies see: only those a person with write access, not the author,
+    /// added.
+    pub fn honoured_labels(&self) -> Vec<String> {
+        crate::policy::allow_labels::honoured(&self.judged_labels)
+    }
 }
 
 /// Which revision's policies judge this run (docs/policy.md):
@@ -101,7 +107,6 @@ pub fn setup(config: &Config, context: &Context, env: &str) -> ReviewSetup {
         env: env.to_string(),
         policy,
         cost,
-        labels: Vec::new(),
         judged_labels: Vec::new(),
     }
 }
@@ -174,7 +179,9 @@ pub fn read_with_review(
         (builder.finish(), gatherer.gathered)
     };
     review.policy = setup.policy.as_ref().map(|(mode, set)| match set {
-        Ok(set) => policy::evaluate_gathered(set, *mode, &setup.env, &setup.labels, &gathered),
+        Ok(set) => {
+            policy::evaluate_gathered(set, *mode, &setup.env, &setup.honoured_labels(), &gathered)
+        }
         Err(e) => policy::PolicyReport {
             mode: *mode,
             source: String::new(),

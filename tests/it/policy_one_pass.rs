@@ -160,7 +160,6 @@ fn setup(set: PolicySet, region: &str) -> ReviewSetup {
         env: "prod".to_string(),
         policy: Some((Mode::Block, Ok(set))),
         cost: Some((region.to_string(), Ok(PriceSheet::built_in()))),
-        labels: Vec::new(),
         judged_labels: Vec::new(),
     }
 }
