@@ -18,19 +18,48 @@ use crate::redact::SecretList;
 
 /// Where the walks put the scalars they find: a plan's [`SecretList`], or a plain list.
 pub trait Scalars {
+    /// How far the list has got, to [`Scalars::truncate`] back to: a walk that fails
+    /// midway (the fingerprint's, on keys out of order) takes back what it pushed.
+    type Point: Copy;
     fn push_scalar(&mut self, value: &str);
+    fn point(&self) -> Self::Point;
+    fn truncate(&mut self, to: Self::Point);
 }
 
 impl Scalars for SecretList {
+    type Point = crate::redact::ListPoint;
     fn push_scalar(&mut self, value: &str) {
         self.push(value);
+    }
+    fn point(&self) -> Self::Point {
+        SecretList::point(self)
+    }
+    fn truncate(&mut self, to: Self::Point) {
+        SecretList::truncate(self, to);
     }
 }
 
 impl Scalars for Vec<String> {
+    type Point = usize;
     fn push_scalar(&mut self, value: &str) {
         self.push(value.to_string());
     }
+    fn point(&self) -> usize {
+        self.len()
+    }
+    fn truncate(&mut self, to: usize) {
+        Vec::truncate(self, to);
+    }
+}
+
+/// Collects nothing: for walks whose caller wants no secrets (machine output).
+pub struct NoScalars;
+
+impl Scalars for NoScalars {
+    type Point = ();
+    fn push_scalar(&mut self, _: &str) {}
+    fn point(&self) {}
+    fn truncate(&mut self, _: ()) {}
 }
 
 /// Pushes onto `out` every scalar of `raw` that lies under a `true` leaf of `mark` (which
@@ -84,8 +113,8 @@ pub fn collect_scalars(value: &Value, out: &mut impl Scalars) {
 
 /// Every string and number of a marked subtree, pushed as the parser meets them: no tree
 /// and no string of its own for a value JSON escapes nothing in (nearly all).
-struct Everything<'a, S> {
-    out: &'a mut S,
+pub(crate) struct Everything<'a, S> {
+    pub out: &'a mut S,
 }
 
 impl<'de, S: Scalars> DeserializeSeed<'de> for Everything<'_, S> {
@@ -151,9 +180,11 @@ impl<'de, S: Scalars> Visitor<'de> for Everything<'_, S> {
     }
 }
 
-struct Walk<'a, S> {
-    mark: &'a Value,
-    out: &'a mut S,
+/// The scalars of a value under the `true` leaves of `mark` (see [`marked_scalars`]), as
+/// a seed for a walk already under way.
+pub(crate) struct Walk<'a, S> {
+    pub mark: &'a Value,
+    pub out: &'a mut S,
 }
 
 impl<'de, S: Scalars> DeserializeSeed<'de> for Walk<'_, S> {

@@ -18,7 +18,8 @@
 
 use std::sync::Arc;
 
-use super::{is_plain, is_trivial, special_match_forms};
+use super::forms::FormBuffer;
+use super::{is_plain, is_trivial};
 
 /// The fingerprint of one match form: what the prefix index files it under (its first four
 /// bytes), how long it is and a hash of all of it.
@@ -101,9 +102,24 @@ pub struct SecretList {
     loose: Arc<Vec<FormPrint>>,
     /// True while `loose` is sorted and without duplicates.
     sealed: bool,
+    /// True while `loose` is sealed lists one after another (each sorted on its own).
+    sorted_runs: bool,
     /// Values kept as fingerprints only that look like a number Terraform may print with
     /// more digits than a float keeps (see [`super::lost_digits_pattern`]), as text.
     numbers: Vec<String>,
+    /// Where the match forms of the value being added are derived: reused, not part of
+    /// what the list holds.
+    scratch: FormBuffer,
+}
+
+/// How far a [`SecretList`] had got, to take back what was added after it.
+#[derive(Debug, Clone, Copy)]
+pub struct ListPoint {
+    text: usize,
+    values: usize,
+    forms: usize,
+    loose: usize,
+    numbers: usize,
 }
 
 /// How a value kept with its text is matched.
@@ -179,13 +195,10 @@ impl SecretList {
             if is_plain(value) {
                 loose.extend(FormPrint::of(value));
             } else {
-                loose.extend(
-                    special_match_forms(value)
-                        .iter()
-                        .filter_map(|f| FormPrint::of(f)),
-                );
+                loose.extend(self.scratch.derive(value).filter_map(FormPrint::of));
             }
             self.sealed = false;
+            self.sorted_runs = false;
             if super::lost_digits_pattern(value).is_some() {
                 self.numbers.push(value.to_string());
             }
@@ -200,13 +213,35 @@ impl SecretList {
         };
         self.kinds.push(kind);
         if kind == Kind::Special {
-            self.forms.extend(
-                special_match_forms(value)
-                    .iter()
-                    .filter_map(|f| FormPrint::of(f)),
-            );
+            self.forms
+                .extend(self.scratch.derive(value).filter_map(FormPrint::of));
         }
         self.form_ends.push(self.forms.len());
+        self.distinct = false;
+    }
+
+    /// Where the list stands now.
+    pub fn point(&self) -> ListPoint {
+        ListPoint {
+            text: self.text.len(),
+            values: self.ends.len(),
+            forms: self.forms.len(),
+            loose: self.loose.len(),
+            numbers: self.numbers.len(),
+        }
+    }
+
+    /// Takes back every value added since `point` was taken.
+    pub fn truncate(&mut self, point: ListPoint) {
+        if self.point().loose > point.loose {
+            Arc::make_mut(&mut self.loose).truncate(point.loose);
+        }
+        self.text.truncate(point.text);
+        self.ends.truncate(point.values);
+        self.kinds.truncate(point.values);
+        self.form_ends.truncate(point.values);
+        self.forms.truncate(point.forms);
+        self.numbers.truncate(point.numbers);
         self.distinct = false;
     }
 
@@ -236,8 +271,16 @@ impl SecretList {
     pub(super) fn seal(&mut self) {
         if !self.sealed {
             let loose = Arc::make_mut(&mut self.loose);
-            loose.sort_unstable_by_key(|p| (p.prefix, p.len, p.hash));
+            if self.sorted_runs {
+                // Sealed lists appended one after another: a stable sort merges the runs
+                // rather than sorting from scratch (the last step of reading a large plan,
+                // on one thread).
+                loose.sort_by_key(|p| (p.prefix, p.len, p.hash));
+            } else {
+                loose.sort_unstable_by_key(|p| (p.prefix, p.len, p.hash));
+            }
             loose.dedup();
+            self.sorted_runs = true;
             self.sealed = true;
         }
     }
@@ -316,6 +359,7 @@ impl SecretList {
             return;
         }
         if !other.loose.is_empty() {
+            self.sorted_runs = (self.sorted_runs || self.loose.is_empty()) && other.sorted_runs;
             if self.loose.is_empty() {
                 self.loose = std::mem::take(&mut other.loose);
             } else {

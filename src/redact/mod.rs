@@ -21,12 +21,15 @@
 //! Trivial values are not registered at all ([`is_trivial`]): masking `true` or `5059` would
 //! corrupt ordinary text and machine output while protecting nothing.
 
+mod forms;
 mod list;
 pub mod point;
 mod prefix_index;
 
+pub use forms::printed_forms;
+use forms::special_match_forms;
 use list::FormPrint;
-pub use list::SecretList;
+pub use list::{ListPoint, SecretList};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use prefix_index::PrefixIndex;
@@ -52,12 +55,15 @@ const TRIVIAL_NUMBER_DIGITS: usize = 6;
 /// the runner to hide every `true` in the log, while protecting nothing.
 pub fn is_trivial(value: &str) -> bool {
     let v = value.trim();
-    if v.chars().count() < MIN_SECRET_LEN {
+    // A character is at most four bytes: only short texts need counting (this runs for
+    // every value a plan marks and every form of it).
+    if v.len() < 4 * MIN_SECRET_LEN && v.chars().count() < MIN_SECRET_LEN {
         return true;
     }
-    if ["true", "false", "null"]
-        .iter()
-        .any(|w| v.eq_ignore_ascii_case(w))
+    if v.len() <= 5
+        && ["true", "false", "null"]
+            .iter()
+            .any(|w| v.eq_ignore_ascii_case(w))
     {
         return true;
     }
@@ -66,69 +72,6 @@ pub fn is_trivial(value: &str) -> bool {
         && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
         && digits.chars().filter(|c| *c == '.').count() <= 1;
     numeric && digits.chars().filter(char::is_ascii_digit).count() <= TRIVIAL_NUMBER_DIGITS
-}
-
-/// The forms a secret takes in text we print: itself, JSON- and HCL-escaped, and each of
-/// its lines. Trivial forms are left out.
-pub fn printed_forms(value: &str) -> Vec<String> {
-    let mut forms = vec![value.to_string()];
-    let json = serde_json::to_string(value).unwrap_or_default();
-    if let Some(inner) = json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        forms.push(inner.to_string());
-    }
-    forms.push(hcl_escaped(value));
-    if value.contains(['\n', '\r']) {
-        forms.extend(value.lines().map(|l| l.trim_end_matches('\r').to_string()));
-    }
-    // A handful of forms: a linear check beats a set of copies (this runs on the scan
-    // workers for every secret that is not plain, ~110,000 on the 100k sensitive plan).
-    let mut kept: Vec<String> = Vec::with_capacity(forms.len());
-    for form in forms {
-        if !is_trivial(&form) && !kept.contains(&form) {
-            kept.push(form);
-        }
-    }
-    kept
-}
-
-/// How Terraform quotes a string in its diagnostics and plan text (HCL string escapes).
-fn hcl_escaped(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 8);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// The match forms of a value that is not [`is_plain`]: each printed form, with each
-/// whitespace run collapsed to one space and the ends trimmed when it has any (what the
-/// matcher looks for in a text whose whitespace runs, line breaks and Terraform's `│`
-/// borders included, are collapsed the same way); trivial ones left out.
-fn special_match_forms(value: &str) -> Vec<String> {
-    let mut forms = Vec::new();
-    for form in printed_forms(value) {
-        if !needs_collapse(&form) {
-            forms.push(form);
-            continue;
-        }
-        let collapsed = collapse_whitespace(&form);
-        if !is_trivial(&collapsed) {
-            forms.push(collapsed);
-        }
-    }
-    forms
 }
 
 /// The secrets a [`Redactor`] knows. Shared by its clones (every channel and every
@@ -463,9 +406,42 @@ fn needs_collapse(value: &str) -> bool {
 
 /// `value` with its ends trimmed and each whitespace run replaced by one space: the form
 /// matched against a [`CollapsedView`].
+#[cfg(test)]
 fn collapse_whitespace(value: &str) -> String {
-    let view = CollapsedView::new(value.trim_matches(is_space));
-    view.text().to_string()
+    let mut out = String::new();
+    collapse_into(value.trim_matches(is_space), &mut out);
+    out
+}
+
+/// Appends `text` with each whitespace run collapsed, as a [`CollapsedView`] shows it.
+fn collapse_into(text: &str, out: &mut String) {
+    collapse_runs(text, out, |_, _| {});
+}
+
+/// Appends `original` to `out` with each whitespace run (and, after a line break, the `│`
+/// borders in it) replaced by one space; `run(at, bytes)` hears of each run: where its space
+/// is in `out` and how many bytes of `original` it stood for.
+fn collapse_runs(original: &str, out: &mut String, mut run: impl FnMut(usize, usize)) {
+    let mut chars = original.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if !is_space(c) {
+            out.push(c);
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        let mut broke = c == '\n';
+        while let Some(&(i, next)) = chars.peek() {
+            if is_space(next) || (broke && next == '│') {
+                broke |= next == '\n';
+                end = i + next.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        run(out.len(), end - start);
+        out.push(' ');
+    }
 }
 
 /// A text with each whitespace run collapsed to one space (a run that holds a line break
@@ -491,30 +467,12 @@ impl<'a> CollapsedView<'a> {
         let mut text = String::with_capacity(original.len());
         let mut runs = Vec::new();
         let mut extra = 0;
-        let mut chars = original.char_indices().peekable();
-        while let Some((start, c)) = chars.next() {
-            if !is_space(c) {
-                text.push(c);
-                continue;
-            }
-            let mut end = start + c.len_utf8();
-            let mut broke = c == '\n';
-            while let Some(&(i, next)) = chars.peek() {
-                if is_space(next) || (broke && next == '│') {
-                    broke |= next == '\n';
-                    end = i + next.len_utf8();
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            let at = text.len();
-            text.push(' ');
-            if end - start != 1 {
-                extra += end - start - 1;
+        collapse_runs(original, &mut text, |at, run| {
+            if run != 1 {
+                extra += run - 1;
                 runs.push((at, extra));
             }
-        }
+        });
         CollapsedView {
             text: Cow::Owned(text),
             runs,

@@ -9,7 +9,7 @@ use super::fingerprint::FingerprintBuilder;
 use super::{
     ChangeKind, Counts, DriftSummary, OutputSummary, Purpose, ResourceSummary, Summary, attributes,
 };
-use crate::plan::marked::{collect_marked, collect_scalars, marked_scalars};
+use crate::plan::marked::{NoScalars, collect_marked, collect_scalars, marked_scalars};
 use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
 use crate::redact::SecretList;
 
@@ -116,22 +116,21 @@ impl ChangeVisitor for ChangeTally {
     fn resource_change(&mut self, rc: ResourceChange<'_>) {
         let kind = ChangeKind::from_actions(&rc.change.actions);
         self.counts.add(kind);
-        let digest = self.fingerprint.resource(&rc);
         // Terraform's own text output has been seen to print a prior value whose mark was
         // lost in state (e.g. `terraform_data.output`); knowing every marked value lets the
-        // redactor mask it wherever it turns up.
-        if self.purpose != Purpose::Machine {
+        // redactor mask it wherever it turns up. `after`'s are read by the fingerprint's own
+        // walk over it.
+        let digest = if self.purpose == Purpose::Machine {
+            self.fingerprint.resource::<NoScalars>(&rc, None)
+        } else {
             marked_scalars(
                 rc.change.before,
                 &rc.change.before_sensitive,
                 &mut self.marked_values,
             );
-            marked_scalars(
-                rc.change.after,
-                &rc.change.after_sensitive,
-                &mut self.marked_values,
-            );
-        }
+            self.fingerprint
+                .resource(&rc, Some(&mut self.marked_values))
+        };
         let importing = rc.change.importing.as_ref().is_some_and(|v| !v.is_null());
         let moved = rc
             .previous_address
@@ -273,7 +272,14 @@ impl SummaryBuilder {
                 }
             }
         }
-        secret_literals.dedup();
+        // The two sorts of a large plan (its secrets' fingerprints, its resources' digests)
+        // are independent: side by side they wait for the longer one only.
+        let fingerprint = std::thread::scope(|scope| {
+            let fingerprint = scope.spawn(|| tally.fingerprint.finish());
+            secret_literals.dedup();
+            fingerprint.join()
+        })
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         Summary {
             format_version: self.format_version,
             terraform_version: self.terraform_version,
@@ -283,7 +289,7 @@ impl SummaryBuilder {
             outputs: self.outputs,
             resources: tally.resources,
             drift: self.drift,
-            fingerprint: tally.fingerprint.finish(),
+            fingerprint,
             errored: self.errored,
             secret_literals,
             purpose: tally.purpose,
