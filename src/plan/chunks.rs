@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::ResourceChange;
-use super::reader::{ChangeVisitor, parse};
+use super::reader::{ChangeVisitor, parse_text};
 use super::scan::Scanner;
 
 /// Bytes of elements per chunk: large enough to amortise hand-over, small enough to keep
@@ -38,9 +38,20 @@ impl Chunk {
 
     /// Folds this chunk's elements into `tally`, a fresh one made for it.
     fn tally<C: ChangeVisitor>(&self, mut tally: C) -> Result<C, String> {
+        let name = |offset: usize| format!("resource_changes[{}]", self.first_index + offset);
+        // One UTF-8 check for the whole chunk rather than one per string and per raw value
+        // kept: most of a plan's bytes are in `before`/`after`, which are read again later.
+        let text = std::str::from_utf8(&self.bytes).map_err(|e| {
+            let at = e.valid_up_to();
+            let offset = self.elements.iter().position(|r| r.contains(&at));
+            let element = offset.map_or_else(|| "resource_changes".to_string(), name);
+            let byte = offset.map_or(at, |o| at - self.elements[o].start);
+            format!("is not valid JSON ({element}: not UTF-8 text at byte {byte} of it)")
+        })?;
         for (offset, range) in self.elements.iter().enumerate() {
-            let what = format!("resource_changes[{}]", self.first_index + offset);
-            let change: ResourceChange = parse(&self.bytes[range.clone()], &what)?;
+            // Elements start and end on `{`/`}` (or another ASCII byte): character boundaries.
+            let element = text.get(range.clone()).unwrap_or_default();
+            let change: ResourceChange = parse_text(element, || name(offset))?;
             tally.resource_change(change);
         }
         tally.chunk_done();
@@ -224,6 +235,22 @@ mod tests {
         assert_eq!(
             chunked.resources[4321].address,
             "module.m.aws_thing.r004321"
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_named_with_its_element() {
+        let mut text = plan(6000, None).into_bytes();
+        let at = text
+            .windows(8)
+            .position(|w| w == b"r004500\"")
+            .expect("element 4500");
+        text[at + 1] = 0xff;
+        let mut builder = SummaryBuilder::default();
+        let error = read_plan(text.as_slice(), &mut builder).expect_err("must fail");
+        assert!(
+            error.contains("resource_changes[4500]: not UTF-8 text at byte"),
+            "{error}"
         );
     }
 

@@ -172,15 +172,26 @@ fn open_list<R: Read>(scan: &mut Scanner<R>, key: &str) -> Result<bool, String> 
 
 /// Parses one piece; errors say where in the plan it was.
 pub(super) fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, String> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => {
-                format!("is not valid JSON ({what}: {e})")
-            }
-            Category::Data => not_a_plan(&format!("{what}: {e}")),
+    serde_json::from_slice(bytes).map_err(|e| describe(&e, what))
+}
+
+/// Parses one piece of text already checked to be UTF-8 (serde_json then checks no string
+/// of it again); `what` names it in an error, and is only worked out then.
+pub(super) fn parse_text<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    what: impl FnOnce() -> String,
+) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| describe(&e, &what()))
+}
+
+fn describe(e: &serde_json::Error, what: &str) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            format!("is not valid JSON ({what}: {e})")
         }
-    })
+        Category::Data => not_a_plan(&format!("{what}: {e}")),
+    }
 }
 
 fn not_a_plan(detail: &str) -> String {
