@@ -35,21 +35,25 @@ fn hcl_escaped(value: &str) -> String {
 
 fn push_hcl_escaped(value: &str, out: &mut String) {
     out.reserve(value.len() + 8);
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            other => out.push(other),
-        }
+    let bytes = value.as_bytes();
+    // Every byte escaped is ASCII, so the text between two of them is copied whole.
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped = match b {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b'$' if bytes.get(i + 1) == Some(&b'{') => "$$",
+            b'%' if bytes.get(i + 1) == Some(&b'{') => "%%",
+            _ => continue,
+        };
+        out.push_str(&value[copied..i]);
+        out.push_str(escaped);
+        copied = i + 1;
     }
+    out.push_str(&value[copied..]);
 }
 
 /// What a value's printed forms differ from it by, found in one pass over its bytes.
@@ -218,6 +222,27 @@ mod tests {
     use super::*;
     use crate::redact::collapse_whitespace;
 
+    /// HCL escaping as first written, character by character.
+    fn reference_hcl(value: &str) -> String {
+        let mut out = String::new();
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '$' | '%' if chars.peek() == Some(&'{') => {
+                    out.push(c);
+                    out.push(c);
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
     /// The forms as first written, one `String` each: the reference the buffer must equal.
     fn reference_printed(value: &str) -> Vec<String> {
         let mut forms = vec![value.to_string()];
@@ -225,7 +250,7 @@ mod tests {
         if let Some(inner) = json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
             forms.push(inner.to_string());
         }
-        forms.push(hcl_escaped(value));
+        forms.push(reference_hcl(value));
         if value.contains(['\n', '\r']) {
             forms.extend(value.lines().map(|l| l.trim_end_matches('\r').to_string()));
         }
@@ -285,6 +310,7 @@ mod tests {
             let json = serde_json::to_string(&value).expect("a string");
             proptest::prop_assert_eq!(escapes.json, json != format!("\"{value}\""));
             proptest::prop_assert_eq!(escapes.hcl, hcl_escaped(&value) != value);
+            proptest::prop_assert_eq!(hcl_escaped(&value), reference_hcl(&value));
             proptest::prop_assert_eq!(escapes.lines, value.contains(['\n', '\r']));
         }
 

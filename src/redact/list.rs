@@ -33,6 +33,12 @@ pub(super) struct FormPrint {
 }
 
 impl FormPrint {
+    /// The order the prefix index keeps fingerprints in (prefix, then length, then hash) as
+    /// one number: sorting a large plan's hundreds of thousands compares faster that way.
+    pub(super) fn order(&self) -> u128 {
+        (u128::from(self.prefix) << 96) | (u128::from(self.len) << 64) | u128::from(self.hash)
+    }
+
     /// `None` for a form shorter than four bytes (never registered: see [`is_trivial`]).
     pub(super) fn of(form: &str) -> Option<FormPrint> {
         let bytes = form.as_bytes();
@@ -275,9 +281,9 @@ impl SecretList {
                 // Sealed lists appended one after another: a stable sort merges the runs
                 // rather than sorting from scratch (the last step of reading a large plan,
                 // on one thread).
-                loose.sort_by_key(|p| (p.prefix, p.len, p.hash));
+                loose.sort_by_key(FormPrint::order);
             } else {
-                loose.sort_unstable_by_key(|p| (p.prefix, p.len, p.hash));
+                loose.sort_unstable_by_key(FormPrint::order);
             }
             loose.dedup();
             self.sorted_runs = true;
@@ -293,7 +299,7 @@ impl SecretList {
             .chain(self.forms.iter().copied())
             .chain(self.loose.iter().copied())
             .collect();
-        all.sort_unstable_by_key(|p| (p.prefix, p.len, p.hash));
+        all.sort_unstable_by_key(FormPrint::order);
         all.dedup();
         all
     }
@@ -512,6 +518,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// One number orders fingerprints as prefix, then length, then hash.
+        #[test]
+        fn the_order_is_prefix_then_length_then_hash(
+            a in proptest::prelude::any::<(u32, u32, u64)>(),
+            b in proptest::prelude::any::<(u32, u32, u64)>(),
+        ) {
+            let print = |(prefix, len, hash)| FormPrint { prefix, len, hash };
+            proptest::prop_assert_eq!(print(a).order().cmp(&print(b).order()), a.cmp(&b));
+        }
+
         /// Distinct short texts get distinct hashes (a collision would only over-mask, but
         /// a weak mix would make it common on secrets that differ in one character).
         #[test]

@@ -46,10 +46,6 @@ fn bit(prefix: u32) -> usize {
     (prefix.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS_LOG2)) as usize
 }
 
-fn key(print: &FormPrint) -> (u32, u32, u64) {
-    (print.prefix, print.len, print.hash)
-}
-
 impl PrefixIndex {
     /// The index of `forms`' fingerprints and of `shared` (sorted by prefix, length and
     /// hash already).
@@ -64,7 +60,7 @@ impl PrefixIndex {
             let b = bit(print.prefix);
             filter[b / 64] |= 1 << (b % 64);
         }
-        entries.sort_unstable_by_key(key);
+        entries.sort_unstable_by_key(FormPrint::order);
         entries.dedup();
         entries.shrink_to_fit();
         PrefixIndex {
