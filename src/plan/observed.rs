@@ -135,7 +135,7 @@ mod tests {
             Count::default()
         }
         fn observe(&mut self, change: &ResourceChange<'_>) {
-            self.0.push(change.address.clone());
+            self.0.push(change.address.to_string());
         }
         fn merge(&mut self, later: Self) {
             self.0.extend(later.0);

@@ -184,12 +184,12 @@ impl ChangeObserver for Gatherer {
         };
         let change = Change {
             mode: known_name(mode),
-            kind: rc.resource_type.as_str().into(),
+            kind: rc.resource_type.as_ref().into(),
             actions,
             before: side(rc.change.before, &rc.change.before_sensitive, &keep.before),
             after: side(rc.change.after, &rc.change.after_sensitive, &keep.after),
         };
-        let address = keep.addresses.then_some(rc.address.as_str());
+        let address = keep.addresses.then_some(rc.address.as_ref());
         self.gathered.add(change, address);
     }
 

@@ -178,7 +178,7 @@ impl ChangeVisitor for ChangeTally {
             reason: rc.action_reason,
             deposed: rc.deposed,
             previous_address: rc.previous_address.filter(|p| *p != rc.address),
-            address: rc.address,
+            address: rc.address.into_owned(),
             kind,
             digest: [digest[0], digest[1], digest[2], digest[3]],
         });
@@ -208,7 +208,7 @@ impl PlanVisitor for SummaryBuilder {
         let kind = ChangeKind::from_actions(&rc.change.actions);
         if kind != ChangeKind::NoOp {
             self.drift.push(DriftSummary {
-                address: rc.address,
+                address: rc.address.into_owned(),
                 kind,
             });
         }
