@@ -62,6 +62,10 @@ struct Escapes {
     json: bool,
     /// [`push_hcl_escaped`] changes it.
     hcl: bool,
+    /// Its HCL escaping differs from its JSON escaping: it has a control character other
+    /// than a tab or line break (JSON escapes it, HCL does not) or a `${`/`%{` (HCL doubles
+    /// the `$`/`%`).
+    hcl_not_json: bool,
     /// It has a line break.
     lines: bool,
 }
@@ -72,6 +76,7 @@ impl Escapes {
         let mut escapes = Escapes {
             json: false,
             hcl: false,
+            hcl_not_json: false,
             lines: false,
         };
         for (i, &b) in bytes.iter().enumerate() {
@@ -81,8 +86,14 @@ impl Escapes {
                     escapes.hcl = true;
                     escapes.lines |= b == b'\n' || b == b'\r';
                 }
-                0..0x20 => escapes.json = true,
-                b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => escapes.hcl = true,
+                0..0x20 => {
+                    escapes.json = true;
+                    escapes.hcl_not_json = true;
+                }
+                b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => {
+                    escapes.hcl = true;
+                    escapes.hcl_not_json = true;
+                }
                 _ => {}
             }
         }
@@ -156,7 +167,8 @@ impl FormBuffer {
             self.text.push_str(inner);
             candidates[1] = Some(Form::of_text(0, self.text.len()));
         }
-        if escapes.hcl {
+        // The same text as the JSON form is a repeat: not derived.
+        if escapes.hcl && (escapes.hcl_not_json || candidates[1].is_none()) {
             let start = self.text.len();
             push_hcl_escaped(value, &mut self.text);
             candidates[2] = Some(Form::of_text(start, self.text.len()));
@@ -311,6 +323,8 @@ mod tests {
             proptest::prop_assert_eq!(escapes.json, json != format!("\"{value}\""));
             proptest::prop_assert_eq!(escapes.hcl, hcl_escaped(&value) != value);
             proptest::prop_assert_eq!(hcl_escaped(&value), reference_hcl(&value));
+            let json_inner = &json[1..json.len() - 1];
+            proptest::prop_assert_eq!(escapes.hcl_not_json, hcl_escaped(&value) != json_inner);
             proptest::prop_assert_eq!(escapes.lines, value.contains(['\n', '\r']));
         }
 
