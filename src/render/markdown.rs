@@ -376,6 +376,28 @@ mod tests {
         assert_eq!(resource_type("aws_s3_bucket.b[0]"), "aws_s3_bucket");
     }
 
+    /// Odd addresses come out as the first reading did: the part after the module pairs
+    /// and `data`, or the whole address when nothing is left.
+    #[test]
+    fn resource_type_of_odd_addresses() {
+        for (address, want) in [
+            ("module", "module"),
+            ("module.a", "module.a"),
+            ("module.a.module", "module"),
+            ("module.a.b.c", "b"),
+            ("data", "data"),
+            ("data.x.y", "x"),
+            ("module.a.data", "module.a.data"),
+            ("module.a.module.b", "module.a.module.b"),
+            ("module..x", "x"),
+            ("", ""),
+            ("a..b", "a"),
+            ("module.a[0].data", "module.a.data"),
+        ] {
+            assert_eq!(resource_type(address), want, "{address}");
+        }
+    }
+
     /// Item 6: module instance keys (with quotes, dots and brackets) are not the type.
     #[test]
     fn resource_type_skips_module_instance_keys() {

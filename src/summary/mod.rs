@@ -247,6 +247,10 @@ pub struct Summary {
 /// `module.a["k"].module.b[0].aws_instance.web["x.y"]` -> `aws_instance`: instance keys
 /// (which may hold dots and brackets inside quotes) are dropped before the address is split.
 pub fn resource_type(address: &str) -> String {
+    if !address.contains('[') {
+        // No instance key to drop (most addresses): split the address itself.
+        return type_part(address).to_string();
+    }
     let mut without_keys = String::with_capacity(address.len());
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for c in address.chars() {
@@ -267,19 +271,26 @@ pub fn resource_type(address: &str) -> String {
             _ => {}
         }
     }
-    let parts: Vec<&str> = without_keys.split('.').collect();
-    let mut i = 0;
-    while i + 1 < parts.len() && parts[i] == "module" {
-        i += 2;
+    type_part(&without_keys).to_string()
+}
+
+/// The type in an address without instance keys: the part after the `module.NAME` pairs
+/// and `data`, or the whole address when there is none.
+fn type_part(without_keys: &str) -> &str {
+    let mut parts = without_keys.split('.').peekable();
+    let mut part = parts.next();
+    while part == Some("module") {
+        // `module` is the type only when nothing follows it.
+        if parts.peek().is_none() {
+            break;
+        }
+        parts.next();
+        part = parts.next();
     }
-    if parts.get(i) == Some(&"data") {
-        i += 1;
+    if part == Some("data") {
+        part = parts.next();
     }
-    parts
-        .get(i)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| without_keys.clone())
+    part.filter(|s| !s.is_empty()).unwrap_or(without_keys)
 }
 
 fn hex(bytes: &[u8]) -> String {
