@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::fingerprint::FingerprintBuilder;
 use super::{
     ChangeKind, Counts, DriftSummary, OutputSummary, Purpose, ResourceSummary, Summary, attributes,
+    row_floor,
 };
 use crate::plan::marked::{NoScalars, collect_marked, collect_scalars, marked_scalars};
 use crate::plan::{ChangeVisitor, OutputChange, PathStep, PlanVisitor, ResourceChange};
@@ -41,9 +42,12 @@ pub struct ChangeTally {
     /// buffer per chunk, with the fingerprints the matcher needs made on the worker.
     marked_values: SecretList,
     purpose: Purpose,
-    /// Resources kept per change kind (indexed by `ChangeKind as usize`): in a chunk's
-    /// tally the chunk's own, in the merged one all of them.
+    /// The [`row_floor`] bytes of the resources kept per change kind (indexed by
+    /// `ChangeKind as usize`): in a chunk's tally the chunk's own, in the merged one all.
     kept: [usize; KINDS],
+    /// Per change kind, a resource did not fit: none after it is kept either (the block
+    /// lists each kind's rows in plan order and stops at the first that does not fit).
+    full: [bool; KINDS],
     /// Resources worth listing that a [`Purpose::Comment`] summary did not keep.
     unlisted: usize,
     destructive_types: BTreeMap<(ChangeKind, String), usize>,
@@ -54,10 +58,9 @@ pub struct ChangeTally {
 /// How many change kinds there are.
 const KINDS: usize = 7;
 
-/// Per change kind, how many resources the merged tally kept, in document order. A chunk
-/// being tallied comes after every merged one, so once this reaches the limit for a kind
-/// the chunk's resources of that kind are only counted, not diffed: on a large plan most
-/// of them.
+/// Per change kind, the row bytes the merged tally kept, in document order (`usize::MAX`
+/// once full). A chunk being tallied comes after every merged one, so once a resource
+/// cannot fit on top of this it is only counted, not diffed: on a large plan most of them.
 #[derive(Default)]
 struct MergedKept([AtomicUsize; KINDS]);
 
@@ -90,21 +93,28 @@ impl ChangeVisitor for ChangeTally {
         for (group, n) in later.destructive_types {
             *self.destructive_types.entry(group).or_default() += n;
         }
-        match self.purpose.keep_per_kind() {
+        match self.purpose.row_budget() {
             None => self.resources.extend(later.resources),
-            Some(limit) => {
+            Some(budget) => {
                 for r in later.resources {
-                    let kept = &mut self.kept[r.kind as usize];
-                    if *kept < limit {
-                        *kept += 1;
+                    let kind = r.kind as usize;
+                    let cost = row_floor(&r.address);
+                    if !self.full[kind] && self.kept[kind] + cost <= budget {
+                        self.kept[kind] += cost;
                         self.resources.push(r);
                     } else {
+                        self.full[kind] = true;
                         self.unlisted += 1;
                     }
                 }
+                // The chunk found a resource that cannot fit even on what was merged before
+                // it: nothing of that kind after it can.
+                for (full, later) in self.full.iter_mut().zip(later.full) {
+                    *full |= later;
+                }
                 if let Some(merged) = &self.merged {
-                    for (shared, kept) in merged.0.iter().zip(self.kept) {
-                        shared.store(kept, Ordering::Relaxed);
+                    for ((shared, kept), full) in merged.0.iter().zip(self.kept).zip(self.full) {
+                        shared.store(if full { usize::MAX } else { kept }, Ordering::Relaxed);
                     }
                 }
             }
@@ -141,23 +151,27 @@ impl ChangeVisitor for ChangeTally {
         if kind == ChangeKind::NoOp && !importing && !moved {
             return;
         }
-        if let Some(limit) = self.purpose.keep_per_kind() {
+        if let Some(budget) = self.purpose.row_budget() {
             if kind.is_destructive() {
                 *self
                     .destructive_types
                     .entry((kind, super::resource_type(&rc.address)))
                     .or_default() += 1;
             }
+            // What was merged so far comes before this chunk: at least that much is kept
+            // ahead of this resource.
             let merged = self
                 .merged
                 .as_ref()
                 .map_or(0, |m| m.0[kind as usize].load(Ordering::Relaxed));
-            let kept = &mut self.kept[kind as usize];
-            if merged + *kept >= limit {
+            let cost = row_floor(&rc.address);
+            let k = kind as usize;
+            if self.full[k] || merged.saturating_add(self.kept[k]).saturating_add(cost) > budget {
+                self.full[k] = true;
                 self.unlisted += 1;
                 return;
             }
-            *kept += 1;
+            self.kept[k] += cost;
         }
         let changed_attributes = match (self.purpose, kind) {
             // Machine output lists destructive changes only, without attributes.
@@ -254,7 +268,7 @@ impl SummaryBuilder {
         let mut builder = SummaryBuilder::default();
         builder.changes.purpose = purpose;
         builder.changes.marked_values = secret_list(purpose);
-        if purpose.keep_per_kind().is_some() {
+        if purpose.row_budget().is_some() {
             builder.changes.merged = Some(Arc::default());
         }
         builder

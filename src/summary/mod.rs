@@ -23,23 +23,29 @@ pub enum Purpose {
     Machine,
     /// One Markdown block of at most this many bytes (`render --format markdown`): every
     /// count and secret value, but per change kind only the first resources the block can
-    /// possibly list (a row is never shorter than [`MIN_ROW_BYTES`]) and, for the others,
-    /// how many there are and, for destructive ones, their resource types. On a plan of
-    /// 100,000 resources the block lists a few hundred; keeping and diffing the rest was
-    /// most of the memory (scripts/bench-render).
+    /// possibly list (see [`row_floor`]) and, for the others, how many there are and, for
+    /// destructive ones, their resource types. On a plan of 100,000 resources the block
+    /// lists a few hundred; keeping and diffing the rest was most of the memory and, for
+    /// the changed attributes, a tenth of the time (scripts/bench-render).
     Comment(usize),
 }
 
-/// No resource row or warning line of the Markdown block is shorter than this
-/// (`| `+` | `a` |  |` and a line break), so a block of `budget` bytes lists at most
-/// `budget / MIN_ROW_BYTES` resources.
+/// A resource row of the Markdown block without its address is never shorter than this
+/// (`| `+` | `` |  |` and a line break).
 pub const MIN_ROW_BYTES: usize = 16;
 
+/// The fewest bytes the Markdown block's row for `address` takes: the address is written
+/// whole, in a code span (which only ever adds to it), before masking.
+pub fn row_floor(address: &str) -> usize {
+    address.len() + MIN_ROW_BYTES
+}
+
 impl Purpose {
-    /// How many resources of one change kind are kept, `None` for all of them.
-    pub fn keep_per_kind(self) -> Option<usize> {
+    /// The bytes of rows one change kind may fill (the block's whole budget: the kinds share
+    /// it), `None` when every resource is kept.
+    pub fn row_budget(self) -> Option<usize> {
         match self {
-            Purpose::Comment(budget) => Some(budget / MIN_ROW_BYTES + 1),
+            Purpose::Comment(budget) => Some(budget),
             Purpose::Review | Purpose::Machine => None,
         }
     }

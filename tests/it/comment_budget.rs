@@ -94,6 +94,17 @@ fn a_budgeted_summary_renders_the_same_block_as_a_full_one() {
         let (kept, all) = both_blocks(&plan, budget);
         assert_eq!(kept, all, "budget {budget}");
     }
+    // Rows are never shorter than their address: a 20,000-byte block cannot list more than
+    // about 20,000 / (address + 16) resources of a kind, and no more are kept (diffed and
+    // held) than that, though 20,000 / 16 would be every one of them.
+    let kept = Summary::from_file_for(&plan, Purpose::Comment(20_000)).expect("comment summary");
+    let all = Summary::from_file_for(&plan, Purpose::Review).expect("review summary");
+    assert!(
+        kept.resources.len() * 2 < all.resources.len(),
+        "kept {} of {}",
+        kept.resources.len(),
+        all.resources.len()
+    );
 }
 
 proptest! {
