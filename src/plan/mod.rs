@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 pub use reader::{ChangeVisitor, PlanVisitor, read_plan, read_plan_file};
 
@@ -62,12 +63,12 @@ pub struct Change<'a> {
     pub after: Option<&'a RawValue>,
     /// Mirrors `after` with `true` where the value is known only after apply.
     #[serde(default, deserialize_with = "marks")]
-    pub after_unknown: Value,
+    pub after_unknown: Arc<Value>,
     /// Mirror the values with `true` at sensitive leaves; may be a bare `true`.
     #[serde(default, deserialize_with = "marks")]
-    pub before_sensitive: Value,
+    pub before_sensitive: Arc<Value>,
     #[serde(default, deserialize_with = "marks")]
-    pub after_sensitive: Value,
+    pub after_sensitive: Arc<Value>,
     #[serde(default)]
     pub replace_paths: Vec<Vec<PathStep>>,
     /// Present (any value but null) when the resource is being imported.
@@ -82,13 +83,35 @@ impl Change<'_> {
 }
 
 /// A mark tree with no `true` leaf means "nothing marked", the same as null; most are like
-/// that, so they are not built into a tree at all.
-fn marks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+/// that, so they are not built into a tree at all. The others repeat from one resource of a
+/// type to the next (a database's password and connection block, an instance's user data):
+/// each thread keeps the trees it built lately by their text and shares them, rather than
+/// building the same maps again for every resource.
+fn marks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<Value>, D::Error> {
     let raw = <&'de RawValue>::deserialize(d)?;
-    if !raw.get().contains("true") {
-        return Ok(Value::Null);
-    }
-    serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)
+    let text = raw.get();
+    let text = if text.contains("true") { text } else { "null" };
+    RECENT_MARKS.with_borrow_mut(|recent| {
+        if let Some(tree) = recent.get(text) {
+            return Ok(tree.clone());
+        }
+        let tree: Arc<Value> =
+            Arc::new(serde_json::from_str(text).map_err(serde::de::Error::custom)?);
+        if recent.len() >= RECENT_MARKS_KEPT {
+            recent.clear();
+        }
+        recent.insert(text.to_string(), tree.clone());
+        Ok(tree)
+    })
+}
+
+/// How many distinct mark trees a thread keeps for sharing: a plan has a few shapes per
+/// resource type; past this many, they are forgotten and built again.
+const RECENT_MARKS_KEPT: usize = 256;
+
+thread_local! {
+    static RECENT_MARKS: std::cell::RefCell<std::collections::HashMap<String, Arc<Value>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// A raw value the reader already validated as JSON; absent means null.
@@ -154,5 +177,51 @@ pub struct OutputChange {
 impl OutputChange {
     pub fn sensitive(&self) -> bool {
         reader::is_marked(&self.after_sensitive) || reader::is_marked(&self.before_sensitive)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(marks: &str) -> ResourceChange<'static> {
+        let text = format!(
+            r#"{{"address":"a.b","change":{{"actions":["update"],"before":{{}},"after":{{}},"after_unknown":{{}},"before_sensitive":{marks},"after_sensitive":{marks}}}}}"#
+        );
+        serde_json::from_str(Box::leak(text.into_boxed_str())).expect("change")
+    }
+
+    /// Resources whose marks read the same share one tree; different marks never do.
+    #[test]
+    fn identical_mark_trees_are_shared_and_different_ones_kept_apart() {
+        let first = change(r#"{"password":true,"tags":{}}"#);
+        let second = change(r#"{"password":true,"tags":{}}"#);
+        let other = change(r#"{"password":false,"token":true}"#);
+        assert!(Arc::ptr_eq(
+            &first.change.after_sensitive,
+            &second.change.after_sensitive
+        ));
+        assert_eq!(
+            *first.change.after_sensitive,
+            serde_json::json!({"password": true, "tags": {}})
+        );
+        assert_eq!(
+            *other.change.after_sensitive,
+            serde_json::json!({"password": false, "token": true})
+        );
+        // A tree without a `true` leaf is no tree at all.
+        assert_eq!(
+            *change(r#"{"tags":{}}"#).change.before_sensitive,
+            Value::Null
+        );
+        // Past the number kept, trees are built again and still read right.
+        for i in 0..(RECENT_MARKS_KEPT + 10) {
+            let marks = format!(r#"{{"k{i}":true}}"#);
+            let read = change(&marks);
+            assert_eq!(
+                *read.change.after_sensitive,
+                serde_json::from_str::<Value>(&marks).expect("json")
+            );
+        }
     }
 }
