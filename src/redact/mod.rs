@@ -404,16 +404,18 @@ fn needs_collapse(value: &str) -> bool {
     if !value.is_empty() && value.bytes().all(|b| b > b' ' && b < 0x7f) {
         return false;
     }
-    let mut after_space = true;
-    for &b in value.as_bytes() {
-        match b {
-            b' ' if after_space => return true,
-            b' ' => after_space = true,
-            b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return true,
-            _ => after_space = false,
-        }
-    }
-    (after_space && !value.is_empty())
+    let bytes = value.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    // A space at either end, an ASCII space other than ' ', two spaces in a row, or a
+    // Unicode space: whole-slice checks the compiler vectorises, not a byte-by-byte loop.
+    first == b' '
+        || last == b' '
+        || bytes
+            .iter()
+            .any(|&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        || value.contains("  ")
         || (!value.is_ascii() && value.chars().any(|c| is_space(c) && c != ' '))
 }
 
@@ -549,6 +551,16 @@ fn lost_digits_pattern(value: &str) -> Option<Regex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A value needs collapsing exactly when collapsing would change it.
+        #[test]
+        fn needs_collapse_says_when_collapsing_changes_a_value(
+            value in "[a-b \t\r\n\u{b}\u{c}\u{a0}\u{2003}│é]{0,10}"
+        ) {
+            proptest::prop_assert_eq!(needs_collapse(&value), collapse_whitespace(&value) != value);
+        }
+    }
 
     #[test]
     fn masks_literals_and_patterns() {
