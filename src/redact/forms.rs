@@ -57,11 +57,11 @@ fn push_hcl_escaped(value: &str, out: &mut String) {
 }
 
 /// What a value's printed forms differ from it by, found in one pass over its bytes.
-struct Escapes {
+pub(super) struct Escapes {
     /// serde_json escapes a byte of it (a quote, a backslash, a control character).
-    json: bool,
+    pub json: bool,
     /// [`push_hcl_escaped`] changes it.
-    hcl: bool,
+    pub hcl: bool,
     /// Its HCL escaping differs from its JSON escaping: it has a control character other
     /// than a tab or line break (JSON escapes it, HCL does not) or a `${`/`%{` (HCL doubles
     /// the `$`/`%`).
@@ -71,7 +71,7 @@ struct Escapes {
 }
 
 impl Escapes {
-    fn of(value: &str) -> Escapes {
+    pub(super) fn of(value: &str) -> Escapes {
         let bytes = value.as_bytes();
         let mut escapes = Escapes {
             json: false,

@@ -239,7 +239,7 @@ impl SecretList {
 
     /// Takes back every value added since `point` was taken.
     pub fn truncate(&mut self, point: ListPoint) {
-        if self.point().loose > point.loose {
+        if self.loose.len() > point.loose {
             Arc::make_mut(&mut self.loose).truncate(point.loose);
         }
         self.text.truncate(point.text);

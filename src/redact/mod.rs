@@ -128,13 +128,8 @@ fn is_plain(value: &str) -> bool {
     {
         return true;
     }
-    let escaped = bytes.iter().enumerate().any(|(i, &b)| {
-        b < 0x20
-            || b == b'"'
-            || b == b'\\'
-            || ((b == b'$' || b == b'%') && bytes.get(i + 1) == Some(&b'{'))
-    });
-    !escaped && !needs_collapse(value)
+    let escapes = forms::Escapes::of(value);
+    !escapes.json && !escapes.hcl && !needs_collapse(value)
 }
 
 /// What finds the secrets' match forms in a (collapsed) text, built on first use and shared
